@@ -1,0 +1,12 @@
+package org.apboot.core.interp;
+
+/** The list of executor families. New families add one line here. */
+final class Families {
+    private Families() {
+    }
+
+    static ExecutorTable.ExecutorFamily[] all() {
+        return new ExecutorTable.ExecutorFamily[] {
+        };
+    }
+}

@@ -1,0 +1,276 @@
+package org.apboot.core.mem;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * Guest RAM shared by every vCPU: one byte array read and written through little-endian
+ * {@link VarHandle} views.
+ *
+ * <p>Memory model (x86 TSO on the JVM): ordinary guest loads use {@code getAcquire} and ordinary
+ * stores {@code setRelease} when naturally aligned; unaligned accesses use plain access bracketed
+ * by {@link VarHandle#acquireFence()} / {@link VarHandle#releaseFence()}, because byte-array
+ * views reject unaligned acquire/release. LOCK-prefixed operations use
+ * {@link #compareAndSet32}/{@link #compareAndSet64} etc.; an unaligned (split) locked operation
+ * falls back to one global lock, which every split locked operation takes.
+ *
+ * <p>Addresses are physical guest addresses; callers (the MMU) have already checked bounds via
+ * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException},
+ * which only a caller bug can cause.
+ */
+public final class PhysicalMemory {
+    private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I8 = MethodHandles.arrayElementVarHandle(byte[].class);
+
+    /** Taken by split (page- or line-crossing, unaligned) locked operations. */
+    private static final Object SPLIT_LOCK = new Object();
+
+    private final byte[] ram;
+    private final long size;
+    private volatile WriteListener writeListener;
+
+    /** Notified after guest writes, for self-modifying-code detection and watched lines. */
+    public interface WriteListener {
+        /** Called after bytes [addr, addr+len) were written. Must be cheap. */
+        void written(long addr, int len);
+    }
+
+    public PhysicalMemory(long sizeBytes) {
+        if (sizeBytes <= 0 || sizeBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("guest RAM size must be between 1 byte and 2 GiB, got " + sizeBytes);
+        }
+        this.size = sizeBytes;
+        this.ram = new byte[(int) sizeBytes];
+    }
+
+    public long size() {
+        return size;
+    }
+
+    /** True if [addr, addr+len) lies inside RAM. */
+    public boolean contains(long addr, int len) {
+        return addr >= 0 && addr + len <= size;
+    }
+
+    /** The backing array, for bulk loaders and the code fetcher. Never retained by guests. */
+    public byte[] array() {
+        return ram;
+    }
+
+    public void setWriteListener(WriteListener l) {
+        this.writeListener = l;
+    }
+
+    private void notifyWrite(long addr, int len) {
+        WriteListener l = writeListener;
+        if (l != null) {
+            l.written(addr, len);
+        }
+    }
+
+    // ---------------------------------------------------------------- ordinary (TSO) accesses
+
+    public int read8(long addr) {
+        return ((byte) I8.getAcquire(ram, (int) addr)) & 0xFF;
+    }
+
+    public int read16(long addr) {
+        int a = (int) addr;
+        if ((a & 1) == 0) {
+            return ((short) I16.getAcquire(ram, a)) & 0xFFFF;
+        }
+        int v = ((short) I16.get(ram, a)) & 0xFFFF;
+        VarHandle.acquireFence();
+        return v;
+    }
+
+    public int read32(long addr) {
+        int a = (int) addr;
+        if ((a & 3) == 0) {
+            return (int) I32.getAcquire(ram, a);
+        }
+        int v = (int) I32.get(ram, a);
+        VarHandle.acquireFence();
+        return v;
+    }
+
+    public long read64(long addr) {
+        int a = (int) addr;
+        if ((a & 7) == 0) {
+            return (long) I64.getAcquire(ram, a);
+        }
+        long v = (long) I64.get(ram, a);
+        VarHandle.acquireFence();
+        return v;
+    }
+
+    /** Reads 1, 2, 4 or 8 bytes, zero-extended. */
+    public long read(long addr, int size) {
+        switch (size) {
+            case 1: return read8(addr);
+            case 2: return read16(addr);
+            case 4: return read32(addr) & 0xFFFF_FFFFL;
+            default: return read64(addr);
+        }
+    }
+
+    public void write8(long addr, int v) {
+        I8.setRelease(ram, (int) addr, (byte) v);
+        notifyWrite(addr, 1);
+    }
+
+    public void write16(long addr, int v) {
+        int a = (int) addr;
+        if ((a & 1) == 0) {
+            I16.setRelease(ram, a, (short) v);
+        } else {
+            VarHandle.releaseFence();
+            I16.set(ram, a, (short) v);
+        }
+        notifyWrite(addr, 2);
+    }
+
+    public void write32(long addr, int v) {
+        int a = (int) addr;
+        if ((a & 3) == 0) {
+            I32.setRelease(ram, a, v);
+        } else {
+            VarHandle.releaseFence();
+            I32.set(ram, a, v);
+        }
+        notifyWrite(addr, 4);
+    }
+
+    public void write64(long addr, long v) {
+        int a = (int) addr;
+        if ((a & 7) == 0) {
+            I64.setRelease(ram, a, v);
+        } else {
+            VarHandle.releaseFence();
+            I64.set(ram, a, v);
+        }
+        notifyWrite(addr, 8);
+    }
+
+    /** Writes 1, 2, 4 or 8 bytes. */
+    public void write(long addr, int size, long v) {
+        switch (size) {
+            case 1: write8(addr, (int) v); break;
+            case 2: write16(addr, (int) v); break;
+            case 4: write32(addr, (int) v); break;
+            default: write64(addr, v); break;
+        }
+    }
+
+    // ---------------------------------------------------------------- locked (atomic) accesses
+
+    /**
+     * Atomically replaces the {@code size}-byte value at {@code addr} with {@code update} if it
+     * equals {@code expect} (both zero-extended). Returns the value found (equal to {@code expect}
+     * on success). Sequentially consistent, as LOCK-prefixed instructions are.
+     */
+    public long compareAndExchange(long addr, int size, long expect, long update) {
+        int a = (int) addr;
+        long found;
+        if ((a & (size - 1)) != 0 || size == 1) {
+            if (size == 1) {
+                found = ((byte) I8.compareAndExchange(ram, a, (byte) expect, (byte) update)) & 0xFFL;
+            } else {
+                synchronized (SPLIT_LOCK) {
+                    VarHandle.fullFence();
+                    found = readPlain(a, size);
+                    if (found == expect) {
+                        writePlain(a, size, update);
+                    }
+                    VarHandle.fullFence();
+                }
+            }
+        } else {
+            switch (size) {
+                case 2:
+                    found = ((short) I16.compareAndExchange(ram, a, (short) expect, (short) update)) & 0xFFFFL;
+                    break;
+                case 4:
+                    found = ((int) I32.compareAndExchange(ram, a, (int) expect, (int) update)) & 0xFFFF_FFFFL;
+                    break;
+                default:
+                    found = (long) I64.compareAndExchange(ram, a, expect, update);
+                    break;
+            }
+        }
+        if (found == expect) {
+            notifyWrite(addr, size);
+        }
+        return found;
+    }
+
+    /**
+     * Atomic read-modify-write helper for LOCK-prefixed ALU operations: applies {@code op} in a
+     * CAS loop and returns the old value.
+     */
+    public long atomicUpdate(long addr, int size, java.util.function.LongUnaryOperator op) {
+        while (true) {
+            long old = read(addr, size);
+            long next = op.applyAsLong(old) & mask(size);
+            if (compareAndExchange(addr, size, old, next) == old) {
+                return old;
+            }
+        }
+    }
+
+    /** Atomically swaps in {@code v} and returns the old value (XCHG with memory). */
+    public long exchange(long addr, int size, long v) {
+        while (true) {
+            long old = read(addr, size);
+            if (compareAndExchange(addr, size, old, v & mask(size)) == old) {
+                return old;
+            }
+        }
+    }
+
+    private long readPlain(int a, int size) {
+        switch (size) {
+            case 2: return ((short) I16.get(ram, a)) & 0xFFFFL;
+            case 4: return ((int) I32.get(ram, a)) & 0xFFFF_FFFFL;
+            default: return (long) I64.get(ram, a);
+        }
+    }
+
+    private void writePlain(int a, int size, long v) {
+        switch (size) {
+            case 2: I16.set(ram, a, (short) v); break;
+            case 4: I32.set(ram, a, (int) v); break;
+            default: I64.set(ram, a, v); break;
+        }
+    }
+
+    public static long mask(int size) {
+        return size == 8 ? -1L : (1L << (size * 8)) - 1;
+    }
+
+    // ---------------------------------------------------------------- bulk (loaders, not guests)
+
+    /** Copies {@code len} bytes of {@code src} into guest RAM at {@code addr}. */
+    public void load(long addr, byte[] src, int off, int len) {
+        if (!contains(addr, len)) {
+            throw new IllegalArgumentException(String.format(
+                    "image of %d bytes at 0x%x does not fit in %d bytes of guest RAM", len, addr, size));
+        }
+        System.arraycopy(src, off, ram, (int) addr, len);
+        VarHandle.releaseFence();
+        notifyWrite(addr, len);
+    }
+
+    public void load(long addr, byte[] src) {
+        load(addr, src, 0, src.length);
+    }
+
+    /** Copies guest RAM out. */
+    public void copyOut(long addr, byte[] dst, int off, int len) {
+        VarHandle.acquireFence();
+        System.arraycopy(ram, (int) addr, dst, off, len);
+    }
+}

@@ -1,0 +1,168 @@
+package org.apboot.core.semantics;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Segment;
+import org.apboot.core.decode.Insn;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.mem.Mmu;
+import org.apboot.core.mem.PhysicalMemory;
+
+/**
+ * Guest memory accesses as instructions perform them: segmentation (limit and type checks), then
+ * paging, then RAM or MMIO. Every data access of every engine goes through here.
+ *
+ * <p>Accesses that cross a page boundary are split into bytes so each page is translated (and can
+ * fault) on its own, as on hardware; the access is not atomic then, which x86 does not promise
+ * for unlocked split accesses either.
+ */
+public final class Mem {
+    private Mem() {
+    }
+
+    // ---------------------------------------------------------------- segmentation
+
+    /**
+     * Checks a data access of {@code size} bytes at {@code offset} in segment {@code s} and
+     * returns the linear address. In 64-bit mode only FS and GS add a base and nothing is
+     * limit-checked (canonical checks are the MMU's).
+     */
+    public static long linear(Cpu cpu, int s, long offset, int size, boolean write) {
+        Segment sg = cpu.seg[s];
+        if (cpu.codeSize == 64) {
+            return (s >= Insn.FS) ? sg.base + offset : offset;
+        }
+        if (cpu.protectedMode() && !cpu.v86()) {
+            checkProtected(sg, s, offset, size, write);
+        } else if (offset + size - 1 > sg.limit) {
+            throw limitFault(s, "offset 0x" + Long.toHexString(offset) + " beyond segment limit");
+        }
+        return (sg.base + offset) & 0xFFFF_FFFFL;
+    }
+
+    private static void checkProtected(Segment sg, int s, long offset, int size, boolean write) {
+        if ((sg.selector & ~3) == 0 && s != Insn.SS && (sg.attrs & Segment.P) == 0) {
+            throw CpuException.gp(0, "access through a null selector in " + segName(s));
+        }
+        int type = sg.attrs & Segment.TYPE_MASK;
+        boolean code = (type & Segment.TYPE_CODE) != 0;
+        if (write && (code || (type & Segment.TYPE_READ_OR_WRITE) == 0)) {
+            throw limitFault(s, "write to a read-only segment " + segName(s));
+        }
+        if (!write && code && (type & Segment.TYPE_READ_OR_WRITE) == 0) {
+            throw limitFault(s, "read from an execute-only segment " + segName(s));
+        }
+        long last = offset + size - 1;
+        if (!code && (type & Segment.TYPE_CONFORMING_OR_EXPAND_DOWN) != 0) {
+            long upper = sg.db() ? 0xFFFF_FFFFL : 0xFFFF;
+            if (offset <= sg.limit || last > upper) {
+                throw limitFault(s, "offset outside expand-down segment " + segName(s));
+            }
+        } else if (last > sg.limit) {
+            throw limitFault(s, "offset 0x" + Long.toHexString(offset) + " beyond the limit of " + segName(s));
+        }
+    }
+
+    private static CpuException limitFault(int s, String why) {
+        return s == Insn.SS ? CpuException.ss(0, why) : CpuException.gp(0, why);
+    }
+
+    public static String segName(int s) {
+        switch (s) {
+            case Insn.ES: return "ES";
+            case Insn.CS: return "CS";
+            case Insn.SS: return "SS";
+            case Insn.DS: return "DS";
+            case Insn.FS: return "FS";
+            default: return "GS";
+        }
+    }
+
+    // ---------------------------------------------------------------- segmented accesses
+
+    public static long read(Cpu cpu, int s, long offset, int size) {
+        return readLinear(cpu, linear(cpu, s, offset, size, false), size, cpu.cpl == 3);
+    }
+
+    public static void write(Cpu cpu, int s, long offset, int size, long v) {
+        writeLinear(cpu, linear(cpu, s, offset, size, true), size, v, cpu.cpl == 3);
+    }
+
+    /**
+     * LOCK-prefixed compare-and-exchange of {@code size} bytes; returns the value found. The
+     * caller derives its new value from a previous {@link #read} and retries on mismatch.
+     */
+    public static long compareAndExchange(Cpu cpu, int s, long offset, int size, long expect, long update) {
+        long lin = linear(cpu, s, offset, size, true);
+        long phys = cpu.mmu.translate(lin, Mmu.WRITE, cpu.cpl == 3);
+        if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
+            // page-split locked access: make sure both pages are writable before the locked op
+            cpu.mmu.translate(lin + size - 1, Mmu.WRITE, cpu.cpl == 3);
+            synchronized (Mem.class) {
+                long found = readLinear(cpu, lin, size, cpu.cpl == 3);
+                if (found == expect) {
+                    writeLinear(cpu, lin, size, update, cpu.cpl == 3);
+                }
+                return found;
+            }
+        }
+        if (!cpu.ram.contains(phys, size)) {
+            long found = cpu.mmio.read(cpu.index, phys, size);
+            if (found == expect) {
+                cpu.mmio.write(cpu.index, phys, size, update);
+            }
+            return found;
+        }
+        return cpu.ram.compareAndExchange(phys, size, expect & PhysicalMemory.mask(size), update & PhysicalMemory.mask(size));
+    }
+
+    // ---------------------------------------------------------------- linear accesses
+
+    public static long readLinear(Cpu cpu, long lin, int size, boolean user) {
+        if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
+            long v = 0;
+            for (int i = 0; i < size; i++) {
+                v |= readPhysical(cpu, cpu.mmu.translate(lin + i, Mmu.READ, user), 1) << (8 * i);
+            }
+            return v;
+        }
+        return readPhysical(cpu, cpu.mmu.translate(lin, Mmu.READ, user), size);
+    }
+
+    public static void writeLinear(Cpu cpu, long lin, int size, long v, boolean user) {
+        if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
+            long[] phys = new long[size]; // rare path: translate every byte first so no partial write
+            for (int i = 0; i < size; i++) {
+                phys[i] = cpu.mmu.translate(lin + i, Mmu.WRITE, user);
+            }
+            for (int i = 0; i < size; i++) {
+                writePhysical(cpu, phys[i], 1, v >>> (8 * i));
+            }
+            return;
+        }
+        writePhysical(cpu, cpu.mmu.translate(lin, Mmu.WRITE, user), size, v);
+    }
+
+    /** Supervisor-level read of a system structure (GDT, IDT, TSS, page tables excluded). */
+    public static long readSystem(Cpu cpu, long lin, int size) {
+        return readLinear(cpu, lin, size, false);
+    }
+
+    public static void writeSystem(Cpu cpu, long lin, int size, long v) {
+        writeLinear(cpu, lin, size, v, false);
+    }
+
+    public static long readPhysical(Cpu cpu, long phys, int size) {
+        if (cpu.ram.contains(phys, size)) {
+            return cpu.ram.read(phys, size);
+        }
+        return cpu.mmio.read(cpu.index, phys, size) & PhysicalMemory.mask(size);
+    }
+
+    public static void writePhysical(Cpu cpu, long phys, int size, long v) {
+        if (cpu.ram.contains(phys, size)) {
+            cpu.ram.write(phys, size, v);
+        } else {
+            cpu.mmio.write(cpu.index, phys, size, v & PhysicalMemory.mask(size));
+        }
+    }
+}
