@@ -78,6 +78,14 @@ public final class Cpu extends FlagState {
     public boolean interruptShadow;
     /** Guest instructions retired. */
     public long instructions;
+    /**
+     * Exceptions raised while delivering the current event, oldest first, each rendered as a
+     * guest fact ("#GP(0x0) in prot32 at 0x10034: ..."); null until the first fault. Exception
+     * delivery appends and clears it; a shut-down CPU keeps the chain that killed it.
+     */
+    public java.util.List<String> faultChain;
+    /** Why the CPU shut down (triple fault and its cause), or null. */
+    public String shutdownReason;
 
     // buses and platform
     public final CpuModel model;
