@@ -76,6 +76,12 @@ public final class Cpu extends FlagState {
     public boolean shutdown;
     /** Blocks maskable interrupts for one instruction after STI / MOV SS / POP SS. */
     public boolean interruptShadow;
+    /**
+     * Segment and offset of the last memory operand an instruction addressed: when a vCPU exits
+     * on PAUSE, this is the word its spin loop polls, and the machine parks it watching that word.
+     */
+    public int pollSeg;
+    public long pollOffset;
     /** Guest instructions retired. */
     public long instructions;
     /**

@@ -28,10 +28,13 @@ public final class Operands {
             }
         }
         switch (i.addrSize) {
-            case 2: return a & 0xFFFF;
-            case 4: return a & 0xFFFF_FFFFL;
-            default: return a;
+            case 2: a &= 0xFFFF; break;
+            case 4: a &= 0xFFFF_FFFFL; break;
+            default: break;
         }
+        cpu.pollSeg = i.seg;
+        cpu.pollOffset = a;
+        return a;
     }
 
     /** Reads an operand of kind {@code kind} at {@code size} bytes, zero-extended. */

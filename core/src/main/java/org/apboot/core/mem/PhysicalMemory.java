@@ -27,14 +27,20 @@ public final class PhysicalMemory {
 
     /** Taken by split (page- or line-crossing, unaligned) locked operations. */
     private static final Object SPLIT_LOCK = new Object();
+    private static final VarHandle WATCH = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final byte[] ram;
     private final long size;
-    private volatile WriteListener writeListener;
+    /** One bit per 64-byte line, one long per 4 KiB page: lines someone wants to hear about. */
+    private final long[] watched;
+    private volatile WriteListener[] listeners = new WriteListener[0];
 
-    /** Notified after guest writes, for self-modifying-code detection and watched lines. */
+    /**
+     * Notified after guest writes to a watched line (see {@link #watchLine}): translated code
+     * that must be invalidated, or vCPUs parked polling a memory word.
+     */
     public interface WriteListener {
-        /** Called after bytes [addr, addr+len) were written. Must be cheap. */
+        /** Called after bytes [addr, addr+len) were written, at least one of them on a watched line. */
         void written(long addr, int len);
     }
 
@@ -44,6 +50,7 @@ public final class PhysicalMemory {
         }
         this.size = sizeBytes;
         this.ram = new byte[(int) sizeBytes];
+        this.watched = new long[(int) ((sizeBytes + 4095) >>> 12)];
     }
 
     public long size() {
@@ -60,14 +67,55 @@ public final class PhysicalMemory {
         return ram;
     }
 
-    public void setWriteListener(WriteListener l) {
-        this.writeListener = l;
+    /** Adds a listener for writes to watched lines. */
+    public synchronized void addWriteListener(WriteListener l) {
+        WriteListener[] old = listeners;
+        WriteListener[] n = java.util.Arrays.copyOf(old, old.length + 1);
+        n[old.length] = l;
+        listeners = n;
+    }
+
+    /**
+     * Marks the 64-byte lines covering [addr, addr+len) as watched: later writes to them reach the
+     * listeners. Lines stay watched (a listener that no longer cares returns quickly).
+     */
+    public void watchLine(long addr, int len) {
+        if (len <= 0 || !contains(addr, 1)) {
+            return;
+        }
+        long end = Math.min(addr + len, size);
+        for (long line = addr >>> 6; line <= (end - 1) >>> 6; line++) {
+            long bit = 1L << (line & 63);
+            int word = (int) (line >>> 6);
+            if ((watched[word] & bit) == 0) {
+                WATCH.getAndBitwiseOr(watched, word, bit);
+            }
+        }
+        VarHandle.fullFence();
+    }
+
+    /** True if the line holding {@code addr} is watched. */
+    public boolean isWatched(long addr) {
+        return ((watched[(int) (addr >>> 12)] >>> ((addr >>> 6) & 63)) & 1) != 0;
     }
 
     private void notifyWrite(long addr, int len) {
-        WriteListener l = writeListener;
-        if (l != null) {
-            l.written(addr, len);
+        long last = addr + len - 1;
+        if (isWatched(addr) || ((last ^ addr) >>> 6 != 0 && isWatched(last))) {
+            for (WriteListener l : listeners) {
+                l.written(addr, len);
+            }
+        }
+    }
+
+    private void notifyRange(long addr, int len) {
+        for (long a = addr & ~63L; a < addr + len; a += 64) {
+            if (isWatched(a)) {
+                for (WriteListener l : listeners) {
+                    l.written(addr, len);
+                }
+                return;
+            }
         }
     }
 
@@ -261,7 +309,7 @@ public final class PhysicalMemory {
         }
         System.arraycopy(src, off, ram, (int) addr, len);
         VarHandle.releaseFence();
-        notifyWrite(addr, len);
+        notifyRange(addr, len);
     }
 
     public void load(long addr, byte[] src) {

@@ -1,0 +1,18 @@
+package org.apboot.core.engine;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
+
+/** Observes execution one instruction at a time (slow path: engines single-step while traced). */
+public interface Tracer {
+    /** Called before {@code insn} at linear address {@code cs.base + rip} executes. */
+    void beforeInstruction(Cpu cpu, Insn insn, long rip);
+
+    /** Called when a guest exception is raised (before delivery). */
+    default void fault(Cpu cpu, org.apboot.core.fault.CpuException e) {
+    }
+
+    /** Called after any instruction that changed {@code cpu.modeKey}. */
+    default void modeChanged(Cpu cpu, int oldModeKey) {
+    }
+}

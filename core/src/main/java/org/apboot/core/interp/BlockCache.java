@@ -1,0 +1,154 @@
+package org.apboot.core.interp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Decoder;
+import org.apboot.core.decode.Insn;
+import org.apboot.core.decode.Op;
+import org.apboot.core.engine.EngineStats;
+import org.apboot.core.mem.Mmu;
+import org.apboot.core.mem.PhysicalMemory;
+import org.apboot.core.semantics.Mem;
+
+/**
+ * Decoded blocks shared by every vCPU of a machine, keyed by (physical address, mode key), and
+ * invalidated at 64-byte-line granularity when guest code writes to their bytes.
+ *
+ * <p>Thread-safe: blocks are immutable and published through a {@link ConcurrentHashMap}; two
+ * threads that miss at once may both decode, and one result wins.
+ */
+public final class BlockCache implements PhysicalMemory.WriteListener {
+    /** Upper bound on instructions per block, to bound decode work and keep quanta fair. */
+    public static final int MAX_INSNS = 64;
+
+    private final ConcurrentHashMap<Long, DecodedBlock> blocks = new ConcurrentHashMap<>();
+    /** Blocks per physical page, for invalidation. */
+    private final ConcurrentHashMap<Long, List<DecodedBlock>> byPage = new ConcurrentHashMap<>();
+    private final PhysicalMemory ram;
+    private final EngineStats stats;
+
+    public BlockCache(PhysicalMemory ram, EngineStats stats) {
+        this.ram = ram;
+        this.stats = stats;
+        ram.addWriteListener(this);
+    }
+
+    static long key(long phys, int modeKey) {
+        return (phys << 12) | modeKey;
+    }
+
+    /** The cached block at {@code phys} for {@code modeKey}, or null. */
+    public DecodedBlock get(long phys, int modeKey) {
+        DecodedBlock b = blocks.get(key(phys, modeKey));
+        return b != null && b.valid ? b : null;
+    }
+
+    /**
+     * Decodes the block starting at the CPU's current RIP, whose code lies at physical
+     * {@code phys}, and caches it unless it spans a page.
+     *
+     * @throws org.apboot.core.fault.CpuException when fetching the second page of a spanning
+     *     instruction faults
+     */
+    public DecodedBlock build(Cpu cpu, long phys) {
+        stats.misses.increment();
+        stats.blocksBuilt.increment();
+        int mode = cpu.codeSize;
+        byte[] mem = ram.array();
+        long pageEnd = (phys | 0xFFF) + 1;
+        long limit = Math.min(pageEnd, ram.size());
+        ArrayList<Insn> list = new ArrayList<>(8);
+        long p = phys;
+        boolean crosses = false;
+        while (list.size() < MAX_INSNS && p < limit) {
+            Insn insn = new Insn();
+            int avail = (int) Math.min(limit - p, 15);
+            int len = Decoder.decode(mem, (int) p, avail, mode, insn);
+            if (len == 0) {
+                if (!list.isEmpty() || limit < pageEnd) {
+                    break;
+                }
+                decodeAcrossPage(cpu, phys, (int) (pageEnd - phys), insn);
+                list.add(insn);
+                crosses = true;
+                p += insn.length;
+                break;
+            }
+            list.add(insn);
+            p += len;
+            if (insn.op.endsBlock() || insn.op == Op.PAUSE || insn.op == Op.INVALID
+                    || insn.op == Op.UNIMPLEMENTED) {
+                break;
+            }
+        }
+        if (list.isEmpty()) {
+            // fetch from beyond RAM: open bus reads as all ones, which decodes as invalid
+            Insn insn = new Insn();
+            byte[] ff = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+            int len = Decoder.decode(ff, 0, 15, mode, insn);
+            insn.length = Math.max(len, 1);
+            list.add(insn);
+            crosses = true;
+            p = phys + insn.length;
+        }
+        DecodedBlock b = new DecodedBlock(phys, cpu.modeKey, list.toArray(new Insn[0]),
+                (int) (p - phys), crosses);
+        if (!crosses) {
+            publish(b);
+        }
+        return b;
+    }
+
+    private void decodeAcrossPage(Cpu cpu, long phys, int firstPart, Insn out) {
+        byte[] buf = new byte[15];
+        ram.copyOut(phys, buf, 0, firstPart);
+        long nextLinear = cpu.seg[1].base + cpu.rip + firstPart;
+        if (cpu.codeSize != 64) {
+            nextLinear &= 0xFFFF_FFFFL;
+        }
+        long phys2 = cpu.mmu.translate(nextLinear, Mmu.FETCH, cpu.cpl == 3);
+        for (int i = firstPart; i < 15; i++) {
+            buf[i] = (byte) Mem.readPhysical(cpu, phys2 + (i - firstPart), 1);
+        }
+        int len = Decoder.decode(buf, 0, 15, cpu.codeSize, out);
+        out.length = Math.max(len, 1);
+    }
+
+    private void publish(DecodedBlock b) {
+        blocks.put(key(b.phys, b.modeKey), b);
+        long firstPage = b.phys >>> 12;
+        byPage.computeIfAbsent(firstPage, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(b);
+        ram.watchLine(b.phys, b.byteLength);
+        if (!b.valid) {
+            // a write raced with decoding: never serve the stale block
+            blocks.remove(key(b.phys, b.modeKey), b);
+        }
+    }
+
+    @Override
+    public void written(long addr, int len) {
+        for (long page = addr >>> 12; page <= (addr + len - 1) >>> 12; page++) {
+            List<DecodedBlock> list = byPage.get(page);
+            if (list == null) {
+                continue;
+            }
+            for (DecodedBlock b : list) {
+                if (b.valid && b.overlaps(addr, len)) {
+                    b.valid = false;
+                    blocks.remove(key(b.phys, b.modeKey), b);
+                    list.remove(b);
+                    stats.invalidations.increment();
+                }
+            }
+        }
+    }
+
+    /** Number of cached blocks. */
+    public int size() {
+        return blocks.size();
+    }
+}
