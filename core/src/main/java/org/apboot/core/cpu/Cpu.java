@@ -82,6 +82,9 @@ public final class Cpu extends FlagState {
      */
     public int pollSeg;
     public long pollOffset;
+    /** The value (and its size in bytes) the last memory-operand read returned. */
+    public long pollValue;
+    public int pollSize;
     /** Guest instructions retired. */
     public long instructions;
     /**

@@ -46,7 +46,10 @@ public final class Operands {
                 if (i.rmReg >= 0) {
                     return cpu.getReg(i.rmReg, size);
                 }
-                return Mem.read(cpu, i.seg, ea(cpu, i), size);
+                long v = Mem.read(cpu, i.seg, ea(cpu, i), size);
+                cpu.pollValue = v;
+                cpu.pollSize = size;
+                return v;
             case Insn.K_IMM:
                 return size == 8 ? i.imm : i.imm & ((1L << (size * 8)) - 1);
             case Insn.K_ONE:

@@ -1,0 +1,69 @@
+package org.apboot.core.machine;
+
+import org.apboot.core.mem.IoBus;
+
+/**
+ * The machine's I/O ports: a debug console at 0xE9 (bytes written are captured), an
+ * output-only 16550-style UART at 0x3F8 (THR captured, LSR reads "transmitter empty"), and the
+ * POST port 0x80. Other ports read all ones and ignore writes.
+ */
+public final class PlatformIo implements IoBus {
+    public static final int DEBUG_CONSOLE = 0xE9;
+    public static final int COM1 = 0x3F8;
+    public static final int POST = 0x80;
+    private static final int LSR_THR_EMPTY = 0x60;
+    /** Keep at most this many captured characters per stream. */
+    private static final int CAPTURE_LIMIT = 1 << 20;
+
+    private final StringBuilder console = new StringBuilder();
+    private final StringBuilder serial = new StringBuilder();
+    private volatile int lastPost;
+
+    @Override
+    public int in(int cpuIndex, int port, int size) {
+        if (port == COM1 + 5) {
+            return LSR_THR_EMPTY;
+        }
+        if (port > COM1 && port <= COM1 + 7) {
+            return 0;
+        }
+        return size == 4 ? -1 : (1 << (size * 8)) - 1;
+    }
+
+    @Override
+    public void out(int cpuIndex, int port, int size, int value) {
+        if (port == DEBUG_CONSOLE) {
+            append(console, value);
+        } else if (port == COM1) {
+            append(serial, value);
+        } else if (port == POST) {
+            lastPost = value & 0xFF;
+        }
+    }
+
+    private static void append(StringBuilder sb, int value) {
+        synchronized (sb) {
+            if (sb.length() < CAPTURE_LIMIT) {
+                sb.append((char) (value & 0xFF));
+            }
+        }
+    }
+
+    /** Text written to the debug console port so far. */
+    public String consoleText() {
+        synchronized (console) {
+            return console.toString();
+        }
+    }
+
+    /** Text written to the serial port so far. */
+    public String serialText() {
+        synchronized (serial) {
+            return serial.toString();
+        }
+    }
+
+    public int lastPostCode() {
+        return lastPost;
+    }
+}

@@ -1,0 +1,78 @@
+package org.apboot.core.machine;
+
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.apboot.core.cpu.Cpu;
+
+/**
+ * One logical processor of a {@link Machine}: its architectural state, its local APIC registers
+ * and its scheduling state. Small on purpose: a parked vCPU costs only this object and its
+ * {@link Cpu}.
+ */
+public final class Vcpu {
+    /** Waiting for INIT/SIPI (an AP before bring-up). */
+    public static final int WAIT_SIPI = 0;
+    /** On a run queue or running. */
+    public static final int RUNNABLE = 1;
+    /** Parked polling a memory word; woken by a write to it (or the idle recheck). */
+    public static final int PARKED = 2;
+    /** Executed HLT. */
+    public static final int HALTED = 3;
+    /** Triple fault. */
+    public static final int SHUTDOWN = 4;
+
+    private static final AtomicIntegerFieldUpdater<Vcpu> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(Vcpu.class, "state");
+
+    public final Cpu cpu;
+    volatile int state;
+
+    // local APIC
+    /** IA32_APIC_BASE: base address, EN (bit 11), EXTD (bit 10), BSP (bit 8). */
+    long apicBase;
+    int apicSvr = 0xFF;
+    int apicTpr;
+    int apicIcrHigh;
+    /** INIT/SIPI received; the architecture ignores a second SIPI once the AP runs. */
+    int sipiCount;
+    int initCount;
+
+    // the word a parked vCPU waits on
+    long parkPhys;
+    int parkSize;
+    /** Generic waits: the value seen when parking. Equality waits: the value waited for. */
+    long parkValue;
+    boolean parkUntilEqual;
+
+    Vcpu(Cpu cpu, boolean bsp) {
+        this.cpu = cpu;
+        this.apicBase = LocalApic.DEFAULT_BASE | LocalApic.BASE_ENABLE | (bsp ? LocalApic.BASE_BSP : 0);
+        this.state = bsp ? RUNNABLE : WAIT_SIPI;
+    }
+
+    public int state() {
+        return state;
+    }
+
+    boolean casState(int expect, int update) {
+        return STATE.compareAndSet(this, expect, update);
+    }
+
+    void setState(int s) {
+        state = s;
+    }
+
+    public static String stateName(int s) {
+        switch (s) {
+            case WAIT_SIPI: return "wait-for-SIPI";
+            case RUNNABLE: return "runnable";
+            case PARKED: return "parked";
+            case HALTED: return "halted";
+            default: return "shutdown";
+        }
+    }
+
+    /** True when the APIC is in x2APIC mode (EN and EXTD set). */
+    public boolean x2apic() {
+        return (apicBase & (LocalApic.BASE_ENABLE | LocalApic.BASE_EXTD)) == (LocalApic.BASE_ENABLE | LocalApic.BASE_EXTD);
+    }
+}
