@@ -7,6 +7,7 @@ final class Families {
 
     static ExecutorTable.ExecutorFamily[] all() {
         return new ExecutorTable.ExecutorFamily[] {
+            new SystemExecutors(),
         };
     }
 }
