@@ -5,13 +5,15 @@ import org.apboot.core.decode.Insn;
 
 /**
  * Pushes and pops on the guest stack (SS:rSP) with the stack address size of the current mode
- * (SS.B, or 64-bit). Values are written before rSP changes, so a faulting push leaves rSP intact.
+ * (SS.B, or 64-bit), plus PUSHA, POPA, ENTER and LEAVE. Values are written (or read) before
+ * rSP changes, so a faulting stack access leaves the registers intact.
  */
 public final class Stack {
     private Stack() {
     }
 
-    private static long wrap(Cpu cpu, long sp) {
+    /** {@code sp} wrapped to the stack address size. */
+    public static long wrap(Cpu cpu, long sp) {
         switch (cpu.stackAddrSize()) {
             case 2: return sp & 0xFFFF;
             case 4: return sp & 0xFFFF_FFFFL;
@@ -44,5 +46,75 @@ public final class Stack {
     /** Reads the value {@code depth} bytes above the stack pointer without popping it. */
     public static long peek(Cpu cpu, int size, int depth) {
         return Mem.read(cpu, Insn.SS, wrap(cpu, cpu.r[Cpu.RSP] + depth), size);
+    }
+
+    /**
+     * PUSHA/PUSHAD: pushes AX, CX, DX, BX, the original SP, BP, SI, DI at {@code size} (2 or 4).
+     * All eight stores happen before SP moves.
+     */
+    public static void pusha(Cpu cpu, int size) {
+        long sp = cpu.r[Cpu.RSP];
+        long oldSp = sp;
+        for (int reg = 0; reg < 8; reg++) {
+            long v = reg == Cpu.RSP ? oldSp : cpu.r[reg];
+            sp = wrap(cpu, sp - size);
+            Mem.write(cpu, Insn.SS, sp, size, v);
+        }
+        setSp(cpu, sp);
+    }
+
+    /** POPA/POPAD: pops DI, SI, BP, (skipped SP), BX, DX, CX, AX; all loads precede any write. */
+    public static void popa(Cpu cpu, int size) {
+        long sp = cpu.r[Cpu.RSP];
+        long di = Mem.read(cpu, Insn.SS, wrap(cpu, sp), size);
+        long si = Mem.read(cpu, Insn.SS, wrap(cpu, sp + size), size);
+        long bp = Mem.read(cpu, Insn.SS, wrap(cpu, sp + 2L * size), size);
+        long bx = Mem.read(cpu, Insn.SS, wrap(cpu, sp + 4L * size), size);
+        long dx = Mem.read(cpu, Insn.SS, wrap(cpu, sp + 5L * size), size);
+        long cx = Mem.read(cpu, Insn.SS, wrap(cpu, sp + 6L * size), size);
+        long ax = Mem.read(cpu, Insn.SS, wrap(cpu, sp + 7L * size), size);
+        cpu.setReg(Cpu.RDI, size, di);
+        cpu.setReg(Cpu.RSI, size, si);
+        cpu.setReg(Cpu.RBP, size, bp);
+        cpu.setReg(Cpu.RBX, size, bx);
+        cpu.setReg(Cpu.RDX, size, dx);
+        cpu.setReg(Cpu.RCX, size, cx);
+        cpu.setReg(Cpu.RAX, size, ax);
+        setSp(cpu, sp + 8L * size);
+    }
+
+    /**
+     * ENTER alloc, level: pushes rBP, copies {@code level - 1} frame pointers from the enclosing
+     * frame (read at SS:rBP - k * size), pushes the new frame pointer, then rBP = frame (at the
+     * operand size) and rSP = frame - alloc (at the stack size). Registers change only after all
+     * stack stores succeeded. The level is taken modulo 32.
+     */
+    public static void enter(Cpu cpu, int size, int alloc, int level) {
+        level &= 31;
+        long sp = wrap(cpu, cpu.r[Cpu.RSP] - size);
+        long bp = cpu.r[Cpu.RBP];
+        Mem.write(cpu, Insn.SS, sp, size, bp);
+        long frame = sp;
+        if (level > 0) {
+            long t = bp;
+            for (int k = 1; k < level; k++) {
+                t = wrap(cpu, t - size);
+                long v = Mem.read(cpu, Insn.SS, t, size);
+                sp = wrap(cpu, sp - size);
+                Mem.write(cpu, Insn.SS, sp, size, v);
+            }
+            sp = wrap(cpu, sp - size);
+            Mem.write(cpu, Insn.SS, sp, size, frame);
+        }
+        cpu.setReg(Cpu.RBP, size, frame);
+        setSp(cpu, sp - (alloc & 0xFFFF));
+    }
+
+    /** LEAVE: rSP = rBP (at the stack size), then pops rBP at the operand size. */
+    public static void leave(Cpu cpu, int size) {
+        long sp = wrap(cpu, cpu.r[Cpu.RBP]);
+        long v = Mem.read(cpu, Insn.SS, sp, size);
+        setSp(cpu, sp + size);
+        cpu.setReg(Cpu.RBP, size, v);
     }
 }

@@ -1,0 +1,60 @@
+package org.apboot.core.semantics;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.mem.Mmu;
+
+/**
+ * Read-modify-write memory operands: the destination is checked for writing (segment and
+ * page) before it is read, so an instruction that computes flags and then writes can never
+ * fault after the flags changed. One translation serves the read and the write.
+ *
+ * <p>{@link #prepare} returns a handle: the physical address when the access lies in one page,
+ * or {@link #SPLIT} when it crosses a page (both pages are then checked, and the accesses go
+ * through {@link Mem} again). Pass the same segment and offset to the other methods.
+ */
+public final class Rmw {
+    /** Handle of a page-crossing access. */
+    public static final long SPLIT = -1;
+
+    private Rmw() {
+    }
+
+    /** Checks {@code seg:off} for a {@code size}-byte write and returns the access handle. */
+    public static long prepare(Cpu cpu, int seg, long off, int size) {
+        long lin = Mem.linear(cpu, seg, off, size, true);
+        boolean user = cpu.cpl == 3;
+        if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
+            cpu.mmu.translate(lin, Mmu.WRITE, user);
+            cpu.mmu.translate(lin + size - 1, Mmu.WRITE, user);
+            return SPLIT;
+        }
+        return cpu.mmu.translate(lin, Mmu.WRITE, user);
+    }
+
+    public static long read(Cpu cpu, long handle, int seg, long off, int size) {
+        if (handle >= 0) {
+            return Mem.readPhysical(cpu, handle, size);
+        }
+        return Mem.read(cpu, seg, off, size);
+    }
+
+    public static void write(Cpu cpu, long handle, int seg, long off, int size, long v) {
+        if (handle >= 0) {
+            Mem.writePhysical(cpu, handle, size, v);
+        } else {
+            Mem.write(cpu, seg, off, size, v);
+        }
+    }
+
+    /**
+     * Atomic compare-and-exchange on a prepared operand (LOCK): returns the value found, which
+     * equals {@code expect} when {@code update} was stored.
+     */
+    public static long cas(Cpu cpu, long handle, int seg, long off, int size, long expect, long update) {
+        long m = Flags.mask(size);
+        if (handle >= 0 && cpu.ram.contains(handle, size)) {
+            return cpu.ram.compareAndExchange(handle, size, expect & m, update & m);
+        }
+        return Mem.compareAndExchange(cpu, seg, off, size, expect & m, update & m);
+    }
+}

@@ -1,0 +1,208 @@
+package org.apboot.core.semantics;
+
+import org.apboot.core.cpu.Cpu;
+
+/**
+ * ROL, ROR, RCL, RCR, SHL (= SAL), SHR, SAR, SHLD, SHRD on plain values.
+ *
+ * <p>The count is masked to 5 bits (6 bits for 64-bit operands) as the hardware does; a masked
+ * count of 0 returns the operand unchanged and leaves every flag untouched. RCL/RCR rotate
+ * through CF over 9 / 17 bits for byte / word operands (count mod 9 / mod 17 after masking).
+ *
+ * <p>Flags: shifts set CF to the last bit shifted out and SF/ZF/PF from the result; OF is the
+ * manual's count-1 rule, applied to every count (undefined above 1); AF is cleared (undefined).
+ * Rotates change only CF and OF (OF by the count-1 rule for every count); when an RCL/RCR count
+ * reduces to 0 modulo 9/17 the value and CF stay as they are and OF follows the same rule.
+ * SHLD/SHRD with a 16-bit operand and a count of 17..31 (result undefined) shift through the
+ * 48-bit pattern dst:src:dst, and set CF to the last bit that left it.
+ */
+public final class Shifts {
+    private Shifts() {
+    }
+
+    private static int maskCount(int size, long count) {
+        return (int) (count & (size == 8 ? 63 : 31));
+    }
+
+    public static long shl(Cpu cpu, int size, long a, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        if (c == 0) {
+            return a & m;
+        }
+        long x = a & m;
+        long r = (x << c) & m;
+        Flags.record(cpu, Flags.SHL, size, x, c, r);
+        return r;
+    }
+
+    public static long shr(Cpu cpu, int size, long a, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        if (c == 0) {
+            return a & m;
+        }
+        long x = a & m;
+        long r = x >>> c;
+        Flags.record(cpu, Flags.SHR, size, x, c, r);
+        return r;
+    }
+
+    public static long sar(Cpu cpu, int size, long a, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        if (c == 0) {
+            return a & m;
+        }
+        long x = Flags.signExtend(a, size);
+        long r = (x >> c) & m;
+        Flags.record(cpu, Flags.SAR, size, x, c, r);
+        return r;
+    }
+
+    private static void setCfOf(Cpu cpu, boolean cf, boolean of) {
+        Flags.update(cpu, Cpu.CF | Cpu.OF, (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+    }
+
+    public static long rol(Cpu cpu, int size, long a, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        long x = a & m;
+        if (c == 0) {
+            return x;
+        }
+        int bits = size * 8;
+        int n = c & (bits - 1);
+        long r = n == 0 ? x : ((x << n) | (x >>> (bits - n))) & m;
+        boolean cf = (r & 1) != 0;
+        boolean of = ((r >>> (bits - 1)) & 1) != 0 ^ cf;
+        setCfOf(cpu, cf, of);
+        return r;
+    }
+
+    public static long ror(Cpu cpu, int size, long a, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        long x = a & m;
+        if (c == 0) {
+            return x;
+        }
+        int bits = size * 8;
+        int n = c & (bits - 1);
+        long r = n == 0 ? x : ((x >>> n) | (x << (bits - n))) & m;
+        boolean msb = ((r >>> (bits - 1)) & 1) != 0;
+        boolean next = ((r >>> (bits - 2)) & 1) != 0;
+        setCfOf(cpu, msb, msb ^ next);
+        return r;
+    }
+
+    /** Effective RCL/RCR rotation for a non-zero masked count. */
+    private static int rcCount(int size, int c) {
+        switch (size) {
+            case 1: return c % 9;
+            case 2: return c % 17;
+            default: return c;
+        }
+    }
+
+    public static long rcl(Cpu cpu, int size, long a, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        long x = a & m;
+        if (c == 0) {
+            return x;
+        }
+        int bits = size * 8;
+        int n = rcCount(size, c);
+        boolean cfIn = Flags.carry(cpu);
+        long r;
+        boolean cf;
+        if (n == 0) {
+            r = x;
+            cf = cfIn;
+        } else {
+            r = (x << n) | ((cfIn ? 1L : 0L) << (n - 1));
+            if (n > 1) {
+                r |= x >>> (bits - n + 1);
+            }
+            r &= m;
+            cf = ((x >>> (bits - n)) & 1) != 0;
+        }
+        boolean of = ((r >>> (bits - 1)) & 1) != 0 ^ cf;
+        setCfOf(cpu, cf, of);
+        return r;
+    }
+
+    public static long rcr(Cpu cpu, int size, long a, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        long x = a & m;
+        if (c == 0) {
+            return x;
+        }
+        int bits = size * 8;
+        int n = rcCount(size, c);
+        boolean cfIn = Flags.carry(cpu);
+        long r;
+        boolean cf;
+        if (n == 0) {
+            r = x;
+            cf = cfIn;
+        } else {
+            r = (x >>> n) | ((cfIn ? 1L : 0L) << (bits - n));
+            if (n > 1) {
+                r |= x << (bits - n + 1);
+            }
+            r &= m;
+            cf = ((x >>> (n - 1)) & 1) != 0;
+        }
+        boolean msb = ((r >>> (bits - 1)) & 1) != 0;
+        boolean next = ((r >>> (bits - 2)) & 1) != 0;
+        setCfOf(cpu, cf, msb ^ next);
+        return r;
+    }
+
+    /** SHLD dst, src, count: shifts dst left, filling from the top bits of src. */
+    public static long shld(Cpu cpu, int size, long dst, long src, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        long x = dst & m, y = src & m;
+        if (c == 0) {
+            return x;
+        }
+        int bits = size * 8;
+        if (c > bits) {
+            long v = (x << 32) | (y << 16) | x; // 16-bit operands only
+            long r = (v >>> (32 - c)) & m;
+            boolean cf = ((v >>> (48 - c)) & 1) != 0;
+            boolean of = ((x ^ r) & Flags.signBit(size)) != 0;
+            Flags.setArith(cpu, Flags.szp(size, r) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+            return r;
+        }
+        long r = c == bits ? y : ((x << c) | (y >>> (bits - c))) & m;
+        Flags.record(cpu, Flags.SHL, size, x, c, r);
+        return r;
+    }
+
+    /** SHRD dst, src, count: shifts dst right, filling from the low bits of src. */
+    public static long shrd(Cpu cpu, int size, long dst, long src, long count) {
+        long m = Flags.mask(size);
+        int c = maskCount(size, count);
+        long x = dst & m, y = src & m;
+        if (c == 0) {
+            return x;
+        }
+        int bits = size * 8;
+        if (c > bits) {
+            long v = x | (y << 16) | (x << 32); // 16-bit operands only
+            long r = (v >>> c) & m;
+            boolean cf = ((v >>> (c - 1)) & 1) != 0;
+            boolean of = ((x ^ r) & Flags.signBit(size)) != 0;
+            Flags.setArith(cpu, Flags.szp(size, r) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+            return r;
+        }
+        long r = c == bits ? y : ((x >>> c) | (y << (bits - c))) & m;
+        Flags.record(cpu, Flags.SHR, size, x, c, r);
+        return r;
+    }
+}

@@ -1,0 +1,139 @@
+package org.apboot.core.semantics;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
+
+/**
+ * String instructions MOVS, STOS, LODS, CMPS, SCAS, with and without REP/REPE/REPNE, in every
+ * address size.
+ *
+ * <p>rSI, rDI and rCX are used and updated at the address size (16-bit updates keep the upper
+ * bits, 32-bit ones zero-extend); DF picks the direction. The destination is always ES:rDI (no
+ * override); the source segment ({@code srcSeg}) is DS or the override.
+ *
+ * <p>A repeated instruction runs to completion within one call. Registers are written back after
+ * every iteration, so a fault in the middle leaves rSI, rDI and rCX exactly as after the last
+ * completed iteration, as hardware does; the engine then reports the fault with RIP at the
+ * instruction, and re-executing it resumes the remaining iterations. A REP prefix on MOVS, STOS
+ * and LODS repeats them whether encoded F3 or F2; CMPS and SCAS stop on ZF = 0 (F3) or ZF = 1
+ * (F2).
+ */
+public final class Strings {
+    private Strings() {
+    }
+
+    private static long delta(Cpu cpu, int size) {
+        return (cpu.sysFlags & Cpu.DF) != 0 ? -size : size;
+    }
+
+    public static void movs(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
+        long d = delta(cpu, size);
+        long am = Flags.mask(addrSize);
+        if (rep == Insn.REP_NONE) {
+            long v = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
+            Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
+            cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            return;
+        }
+        long n = cpu.r[Cpu.RCX] & am;
+        while (n != 0) {
+            long v = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
+            Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
+            cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            n--;
+            cpu.setReg(Cpu.RCX, addrSize, n);
+        }
+    }
+
+    public static void stos(Cpu cpu, int size, int addrSize, int rep) {
+        long d = delta(cpu, size);
+        long am = Flags.mask(addrSize);
+        long v = cpu.r[Cpu.RAX];
+        if (rep == Insn.REP_NONE) {
+            Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            return;
+        }
+        long n = cpu.r[Cpu.RCX] & am;
+        while (n != 0) {
+            Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            n--;
+            cpu.setReg(Cpu.RCX, addrSize, n);
+        }
+    }
+
+    public static void lods(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
+        long d = delta(cpu, size);
+        long am = Flags.mask(addrSize);
+        if (rep == Insn.REP_NONE) {
+            long v = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
+            cpu.setReg(Cpu.RAX, size, v);
+            cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
+            return;
+        }
+        long n = cpu.r[Cpu.RCX] & am;
+        while (n != 0) {
+            long v = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
+            cpu.setReg(Cpu.RAX, size, v);
+            cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
+            n--;
+            cpu.setReg(Cpu.RCX, addrSize, n);
+        }
+    }
+
+    /** CMPS: flags of CMP [srcSeg:rSI], [ES:rDI]. */
+    public static void cmps(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
+        long d = delta(cpu, size);
+        long am = Flags.mask(addrSize);
+        if (rep == Insn.REP_NONE) {
+            long a = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
+            long b = Mem.read(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size);
+            Alu.sub(cpu, size, a, b);
+            cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            return;
+        }
+        boolean whileEqual = rep == Insn.REP;
+        long n = cpu.r[Cpu.RCX] & am;
+        while (n != 0) {
+            long a = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
+            long b = Mem.read(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size);
+            Alu.sub(cpu, size, a, b);
+            cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            n--;
+            cpu.setReg(Cpu.RCX, addrSize, n);
+            if (((a ^ b) == 0) != whileEqual) {
+                break;
+            }
+        }
+    }
+
+    /** SCAS: flags of CMP rAX, [ES:rDI]. */
+    public static void scas(Cpu cpu, int size, int addrSize, int rep) {
+        long d = delta(cpu, size);
+        long am = Flags.mask(addrSize);
+        long a = cpu.r[Cpu.RAX] & Flags.mask(size);
+        if (rep == Insn.REP_NONE) {
+            long b = Mem.read(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size);
+            Alu.sub(cpu, size, a, b);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            return;
+        }
+        boolean whileEqual = rep == Insn.REP;
+        long n = cpu.r[Cpu.RCX] & am;
+        while (n != 0) {
+            long b = Mem.read(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size);
+            Alu.sub(cpu, size, a, b);
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
+            n--;
+            cpu.setReg(Cpu.RCX, addrSize, n);
+            if ((a == b) != whileEqual) {
+                break;
+            }
+        }
+    }
+}
