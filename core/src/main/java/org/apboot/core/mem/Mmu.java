@@ -1,24 +1,62 @@
 package org.apboot.core.mem;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.fault.CpuException;
 
 /**
  * Linear-to-physical translation for one vCPU: page walks for 32-bit, PAE, 4- and 5-level
  * paging, and a per-vCPU TLB.
  *
  * <p>Call order: the semantics compute a linear address (segmentation), then call
- * {@link #translate}; on a miss the MMU walks the tables in guest RAM, sets accessed/dirty bits,
- * and either caches the translation or throws #PF with the architectural error code (CR2 is set
- * by exception delivery from {@code CpuException.faultAddress}). CR3 writes, CR0/CR4 paging-bit
- * changes and INVLPG must call {@link #flush}, {@link #flushAll} or {@link #invalidate}.
+ * {@link #translate}; on a miss the MMU walks the tables in guest RAM ({@link PageWalker}), sets
+ * accessed/dirty bits, and either caches the translation or throws #PF with the architectural
+ * error code (CR2 is set by exception delivery from {@code CpuException.faultAddress}). CR3
+ * writes call {@link #flush}, INVLPG {@link #invalidate}. Changes of CR0, CR4 or EFER are
+ * noticed here by themselves: the hit path compares the three registers with the values seen at
+ * the last fill and, when a bit that affects translation changed, drops every translation (as
+ * the manual requires for CR0.PG/CR4.PGE/PAE/PSE/LA57/SMEP changes, and harmlessly more often).
+ *
+ * <h2>TLB</h2>
+ * Direct-mapped, {@value #TLB_ENTRIES} entries of 4 KiB granularity (large pages are cached one
+ * 4 KiB piece per entry). Each entry is four longs in one array: the linear page number (tag),
+ * the physical page address, and a meta word holding the generation stamp (low 32 bits) and the
+ * allowed-access bits (one bit per access kind and privilege, already combining every level's
+ * R/W, U/S and XD with CR0.WP, CR4.SMEP and EFER.NXE). Write bits are granted only when the leaf's
+ * dirty bit is already set, so the first write to a clean page walks once to set D.
+ * Non-global entries carry the current generation, global ones (CR4.PGE and G) the global
+ * generation: {@link #flush} renews the first, {@link #flushAll} both, in O(1).
  */
 public final class Mmu {
     public static final int READ = 0, WRITE = 1, FETCH = 2;
 
+    static final int TLB_BITS = 8;
+    public static final int TLB_ENTRIES = 1 << TLB_BITS;
+    private static final int TLB_MASK = TLB_ENTRIES - 1;
+    /** Allowed-access bit for (access, user): bit {@code access + 3 * user}. */
+    static final int ALLOW_SHIFT = 32;
+
     private final Cpu cpu;
+    private final PageWalker walker;
+    /** Entry i at [4i]: tag (linear >>> 12, or -1), [4i+1]: physical page, [4i+2]: meta. */
+    private final long[] tlb = new long[TLB_ENTRIES * 4];
+
+    private int counter = 2;
+    private int gen = 1;
+    private int globalGen = 2;
+    /** A large page was cached since the last full flush: INVLPG must then drop everything. */
+    private boolean largeCached;
+
+    // control-register values seen when the TLB contents were last validated
+    private long seenCr0 = -1, seenCr4 = -1, seenEfer = -1;
+    private boolean paging;
+
+    /** Walks, TLB misses and hits are not counted on the hit path; misses are. */
+    private long misses;
 
     public Mmu(Cpu cpu) {
         this.cpu = cpu;
+        this.walker = new PageWalker(cpu);
+        java.util.Arrays.fill(tlb, -1L);
     }
 
     /**
@@ -26,24 +64,117 @@ public final class Mmu {
      * {@link #FETCH}; {@code user} is true for CPL-3 accesses (descriptor-table and other
      * implicit supervisor accesses pass false). Returns the physical address.
      *
-     * @throws org.apboot.core.fault.CpuException #PF
+     * @throws org.apboot.core.fault.CpuException #PF, or #GP(0) for a non-canonical address
      */
     public long translate(long linear, int access, boolean user) {
-        if ((cpu.cr0 & Cpu.CR0_PG) == 0) {
+        Cpu c = cpu;
+        if (c.cr0 != seenCr0 || c.cr4 != seenCr4 || c.efer != seenEfer) {
+            controlChanged();
+        }
+        if (!paging) {
             return linear & 0xFFFF_FFFFL;
         }
-        throw new UnsupportedOperationException("paging not implemented yet");
+        long vpn = linear >>> 12;
+        int e = ((int) vpn & TLB_MASK) << 2;
+        long[] t = tlb;
+        if (t[e] == vpn) {
+            long meta = t[e + 2];
+            int stamp = (int) meta;
+            if ((stamp == gen || stamp == globalGen)
+                    && ((meta >>> (ALLOW_SHIFT + access + (user ? 3 : 0))) & 1) != 0) {
+                return t[e + 1] | (linear & 0xFFF);
+            }
+        }
+        return miss(linear, access, user);
+    }
+
+    private long miss(long linear, int access, boolean user) {
+        misses++;
+        PageWalker w = walker;
+        w.walk(linear, access, user); // throws #PF / #GP
+        long vpn = linear >>> 12;
+        int e = ((int) vpn & TLB_MASK) << 2;
+        long[] t = tlb;
+        t[e] = vpn;
+        t[e + 1] = w.physPage;
+        int stamp = w.global ? globalGen : gen;
+        t[e + 2] = ((long) w.allow << ALLOW_SHIFT) | (stamp & 0xFFFF_FFFFL);
+        if (w.large) {
+            largeCached = true;
+        }
+        return w.physPage | (linear & 0xFFF);
+    }
+
+    private void controlChanged() {
+        Cpu c = cpu;
+        long relevant0 = Cpu.CR0_PG | Cpu.CR0_WP | Cpu.CR0_PE;
+        long relevant4 = Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE | Cpu.CR4_LA57 | Cpu.CR4_SMEP | Cpu.CR4_PCIDE;
+        long relevantE = Cpu.EFER_NXE | Cpu.EFER_LMA;
+        if (((c.cr0 ^ seenCr0) & relevant0) != 0 || ((c.cr4 ^ seenCr4) & relevant4) != 0
+                || ((c.efer ^ seenEfer) & relevantE) != 0) {
+            flushAll();
+        }
+        seenCr0 = c.cr0;
+        seenCr4 = c.cr4;
+        seenEfer = c.efer;
+        paging = (c.cr0 & Cpu.CR0_PG) != 0 && (c.cr0 & Cpu.CR0_PE) != 0;
     }
 
     /** Drops non-global translations (MOV to CR3). */
     public void flush() {
+        gen = next();
     }
 
     /** Drops every translation, global ones too (CR4.PGE/PAE/LA57 or CR0.PG changes). */
     public void flushAll() {
+        gen = next();
+        globalGen = next();
+        largeCached = false;
+    }
+
+    private int next() {
+        if (counter >= Integer.MAX_VALUE - 2) {
+            // generation space exhausted (after ~2^31 flushes): start over with an empty TLB
+            java.util.Arrays.fill(tlb, -1L);
+            counter = 2;
+        }
+        return ++counter;
     }
 
     /** Drops the translation of the page containing {@code linear} (INVLPG), global or not. */
     public void invalidate(long linear) {
+        if (largeCached) {
+            // a large page is cached as several 4 KiB entries: drop them all (over-invalidation
+            // is always permitted)
+            flushAll();
+            return;
+        }
+        int e = ((int) (linear >>> 12) & TLB_MASK) << 2;
+        tlb[e] = -1L;
+    }
+
+    /** TLB misses (page walks) so far, for statistics. */
+    public long misses() {
+        return misses;
+    }
+
+    /** True when the cached translation state currently has paging enabled (after a translate). */
+    public boolean pagingEnabled() {
+        return (cpu.cr0 & Cpu.CR0_PG) != 0 && (cpu.cr0 & Cpu.CR0_PE) != 0;
+    }
+
+    /**
+     * Walks the page tables for {@code linear} without touching the TLB, accessed/dirty bits or
+     * raising faults (debuggers, disassemblers). Returns the physical address or -1.
+     */
+    public long probe(long linear) {
+        if (!pagingEnabled()) {
+            return linear & 0xFFFF_FFFFL;
+        }
+        try {
+            return walker.probe(linear);
+        } catch (CpuException e) {
+            return -1;
+        }
     }
 }

@@ -24,24 +24,58 @@ public final class Mem {
     /**
      * Checks a data access of {@code size} bytes at {@code offset} in segment {@code s} and
      * returns the linear address. In 64-bit mode only FS and GS add a base and nothing is
-     * limit-checked (canonical checks are the MMU's).
+     * limit-checked; stack accesses there get the canonical check (#SS(0)), other addresses are
+     * checked by the MMU (#GP(0)).
      */
     public static long linear(Cpu cpu, int s, long offset, int size, boolean write) {
         Segment sg = cpu.seg[s];
         if (cpu.codeSize == 64) {
-            return (s >= Insn.FS) ? sg.base + offset : offset;
+            if (s >= Insn.FS) {
+                return sg.base + offset;
+            }
+            if (s == Insn.SS) {
+                checkCanonicalStack(cpu, offset);
+            }
+            return offset;
         }
-        if (cpu.protectedMode() && !cpu.v86()) {
-            checkProtected(sg, s, offset, size, write);
-        } else if (offset + size - 1 > sg.limit) {
-            throw limitFault(s, "offset 0x" + Long.toHexString(offset) + " beyond segment limit");
+        long last = offset + size - 1;
+        if ((cpu.cr0 & Cpu.CR0_PE) != 0 && (cpu.sysFlags & Cpu.VM) == 0) {
+            // fast path: present, writable, expand-up data segment (what flat code uses)
+            if ((sg.attrs & FAST_MASK) != FAST_VALUE || last > sg.limit) {
+                checkProtected(sg, s, offset, size, write);
+            }
+        } else if (last > sg.limit) {
+            throw limitFault(s, "offset 0x" + Long.toHexString(offset) + " beyond segment limit of " + segName(s));
         }
         return (sg.base + offset) & 0xFFFF_FFFFL;
     }
 
+    private static final int FAST_MASK = Segment.P | Segment.S | Segment.TYPE_CODE
+            | Segment.TYPE_CONFORMING_OR_EXPAND_DOWN | Segment.TYPE_READ_OR_WRITE;
+    private static final int FAST_VALUE = Segment.P | Segment.S | Segment.TYPE_READ_OR_WRITE;
+
+    private static void checkCanonicalStack(Cpu cpu, long offset) {
+        int unused = (cpu.cr4 & Cpu.CR4_LA57) != 0 ? 7 : 16;
+        if ((offset << unused >> unused) != offset) {
+            throw CpuException.ss(0, "non-canonical stack address 0x" + Long.toHexString(offset));
+        }
+    }
+
+    /** True if {@code lin} is canonical for the current linear-address width. */
+    public static boolean canonical(Cpu cpu, long lin) {
+        int unused = (cpu.cr4 & Cpu.CR4_LA57) != 0 ? 7 : 16;
+        return (lin << unused >> unused) == lin;
+    }
+
     private static void checkProtected(Segment sg, int s, long offset, int size, boolean write) {
-        if ((sg.selector & ~3) == 0 && s != Insn.SS && (sg.attrs & Segment.P) == 0) {
-            throw CpuException.gp(0, "access through a null selector in " + segName(s));
+        if ((sg.attrs & Segment.P) == 0) {
+            if ((sg.selector & ~3) == 0) {
+                throw CpuException.gp(0, "access through a null selector in " + segName(s));
+            }
+            throw limitFault(s, "access through a not-present segment " + segName(s));
+        }
+        if ((sg.attrs & Segment.S) == 0) {
+            throw limitFault(s, "access through a system segment in " + segName(s));
         }
         int type = sg.attrs & Segment.TYPE_MASK;
         boolean code = (type & Segment.TYPE_CODE) != 0;
@@ -55,7 +89,7 @@ public final class Mem {
         if (!code && (type & Segment.TYPE_CONFORMING_OR_EXPAND_DOWN) != 0) {
             long upper = sg.db() ? 0xFFFF_FFFFL : 0xFFFF;
             if (offset <= sg.limit || last > upper) {
-                throw limitFault(s, "offset outside expand-down segment " + segName(s));
+                throw limitFault(s, "offset 0x" + Long.toHexString(offset) + " outside expand-down segment " + segName(s));
             }
         } else if (last > sg.limit) {
             throw limitFault(s, "offset 0x" + Long.toHexString(offset) + " beyond the limit of " + segName(s));
