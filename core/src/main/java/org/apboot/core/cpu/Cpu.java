@@ -87,6 +87,11 @@ public final class Cpu extends FlagState {
     public int pollSize;
     /** Guest instructions retired. */
     public long instructions;
+    /** Guest instructions retired per mode, indexed by {@link #modeIndex}. */
+    public final long[] modeInstructions = new long[MODE_COUNT];
+    /** 0 real16, 1 prot16, 2 prot32, 3 compat, 4 long64, 5 v86; refreshed by updateMode(). */
+    public int modeIndex;
+    public static final int MODE_COUNT = 6;
     /**
      * Exceptions raised while delivering the current event, oldest first, each rendered as a
      * guest fact ("#GP(0x0) in prot32 at 0x10034: ..."); null until the first fault. Exception
@@ -186,6 +191,15 @@ public final class Cpu extends FlagState {
         if (vm) k |= MK_VM;
         if (profile.tdx) k |= MK_TDX;
         modeKey = k;
+        if (!pe) {
+            modeIndex = 0;
+        } else if (vm) {
+            modeIndex = 5;
+        } else if (lma) {
+            modeIndex = codeSize == 64 ? 4 : 3;
+        } else {
+            modeIndex = codeSize == 32 ? 2 : 1;
+        }
     }
 
     public boolean protectedMode() {
