@@ -8,6 +8,7 @@ final class Families {
     static ExecutorTable.ExecutorFamily[] all() {
         return new ExecutorTable.ExecutorFamily[] {
             new SystemExecutors(),
+            new IntegerExecutors(), new DataExecutors(), new ControlExecutors(), new StringExecutors(),
         };
     }
 }
