@@ -1,0 +1,38 @@
+package org.apboot.core.interp;
+
+import org.apboot.core.engine.Engine;
+import org.apboot.core.engine.EngineStats;
+import org.apboot.core.engine.EngineWorker;
+import org.apboot.core.mem.PhysicalMemory;
+
+/**
+ * The reference engine: executes decoded instructions through the shared semantics, with a
+ * decoded-block cache shared by every vCPU.
+ */
+public final class Interpreter implements Engine {
+    private final EngineStats stats = new EngineStats();
+    private final BlockCache cache;
+
+    public Interpreter(PhysicalMemory ram) {
+        this.cache = new BlockCache(ram, stats);
+    }
+
+    @Override
+    public String name() {
+        return "interp";
+    }
+
+    @Override
+    public EngineWorker newWorker() {
+        return new InterpreterWorker(cache, stats);
+    }
+
+    @Override
+    public EngineStats stats() {
+        return stats;
+    }
+
+    public BlockCache cache() {
+        return cache;
+    }
+}

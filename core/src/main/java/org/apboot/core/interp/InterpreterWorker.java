@@ -1,0 +1,148 @@
+package org.apboot.core.interp;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
+import org.apboot.core.decode.Op;
+import org.apboot.core.engine.EngineStats;
+import org.apboot.core.engine.EngineWorker;
+import org.apboot.core.engine.ExitReason;
+import org.apboot.core.engine.Tracer;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.fault.ExceptionDelivery;
+import org.apboot.core.mem.Mmu;
+
+/**
+ * The interpreter loop for one host thread: look the block up (per-thread jump cache, then the
+ * shared cache, then decode), run its instructions through the executor table, deliver faults.
+ */
+final class InterpreterWorker implements EngineWorker {
+    private static final int JC_BITS = 12;
+    private static final int JC_MASK = (1 << JC_BITS) - 1;
+
+    private final BlockCache cache;
+    private final EngineStats stats;
+    /** Direct-mapped per-thread cache: physical address + mode key to block, no hashing. */
+    private final DecodedBlock[] jumpCache = new DecodedBlock[1 << JC_BITS];
+    private Tracer tracer;
+
+    InterpreterWorker(BlockCache cache, EngineStats stats) {
+        this.cache = cache;
+        this.stats = stats;
+    }
+
+    @Override
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
+    }
+
+    @Override
+    public int run(Cpu cpu, long budget) {
+        long executed = 0;
+        try {
+            while (true) {
+                if (cpu.shutdown) {
+                    return ExitReason.SHUTDOWN;
+                }
+                if (cpu.halted) {
+                    return ExitReason.HALT;
+                }
+                if (executed >= budget) {
+                    return ExitReason.BUDGET;
+                }
+                DecodedBlock b;
+                try {
+                    b = lookup(cpu);
+                } catch (CpuException e) {
+                    deliver(cpu, e);
+                    continue;
+                }
+                int mode = cpu.modeIndex;
+                int done = execute(cpu, b);
+                int n = done < 0 ? -done : done;
+                executed += n;
+                cpu.modeInstructions[mode] += n;
+                if (done < 0) {
+                    return ExitReason.PAUSE;
+                }
+            }
+        } finally {
+            cpu.instructions += executed;
+        }
+    }
+
+    private DecodedBlock lookup(Cpu cpu) {
+        long linear = cpu.seg[Insn.CS].base + cpu.rip;
+        if (cpu.codeSize != 64) {
+            linear &= 0xFFFF_FFFFL;
+        }
+        long phys = cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3);
+        int key = cpu.modeKey;
+        int slot = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
+        DecodedBlock b = jumpCache[slot];
+        if (b != null && b.phys == phys && b.modeKey == key && b.valid) {
+            stats.jumpCacheHits.increment();
+            return b;
+        }
+        b = cache.get(phys, key);
+        if (b != null) {
+            stats.sharedCacheHits.increment();
+        } else {
+            b = cache.build(cpu, phys);
+        }
+        if (!b.crossesPage) {
+            jumpCache[slot] = b;
+        }
+        return b;
+    }
+
+    /**
+     * Runs the block's instructions. Returns the number retired, negated when the block ended in
+     * PAUSE (the machine may park the vCPU).
+     */
+    private int execute(Cpu cpu, DecodedBlock b) {
+        Insn[] insns = b.insns;
+        long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
+        boolean checkLimit = cpu.codeSize != 64
+                && cpu.rip + b.byteLength - 1 > cpu.seg[Insn.CS].limit;
+        Tracer t = tracer;
+        int k = 0;
+        long start = cpu.rip;
+        try {
+            for (; k < insns.length; k++) {
+                Insn insn = insns[k];
+                start = cpu.rip;
+                if (checkLimit && start + insn.length - 1 > cpu.seg[Insn.CS].limit) {
+                    throw CpuException.gp(0, "instruction beyond the CS limit");
+                }
+                if (insn.length > 15) {
+                    throw CpuException.gp(0, "instruction longer than 15 bytes");
+                }
+                if (t != null) {
+                    t.beforeInstruction(cpu, insn, start);
+                }
+                int modeBefore = cpu.modeKey;
+                cpu.rip = (start + insn.length) & ripMask;
+                ExecutorTable.get(insn.op).execute(cpu, insn);
+                if (t != null && cpu.modeKey != modeBefore) {
+                    t.modeChanged(cpu, modeBefore);
+                }
+                if (!b.valid && k + 1 < insns.length) {
+                    // the block wrote to its own bytes: continue from freshly decoded code
+                    return k + 1;
+                }
+            }
+        } catch (CpuException e) {
+            cpu.rip = start;
+            if (t != null) {
+                t.fault(cpu, e);
+            }
+            deliver(cpu, e);
+            return k;
+        }
+        return insns[insns.length - 1].op == Op.PAUSE ? -insns.length : insns.length;
+    }
+
+    private void deliver(Cpu cpu, CpuException e) {
+        ExceptionDelivery.deliver(cpu, e);
+    }
+}
