@@ -9,8 +9,8 @@ package org.apboot.core.decode;
  * bits 12-15  source operand (O_*)
  * bits 16-19  second source operand (O_*)
  * bits 20-23  immediate kind (I_*)
- * bits 24-47  flags (F_*)
- * bits 48-63  aux: group id, mnemonic id, segment register, ...
+ * bits 24-51  flags (F_*)
+ * bits 52-63  aux: group id, mnemonic id, segment register, ...
  * </pre>
  */
 final class Entry {
@@ -106,6 +106,8 @@ final class Entry {
     static final int F_SEGAUX = 1 << 22;
     /** aux is a mnemonic id (UNIMPLEMENTED). */
     static final int F_NAME = 1 << 23;
+    /** SSE/MMX entry: a mandatory prefix without its own entry makes the opcode invalid. */
+    static final int F_SSE = 1 << 24;
 
     static long make(Op op, int dst, int src, int src2, int imm, int flags, int aux) {
         return (op.ordinal() & 0xFFL)
@@ -113,8 +115,8 @@ final class Entry {
                 | ((long) (src & 15) << 12)
                 | ((long) (src2 & 15) << 16)
                 | ((long) (imm & 15) << 20)
-                | ((long) ((flags | F_VALID) & 0xFFFFFF) << 24)
-                | ((long) (aux & 0xFFFF) << 48);
+                | ((long) ((flags | F_VALID) & 0xFFFFFFF) << 24)
+                | ((long) (aux & 0xFFF) << 52);
     }
 
     static int op(long e) {
@@ -138,11 +140,11 @@ final class Entry {
     }
 
     static int flags(long e) {
-        return (int) (e >>> 24) & 0xFFFFFF;
+        return (int) (e >>> 24) & 0xFFFFFFF;
     }
 
     static int aux(long e) {
-        return (int) (e >>> 48) & 0xFFFF;
+        return (int) (e >>> 52) & 0xFFF;
     }
 
     /** Replaces the operand/immediate part of {@code e} with that of {@code form}. */
@@ -152,6 +154,6 @@ final class Entry {
     }
 
     static long withFlags(long e, int flags) {
-        return e | ((long) (flags & 0xFFFFFF) << 24);
+        return e | ((long) (flags & 0xFFFFFFF) << 24);
     }
 }
