@@ -9,6 +9,7 @@ import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
 import org.apboot.core.semantics.SegmentLoads;
 import org.apboot.core.semantics.StackFrames;
+import org.apboot.core.semantics.TaskState;
 
 /**
  * Delivers exceptions and interrupts (Intel SDM vol. 3 chapter 6, AMD APM vol. 2 chapter 8):
@@ -292,7 +293,7 @@ public final class ExceptionDelivery {
                 throw CpuException.gp(Descriptors.errorCode(sel) | ext, "v86 interrupt handler not at DPL 0");
             }
             newCpl = dpl;
-            long[] ssp = tssStack(cpu, newCpl, ext);
+            long[] ssp = TaskState.legacyStack(cpu, newCpl, ext);
             int newSs = (int) ssp[0];
             long ssD = SegmentLoads.checkStack(cpu, newSs, newCpl, true, ext);
             long[] frame = new long[10];
@@ -348,22 +349,5 @@ public final class ExceptionDelivery {
             clear |= Cpu.IF;
         }
         Flags.setRflags(cpu, 0, clear);
-    }
-
-    /** SS and ESP for privilege level {@code pl} from the current 16- or 32-bit TSS. */
-    static long[] tssStack(Cpu cpu, int pl, int ext) {
-        Segment tr = cpu.tr;
-        int type = tr.attrs & 0xF;
-        boolean tss32 = type == Descriptors.TSS32_AVAIL || type == Descriptors.TSS32_BUSY;
-        int spOff = tss32 ? 4 + pl * 8 : 2 + pl * 4;
-        int ssOff = tss32 ? 8 + pl * 8 : 4 + pl * 4;
-        int spSize = tss32 ? 4 : 2;
-        if (!tr.present() || ssOff + 1 > tr.limit || spOff + spSize - 1 > tr.limit) {
-            throw CpuException.ts(Descriptors.errorCode(tr.selector) | ext, String.format(
-                    "TSS 0x%04x too short for the ring-%d stack", tr.selector, pl));
-        }
-        long sp = Mem.readSystem(cpu, (tr.base + spOff) & 0xFFFF_FFFFL, spSize);
-        long ss = Mem.readSystem(cpu, (tr.base + ssOff) & 0xFFFF_FFFFL, 2);
-        return new long[] {ss, sp};
     }
 }

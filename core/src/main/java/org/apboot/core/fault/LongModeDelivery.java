@@ -7,6 +7,7 @@ import org.apboot.core.semantics.Descriptors;
 import org.apboot.core.semantics.Mem;
 import org.apboot.core.semantics.SegmentLoads;
 import org.apboot.core.semantics.StackFrames;
+import org.apboot.core.semantics.TaskState;
 
 /**
  * Event delivery in IA-32e mode (64-bit and compatibility mode): 16-byte IDT gates, 64-bit
@@ -38,9 +39,9 @@ final class LongModeDelivery {
         int ist = (int) (lo >>> 32) & 7;
         long rsp;
         if (ist != 0) {
-            rsp = tss64(cpu, 0x24 + (ist - 1) * 8, ext);
+            rsp = TaskState.stack64(cpu, TaskState.IST1 + (ist - 1) * 8, ext);
         } else if (newCpl < cpl) {
-            rsp = tss64(cpu, 4 + newCpl * 8, ext);
+            rsp = TaskState.stack64(cpu, TaskState.RSP0 + newCpl * 8, ext);
         } else {
             rsp = cpu.r[Cpu.RSP];
         }
@@ -57,14 +58,5 @@ final class LongModeDelivery {
         SegmentLoads.commitCode(cpu, sel, d, newCpl);
         cpu.r[Cpu.RSP] = sp;
         cpu.rip = offset;
-    }
-
-    private static long tss64(Cpu cpu, int off, int ext) {
-        Segment tr = cpu.tr;
-        if (!tr.present() || off + 7 > tr.limit) {
-            throw CpuException.ts(Descriptors.errorCode(tr.selector) | ext, String.format(
-                    "64-bit TSS 0x%04x too short for the stack at offset 0x%x", tr.selector, off));
-        }
-        return Mem.readSystem(cpu, tr.base + off, 8);
     }
 }

@@ -9,6 +9,7 @@ final class Families {
         return new ExecutorTable.ExecutorFamily[] {
             new SystemExecutors(),
             new IntegerExecutors(), new DataExecutors(), new ControlExecutors(), new StringExecutors(),
+            new SegmentExecutors(), new FarExecutors(),
         };
     }
 }

@@ -84,4 +84,17 @@ public final class StackFrames {
         long m = mask(cpu.stackAddrSize());
         return Mem.read(cpu, org.apboot.core.decode.Insn.SS, (cpu.r[Cpu.RSP] + depth) & m, width);
     }
+
+    /**
+     * The whole rSP value after releasing {@code bytes} from the current stack, with the current
+     * stack address size (compute before a mode change, assign after).
+     */
+    public static long spAfter(Cpu cpu, long bytes) {
+        long rsp = cpu.r[Cpu.RSP];
+        switch (cpu.stackAddrSize()) {
+            case 2: return (rsp & ~0xFFFFL) | ((rsp + bytes) & 0xFFFF);
+            case 4: return (rsp + bytes) & 0xFFFF_FFFFL;
+            default: return rsp + bytes;
+        }
+    }
 }
