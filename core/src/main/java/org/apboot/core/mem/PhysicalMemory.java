@@ -223,30 +223,23 @@ public final class PhysicalMemory {
     public long compareAndExchange(long addr, int size, long expect, long update) {
         int a = (int) addr;
         long found;
-        if ((a & (size - 1)) != 0 || size == 1) {
-            if (size == 1) {
-                found = ((byte) I8.compareAndExchange(ram, a, (byte) expect, (byte) update)) & 0xFFL;
-            } else {
-                synchronized (SPLIT_LOCK) {
-                    VarHandle.fullFence();
-                    found = readPlain(a, size);
-                    if (found == expect) {
-                        writePlain(a, size, update);
-                    }
-                    VarHandle.fullFence();
-                }
-            }
+        if (size == 4 && (a & 3) == 0) {
+            found = ((int) I32.compareAndExchange(ram, a, (int) expect, (int) update)) & 0xFFFF_FFFFL;
+        } else if (size == 8 && (a & 7) == 0) {
+            found = (long) I64.compareAndExchange(ram, a, expect, update);
+        } else if ((a & 3) + size <= 4) {
+            found = casInInt(a, size, expect, update);
+        } else if ((a & 7) + size <= 8) {
+            found = casInLong(a, size, expect, update);
         } else {
-            switch (size) {
-                case 2:
-                    found = ((short) I16.compareAndExchange(ram, a, (short) expect, (short) update)) & 0xFFFFL;
-                    break;
-                case 4:
-                    found = ((int) I32.compareAndExchange(ram, a, (int) expect, (int) update)) & 0xFFFF_FFFFL;
-                    break;
-                default:
-                    found = (long) I64.compareAndExchange(ram, a, expect, update);
-                    break;
+            // a locked access split across 8-byte words: one global lock serialises these
+            synchronized (SPLIT_LOCK) {
+                VarHandle.fullFence();
+                found = readPlain(a, size);
+                if (found == expect) {
+                    writePlain(a, size, update);
+                }
+                VarHandle.fullFence();
             }
         }
         if (found == expect) {
@@ -279,8 +272,48 @@ public final class PhysicalMemory {
         }
     }
 
+    /**
+     * CAS of 1, 2 or 3 bytes inside one aligned int: byte-array views offer compare-and-set only
+     * for int and long, so narrower locked operations update their containing word.
+     */
+    private long casInInt(int a, int size, long expect, long update) {
+        int base = a & ~3;
+        int shift = (a & 3) * 8;
+        int m = (int) mask(size) << shift;
+        while (true) {
+            int cur = (int) I32.getVolatile(ram, base);
+            long found = ((cur & m) >>> shift) & mask(size);
+            if (found != expect) {
+                return found;
+            }
+            int next = (cur & ~m) | (((int) update << shift) & m);
+            if (I32.compareAndSet(ram, base, cur, next)) {
+                return found;
+            }
+        }
+    }
+
+    /** CAS of up to 7 bytes inside one aligned long (unaligned locked operations within 8 bytes). */
+    private long casInLong(int a, int size, long expect, long update) {
+        int base = a & ~7;
+        int shift = (a & 7) * 8;
+        long m = mask(size) << shift;
+        while (true) {
+            long cur = (long) I64.getVolatile(ram, base);
+            long found = ((cur & m) >>> shift) & mask(size);
+            if (found != expect) {
+                return found;
+            }
+            long next = (cur & ~m) | ((update << shift) & m);
+            if (I64.compareAndSet(ram, base, cur, next)) {
+                return found;
+            }
+        }
+    }
+
     private long readPlain(int a, int size) {
         switch (size) {
+            case 1: return ram[a] & 0xFFL;
             case 2: return ((short) I16.get(ram, a)) & 0xFFFFL;
             case 4: return ((int) I32.get(ram, a)) & 0xFFFF_FFFFL;
             default: return (long) I64.get(ram, a);
@@ -289,6 +322,7 @@ public final class PhysicalMemory {
 
     private void writePlain(int a, int size, long v) {
         switch (size) {
+            case 1: ram[a] = (byte) v; break;
             case 2: I16.set(ram, a, (short) v); break;
             case 4: I32.set(ram, a, (int) v); break;
             default: I64.set(ram, a, v); break;
