@@ -100,7 +100,7 @@ public final class AttSyntax {
 
     /** F2/F3 as hardware lock elision hints: locked read-modify-writes, XCHG, MOV to memory (F3). */
     private static boolean hle(Insn insn) {
-        if (insn.dst != Insn.K_RM || insn.rmReg >= 0) {
+        if (insn.dst != Insn.K_RM || insn.rmReg >= 0 || insn.op == Op.CMPXCHG8B && insn.rep != Insn.REP) {
             return false;
         }
         if (insn.op == Op.XCHG || insn.lock && insn.op.lockable()) {
@@ -271,7 +271,7 @@ public final class AttSyntax {
             sb.append(reg == 6 ? "prefetchit1" : "prefetchit0");
             return;
         }
-        if (opc == 0x11C && mem && reg == 0 && !insn.opSizePrefix && insn.rep == Insn.REP_NONE && insn.opSize != 8) {
+        if (opc == 0x11C && mem && reg == 0 && !insn.opSizePrefix && insn.rep == Insn.REP_NONE) {
             sb.append("cldemote");
             return;
         }

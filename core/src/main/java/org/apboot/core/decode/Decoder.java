@@ -140,10 +140,10 @@ public final class Decoder {
             if (b == 0x63 && mode == 64) {
                 e = OpcodeTable.MOVSXD_ENTRY;
             } else if (b == 0x90) {
-                if ((rex & 1) != 0) {
-                    e = XCHG_R8;
-                } else if (rep == Insn.REP) {
+                if (rep == Insn.REP) {
                     e = PAUSE;
+                } else if ((rex & 1) != 0) {
+                    e = XCHG_R8;
                 }
             }
         }

@@ -310,7 +310,7 @@ final class OpcodeTable {
             G7_REG[(6 << 3) | rm] = withFlags(e(Op.LMSW, O_NONE, O_RM, I_NONE, F_OP16), M);
         }
         String[] g7names = {
-            null, "vmcall", "vmlaunch", "vmresume", "vmxoff", null, null, "pconfig",
+            null, "vmcall", "vmlaunch", "vmresume", "vmxoff", null, null, null,
             "monitor", "mwait", "clac", "stac", null, null, null, "encls",
             "xgetbv", "xsetbv", null, null, "vmfunc", "xend", "xtest", "enclu",
             "vmrun", "vmmcall", "vmload", "vmsave", "stgi", "clgi", "skinit", "invlpga",

@@ -11,6 +11,28 @@ import java.util.Random;
 final class InsnGenerator {
     private static final int[] SEGS = {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65};
 
+    /** Opcode starts the uniform draw rarely reaches (system groups, fixed-ModRM forms). */
+    private static final int[][] DIRECTED = parse(
+            "0f00", "0f01", "0f0100", "0f0110", "0f0118", "0f0108", "0f0138", "0f0130", "0f01f8", "0f01f9",
+            "0f01e0", "0f01f0", "90", "0faee8", "0faef0", "0faef8", "0fae38", "0f20", "0f21", "0f22", "0f23",
+            "0fc708", "0fba", "0fa4", "0fa5", "0fac", "0fad", "0fb8", "0fbc", "0fbd", "63", "9a", "ea",
+            "ff", "8c", "8e", "c4", "c5", "62", "d4", "d5", "27", "2f", "37", "3f", "60", "61", "ce", "cf",
+            "ca", "cb", "c2", "c3", "c8", "c9", "e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "ec",
+            "ed", "ee", "ef", "a0", "a1", "a2", "a3", "0f05", "0f07", "0f34", "0f35", "0f30", "0f32",
+            "0f31", "0fa2", "0f06", "0f08", "0f09", "0f0b", "f1", "cc", "cd", "f4", "0f02", "0f03",
+            "0fb2", "0fb4", "0fb5", "0fc0", "0fc1", "0fb0", "0fb1", "0fc8", "0f1f", "98", "99", "d7");
+
+    private static int[][] parse(String... hex) {
+        int[][] r = new int[hex.length][];
+        for (int i = 0; i < hex.length; i++) {
+            r[i] = new int[hex[i].length() / 2];
+            for (int j = 0; j < r[i].length; j++) {
+                r[i][j] = Integer.parseInt(hex[i].substring(2 * j, 2 * j + 2), 16);
+            }
+        }
+        return r;
+    }
+
     private final Random rnd;
     private final int mode;
     private final Insn insn = new Insn();
@@ -80,6 +102,7 @@ final class InsnGenerator {
         } while (map < 70 && (isPrefix(opc) || opc == 0x0F || mode == 64 && (opc & 0xF0) == 0x40));
         boolean string = map < 70 && (opc >= 0xA4 && opc <= 0xA7 || opc >= 0xAA && opc <= 0xAF
                 || opc >= 0x6C && opc <= 0x6F);
+        int[] seed = rnd.nextInt(3) == 0 ? DIRECTED[rnd.nextInt(DIRECTED.length)] : null;
         int[] pfx = new int[4];
         int np = 0;
         if (rnd.nextInt(4) == 0) {
@@ -91,7 +114,12 @@ final class InsnGenerator {
         if (rnd.nextInt(6) == 0) {
             pfx[np++] = SEGS[rnd.nextInt(SEGS.length)];
         }
-        if (string && rnd.nextInt(3) == 0 || map >= 70 && rnd.nextInt(4) == 0) {
+        if (seed != null) {
+            boolean f3 = seed[0] == 0x90 || seed[0] == 0x0F && (seed[1] == 0xB8 || seed[1] == 0xBC || seed[1] == 0xBD);
+            if (f3 && rnd.nextBoolean()) {
+                pfx[np++] = 0xF3; // PAUSE, POPCNT, TZCNT, LZCNT
+            }
+        } else if (string && rnd.nextInt(3) == 0 || map >= 70 && rnd.nextInt(4) == 0) {
             pfx[np++] = rnd.nextBoolean() ? 0xF3 : 0xF2;
         }
         for (int i = np - 1; i > 0; i--) {
@@ -105,6 +133,15 @@ final class InsnGenerator {
         }
         if (mode == 64 && rnd.nextBoolean()) {
             b[n++] = (byte) (0x40 + rnd.nextInt(16));
+        }
+        if (seed != null) {
+            for (int x : seed) {
+                b[n++] = (byte) x;
+            }
+            while (n < b.length) {
+                b[n++] = (byte) rnd.nextInt(256);
+            }
+            return b;
         }
         if (map >= 70) {
             b[n++] = 0x0F;
