@@ -156,8 +156,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     continue;
                 }
                 int reason = w.engine.run(v.cpu, quantum);
+                if (reason == ExitReason.PAUSE && v.lastPauseRip != pauseRip(v.cpu)) {
+                    // first PAUSE here: let the loop run once more so its compare names the polled word
+                    v.lastPauseRip = pauseRip(v.cpu);
+                    reason = w.engine.run(v.cpu, quantum);
+                }
                 switch (reason) {
                     case ExitReason.BUDGET:
+                        v.lastPauseRip = -1;
                         queue.add(v);
                         break;
                     case ExitReason.HALT:
@@ -187,6 +193,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             }
             current.remove();
         }
+    }
+
+    private static long pauseRip(Cpu c) {
+        return c.seg[org.apboot.core.decode.Insn.CS].base + c.rip;
     }
 
     /** Returns true when the run is over; false when there may be work again. */

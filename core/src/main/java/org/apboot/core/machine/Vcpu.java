@@ -36,6 +36,12 @@ public final class Vcpu {
     int sipiCount;
     int initCount;
 
+    /**
+     * Linear RIP after the last PAUSE this vCPU exited on: a vCPU is parked only when it pauses
+     * at the same place twice in a row, so the poll loop's own compare has run once.
+     */
+    long lastPauseRip = -1;
+
     // the word a parked vCPU waits on
     long parkPhys;
     int parkSize;
