@@ -179,7 +179,7 @@ public final class ExceptionDelivery {
 
     private static void event(Cpu cpu, int vector, boolean hasErr, int err, long returnRip, int kind, boolean rf) {
         if ((cpu.cr0 & Cpu.CR0_PE) == 0) {
-            real(cpu, vector, returnRip);
+            real(cpu, vector, returnRip, kind);
         } else if (cpu.longModeActive()) {
             LongModeDelivery.deliver(cpu, vector, hasErr, err, returnRip, kind, rf);
         } else {
@@ -197,9 +197,9 @@ public final class ExceptionDelivery {
     }
 
     /** Real mode: IVT entry of 4 bytes, FLAGS/CS/IP pushed as 16-bit values. */
-    private static void real(Cpu cpu, int vector, long returnRip) {
+    private static void real(Cpu cpu, int vector, long returnRip, int kind) {
         if (vector * 4L + 3 > cpu.idtrLimit) {
-            throw CpuException.gp(vector * 8 + 2, String.format(
+            throw CpuException.gp(vector * 8 + 2 + ext(kind), String.format(
                     "interrupt %d beyond the IVT limit 0x%x", vector, cpu.idtrLimit));
         }
         long entry = Mem.readSystem(cpu, (cpu.idtrBase + vector * 4L) & 0xFFFF_FFFFL, 4);
