@@ -92,9 +92,12 @@ final class DataExecutors implements ExecutorTable.ExecutorFamily {
     }
 
     /**
-     * CMPXCHG: equal: ZF = 1 and dst = src (the accumulator is not written); not equal: ZF = 0,
-     * the accumulator and the destination are both written with the destination's value (a
-     * 32-bit register destination is zero-extended either way).
+     * CMPXCHG: equal: ZF = 1 and dst = src (the accumulator is not written, so its upper half
+     * survives a 32-bit compare); not equal: ZF = 0 and the accumulator is loaded with the
+     * destination. A memory destination is written back with its own value on failure (the
+     * access is a write either way); a register destination is left untouched on failure, upper
+     * half included, as the AMD host of the oracle tests does (Intel documents a write-back,
+     * which would zero-extend a 32-bit register).
      */
     private static void cmpxchg(Cpu cpu, Insn i) {
         int size = i.opSize;
@@ -124,7 +127,6 @@ final class DataExecutors implements ExecutorTable.ExecutorFamily {
             cpu.setReg(i.rmReg, size, src);
         } else {
             cpu.setReg(Cpu.RAX, size, d);
-            cpu.setReg(i.rmReg, size, d);
         }
     }
 

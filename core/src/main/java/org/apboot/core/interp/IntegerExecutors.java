@@ -177,6 +177,7 @@ final class IntegerExecutors implements ExecutorTable.ExecutorFamily {
             q = MulDiv.divQuotient(size, hi, lo, d);
             r = MulDiv.divRemainder(size, hi, lo, d);
         }
+        MulDiv.divFlags(cpu);
         if (size == 1) {
             cpu.setReg(Cpu.RAX, 2, r << 8 | (q & 0xFF));
         } else {

@@ -23,8 +23,9 @@ import org.apboot.core.cpu.Cpu;
  * tests against the host CPU compare defined flags only.
  * <ul>
  * <li>AND/OR/XOR/TEST: AF cleared.
- * <li>SHL/SHR/SAR: AF cleared; OF for counts above 1: SHL = MSB(result) XOR CF,
- *     SHR = MSB(operand) XOR MSB(result), SAR = 0 (the count-1 rules applied to any count);
+ * <li>SHL/SHR/SAR/SHLD/SHRD: AF set; OF for counts above 1 is the sign change of the last
+ *     one-bit step: SHL/SHLD = MSB(result) XOR CF, SHR/SHRD = MSB(result) XOR the bit below
+ *     it, SAR = 0;
  *     CF of SHL/SHR with a count at or above the width = the last bit shifted out of an
  *     infinitely wide register (0 beyond the width, bit 0 at exactly the width for SHL).
  * <li>MUL/IMUL: SF, ZF, PF from the low half of the product, AF cleared.
@@ -190,7 +191,7 @@ public final class Flags {
         switch (cpu.flagOp) {
             case EAGER: return (cpu.flagBits & Cpu.AF) != 0;
             case LOGIC: case MUL: return false; // undefined for logic and multiply: chosen clear
-            case SHL: case SHR: case SAR: return false; // undefined: chosen clear
+            case SHL: case SHR: case SAR: return true; // undefined: set, as the oracle host does
             case NEG: return ((cpu.flagDst ^ cpu.flagRes) & 0x10) != 0;
             default: return ((cpu.flagDst ^ cpu.flagSrc ^ cpu.flagRes) & 0x10) != 0;
         }
@@ -206,9 +207,9 @@ public final class Flags {
             case LOGIC: return false;
             case NEG: return (r & mask(cpu.flagSize)) == sb;
             case SHL: return (((r & sb) != 0) ^ carry(cpu));
-            // count 1: the sign changed (SHR: MSB of the operand, as the result's MSB is 0;
-            // SHRD: MSB(operand) XOR MSB(result)); the same rule is kept for larger counts
-            case SHR: return ((d ^ r) & sb) != 0;
+            // the sign change of the last one-bit step: the two top bits of the result differ
+            // (count 1: SHR gives MSB(operand), SHRD gives MSB(operand) XOR MSB(result))
+            case SHR: return (((r << 1) ^ r) & sb) != 0;
             case SAR: return false;
             case MUL: return s != 0;
             default: throw new IllegalStateException("flag op " + cpu.flagOp);

@@ -15,7 +15,8 @@ import org.apboot.core.fault.CpuException;
  *
  * <p>Flags: CF = OF = 1 when the product does not fit the low half (unsigned) or is not the
  * sign extension of it (signed); SF, ZF, PF (undefined) follow the low half, AF (undefined) is
- * cleared. DIV and IDIV leave all flags unchanged (all undefined).
+ * cleared. DIV and IDIV (all flags undefined) clear SF, ZF, PF, set AF and keep CF and OF, as
+ * the host CPU of the oracle tests does ({@link #divFlags}, applied after a successful divide).
  */
 public final class MulDiv {
     private MulDiv() {
@@ -163,6 +164,11 @@ public final class MulDiv {
             return (un21 * b + un0 - q0 * v) >>> s;
         }
         return q1 * b + q0;
+    }
+
+    /** The flags after a DIV or IDIV that did not fault. */
+    public static void divFlags(Cpu cpu) {
+        Flags.update(cpu, Cpu.SF | Cpu.ZF | Cpu.PF | Cpu.AF, Cpu.AF);
     }
 
     // ---------------------------------------------------------------- IDIV

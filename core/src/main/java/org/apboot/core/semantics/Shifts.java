@@ -10,7 +10,8 @@ import org.apboot.core.cpu.Cpu;
  * through CF over 9 / 17 bits for byte / word operands (count mod 9 / mod 17 after masking).
  *
  * <p>Flags: shifts set CF to the last bit shifted out and SF/ZF/PF from the result; OF is the
- * manual's count-1 rule, applied to every count (undefined above 1); AF is cleared (undefined).
+ * sign change of the last one-bit step (the manual's count-1 rule; undefined above 1); AF
+ * (undefined) is set, as on the host of the oracle tests (see {@link Flags}).
  * Rotates change only CF and OF (OF by the count-1 rule for every count); when an RCL/RCR count
  * reduces to 0 modulo 9/17 the value and CF stay as they are and OF follows the same rule.
  * SHLD/SHRD with a 16-bit operand and a count of 17..31 (result undefined) shift through the
@@ -176,7 +177,7 @@ public final class Shifts {
             long r = (v >>> (32 - c)) & m;
             boolean cf = ((v >>> (48 - c)) & 1) != 0;
             boolean of = ((x ^ r) & Flags.signBit(size)) != 0;
-            Flags.setArith(cpu, Flags.szp(size, r) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+            Flags.setArith(cpu, Flags.szp(size, r) | Cpu.AF | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
             return r;
         }
         long r = c == bits ? y : ((x << c) | (y >>> (bits - c))) & m;
@@ -198,7 +199,7 @@ public final class Shifts {
             long r = (v >>> c) & m;
             boolean cf = ((v >>> (c - 1)) & 1) != 0;
             boolean of = ((x ^ r) & Flags.signBit(size)) != 0;
-            Flags.setArith(cpu, Flags.szp(size, r) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+            Flags.setArith(cpu, Flags.szp(size, r) | Cpu.AF | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
             return r;
         }
         long r = c == bits ? y : ((x >>> c) | (y << (bits - c))) & m;
