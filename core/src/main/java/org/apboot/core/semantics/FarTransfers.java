@@ -287,7 +287,7 @@ public final class FarTransfers {
         } else {
             SegmentLoads.commitStack(cpu, ss, ssD);
         }
-        if (cpu.codeSize == 64) {
+        if (cpu.codeSize == 64 || opSize == 8) {
             cpu.r[Cpu.RSP] = sp;
         } else if (cpu.seg[Insn.SS].db()) {
             cpu.r[Cpu.RSP] = sp & 0xFFFF_FFFFL;
