@@ -129,10 +129,13 @@ public final class Decoder {
         } else if (b >= 0xD8 && b <= 0xDF) {
             x87 = 1;
             e = X87_ENTRY;
-        } else if ((b == 0xC4 || b == 0xC5 || b == 0x62) && (mode == 64 || peekMod3(code, off, p, lim))) {
+        } else if ((b == 0xC4 || b == 0xC5 || b == 0x62) && mode != 64 && p >= lim) {
+            return more(out, p + 1); // VEX/EVEX or LES/LDS/BOUND: decided by the next byte
+        } else if ((b == 0xC4 || b == 0xC5) && mode == 64
+                || (b == 0xC4 || b == 0xC5 || b == 0x62) && mode != 64 && peekMod3(code, off, p, lim)) {
             out.opcode = b;
             if (b == 0x62) {
-                return invalid(out, p);
+                return invalid(out, p + 1); // EVEX: not supported (the second byte decided it)
             }
             return vex(code, off, p, lim, b, mode, out);
         } else {
@@ -149,7 +152,7 @@ public final class Decoder {
         }
         out.opcode = map << 8 | opc;
         int flags = Entry.flags(e);
-        if ((flags & F_VALID) == 0) {
+        if ((flags & F_VALID) == 0 || (flags & F_I64) != 0 && mode == 64) {
             return invalid(out, p);
         }
 
@@ -395,8 +398,7 @@ public final class Decoder {
     }
 
     private static boolean peekMod3(byte[] code, int off, int p, int lim) {
-        // with too few bytes, decide "not VEX": the caller then asks for more bytes anyway
-        return p < lim && (code[off + p] & 0xC0) == 0xC0;
+        return (code[off + p] & 0xC0) == 0xC0;
     }
 
     /** VEX (C4/C5) encodings: recognised by length only. */

@@ -1,0 +1,104 @@
+package org.apboot.core.decode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** Exact AT&T text, including objdump's padding (mnemonic field of six, then a space). */
+class AttSyntaxTest {
+    static String r(int mode, String hex, long address) {
+        byte[] b = DecoderTest.bytes(hex);
+        Insn insn = new Insn();
+        Decoder.decode(b, 0, b.length, mode, insn);
+        return AttSyntax.render(insn, address);
+    }
+
+    static String r(int mode, String hex) {
+        return r(mode, hex, 0);
+    }
+
+    @Test
+    void basicForms() {
+        assertEquals("xchg   %ax,%ax", r(32, "66 90"));
+        assertEquals("mov    %eax,%ebx", r(32, "89 c3"));
+        assertEquals("lock btsl $0x0,(%rdi)", r(64, "f0 0f ba 2f 00"));
+        assertEquals("lock bts %eax,(%rdi)", r(64, "f0 0f ab 07"));
+        assertEquals("ljmp   $0x10,$0x1000", r(32, "ea 00 10 00 00 10 00"));
+        assertEquals("rep stos %al,%es:(%rdi)", r(64, "f3 aa"));
+        assertEquals("movsl  %ds:(%esi),%es:(%edi)", r(32, "a5"));
+        assertEquals("ud2", r(32, "0f 0b"));
+        assertEquals("nop", r(64, "90"));
+        assertEquals("pause", r(64, "f3 90"));
+        assertEquals("nopl   0x0(%eax,%eax,1)", r(32, "0f 1f 44 00 00"));
+        assertEquals("(bad)", r(64, "06"));
+        assertEquals("endbr64", r(64, "f3 0f 1e fa"));
+    }
+
+    @Test
+    void branchesAreAbsolute() {
+        assertEquals("jmp    0x16", r(32, "eb fe", 0x16));
+        assertEquals("call   0x1d", r(32, "e8 00 00 00 00", 0x18));
+        assertEquals("jne    0x100", r(64, "75 fe", 0x100));
+        assertEquals("jmp    0xfffe", r(16, "eb fc", 0));
+        assertEquals("call   *%rax", r(64, "ff d0"));
+        assertEquals("jmp    *0x8(%rbx)", r(64, "ff 63 08"));
+        assertEquals("ljmp   *(%eax)", r(32, "ff 28"));
+        assertEquals("lcall  $0x8,$0x1234", r(16, "9a 34 12 08 00"));
+        assertEquals("loop   0x0", r(32, "e2 fe", 0));
+        assertEquals("jrcxz  0x2", r(64, "e3 00"));
+        assertEquals("ret    $0x8", r(32, "c2 08 00"));
+        assertEquals("lret", r(32, "cb"));
+        assertEquals("iretq", r(64, "48 cf"));
+    }
+
+    @Test
+    void addressing() {
+        assertEquals("mov    0x10(%rip),%eax        # 0x16", r(64, "8b 05 10 00 00 00"));
+        assertEquals("mov    0x10,%eax", r(32, "8b 05 10 00 00 00"));
+        assertEquals("lea    0x0(%esi,%eiz,1),%esi", r(32, "8d 74 26 00"));
+        assertEquals("mov    (%r12),%eax", r(64, "41 8b 04 24"));
+        assertEquals("mov    -0x2(%bp),%ax", r(16, "8b 46 fe"));
+        assertEquals("mov    (%bx,%si),%ax", r(16, "8b 00"));
+        assertEquals("mov    %fs:0x28,%rax", r(64, "64 48 8b 04 25 28 00 00 00"));
+        assertEquals("movabs 0x8877665544332211,%al", r(64, "a0 11 22 33 44 55 66 77 88"));
+        assertEquals("movabs $0x8877665544332211,%rax", r(64, "48 b8 11 22 33 44 55 66 77 88"));
+        assertEquals("mov    $0xffffffffffffffff,%rax", r(64, "48 c7 c0 ff ff ff ff"));
+    }
+
+    @Test
+    void suffixesAndSystemForms() {
+        assertEquals("incl   (%eax)", r(32, "ff 00"));
+        assertEquals("push   (%eax)", r(32, "ff 30"));
+        assertEquals("pushw  $0x1", r(64, "66 6a 01"));
+        assertEquals("push   $0xffffffffffffffff", r(64, "6a ff"));
+        assertEquals("movzbl %al,%eax", r(32, "0f b6 c0"));
+        assertEquals("movslq %eax,%rax", r(64, "48 63 c0"));
+        assertEquals("cltq", r(64, "48 98"));
+        assertEquals("mov    %cr0,%rax", r(64, "0f 20 c0"));
+        assertEquals("mov    %eax,%cr3", r(32, "0f 22 d8"));
+        assertEquals("mov    %db7,%eax", r(32, "0f 21 f8"));
+        assertEquals("mov    %eax,%ds", r(32, "8e d8"));
+        assertEquals("lgdtl  (%eax)", r(32, "0f 01 10"));
+        assertEquals("lgdt   (%rax)", r(64, "0f 01 10"));
+        assertEquals("lidtw  (%si)", r(16, "0f 01 1c"));
+        assertEquals("lldt   %ax", r(32, "0f 00 d0"));
+        assertEquals("wrmsr", r(64, "0f 30"));
+        assertEquals("swapgs", r(64, "0f 01 f8"));
+        assertEquals("lfence", r(64, "0f ae e8"));
+        assertEquals("clflush (%rax)", r(64, "0f ae 38"));
+        assertEquals("in     $0x60,%al", r(32, "e4 60"));
+        assertEquals("out    %al,(%dx)", r(32, "ee"));
+        assertEquals("lock cmpxchg8b (%edi)", r(32, "f0 0f c7 0f"));
+        assertEquals("lock xadd %eax,(%rdi)", r(64, "f0 0f c1 07"));
+        assertEquals("shl    %eax", r(32, "d1 e0"));
+        assertEquals("shll   %cl,(%eax)", r(32, "d3 20"));
+        assertEquals("imul   $0x10,%ecx,%eax", r(32, "6b c1 10"));
+        assertEquals("shld   $0x4,%eax,%ebx", r(32, "0f a4 c3 04"));
+        assertEquals("enter  $0x10,$0x1", r(32, "c8 10 00 01"));
+        assertEquals("int    $0x80", r(32, "cd 80"));
+        assertEquals("xlat   %ds:(%ebx)", r(32, "d7"));
+        assertEquals("sete   %al", r(32, "0f 94 c0"));
+        assertEquals("cmovne %ecx,%eax", r(32, "0f 45 c1"));
+        assertEquals("fld", r(32, "d9 c0"));
+    }
+}
