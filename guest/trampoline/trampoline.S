@@ -9,7 +9,8 @@
  *   EFER_ALWAYS  startup_32 writes EFER without comparing first
  *   CR0_NO_NE    every CR0 load leaves CR0.NE clear
  *   IDT6         the 64-bit LIDT operand is a 6-byte descriptor directly
- *                followed by the GDT descriptor
+ *                followed by unrelated data (a selector word), which the
+ *                LIDT loads as the upper half of the IDT base
  *   NO_LOCK      no tr_lock: the shared stack is not serialised (pre-parallel
  *                bring-up kernels); trampoline_header is 4 bytes shorter
  */
@@ -166,6 +167,12 @@ tr_idt:
 	.word	0
 	.ifdef IDT6
 	.long	0			/* 6 bytes: a 64-bit LIDT also reads the next 4 */
+	/*
+	 * Whatever data follows becomes IDT base bits 63:32.  Here: a selector
+	 * word and padding, small enough that the garbage base is canonical, so
+	 * the LIDT succeeds silently (a non-canonical one would #GP right here).
+	 */
+	.word	TR_KERNEL_DS, 0
 	.else
 	.quad	0
 	.endif

@@ -77,8 +77,9 @@ public final class Cpu extends FlagState {
     /** Blocks maskable interrupts for one instruction after STI / MOV SS / POP SS. */
     public boolean interruptShadow;
     /**
-     * Segment and offset of the last memory operand an instruction addressed: when a vCPU exits
-     * on PAUSE, this is the word its spin loop polls, and the machine parks it watching that word.
+     * Segment and offset of the last data read (recorded by the semantics' memory reads): when a
+     * vCPU exits on PAUSE, this is the word its spin loop polls, and the machine parks it
+     * watching that word.
      */
     public int pollSeg;
     public long pollOffset;

@@ -38,35 +38,33 @@ final class InterpreterWorker implements EngineWorker {
     @Override
     public int run(Cpu cpu, long budget) {
         long executed = 0;
-        try {
-            while (true) {
-                if (cpu.shutdown) {
-                    return ExitReason.SHUTDOWN;
-                }
-                if (cpu.halted) {
-                    return ExitReason.HALT;
-                }
-                if (executed >= budget) {
-                    return ExitReason.BUDGET;
-                }
-                DecodedBlock b;
-                try {
-                    b = lookup(cpu);
-                } catch (CpuException e) {
-                    deliver(cpu, e);
-                    continue;
-                }
-                int mode = cpu.modeIndex;
-                int done = execute(cpu, b);
-                int n = done < 0 ? -done : done;
-                executed += n;
-                cpu.modeInstructions[mode] += n;
-                if (done < 0) {
-                    return ExitReason.PAUSE;
-                }
+        while (true) {
+            if (cpu.shutdown) {
+                return ExitReason.SHUTDOWN;
             }
-        } finally {
-            cpu.instructions += executed;
+            if (cpu.halted) {
+                return ExitReason.HALT;
+            }
+            if (executed >= budget) {
+                return ExitReason.BUDGET;
+            }
+            DecodedBlock b;
+            try {
+                b = lookup(cpu);
+            } catch (CpuException e) {
+                deliver(cpu, e);
+                continue;
+            }
+            int mode = cpu.modeIndex;
+            int done = execute(cpu, b);
+            int n = done < 0 ? -done : done;
+            executed += n;
+            // kept current per block: the TSC is derived from it
+            cpu.instructions += n;
+            cpu.modeInstructions[mode] += n;
+            if (done < 0) {
+                return ExitReason.PAUSE;
+            }
         }
     }
 

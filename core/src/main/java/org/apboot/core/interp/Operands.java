@@ -28,13 +28,10 @@ public final class Operands {
             }
         }
         switch (i.addrSize) {
-            case 2: a &= 0xFFFF; break;
-            case 4: a &= 0xFFFF_FFFFL; break;
-            default: break;
+            case 2: return a & 0xFFFF;
+            case 4: return a & 0xFFFF_FFFFL;
+            default: return a;
         }
-        cpu.pollSeg = i.seg;
-        cpu.pollOffset = a;
-        return a;
     }
 
     /** Reads an operand of kind {@code kind} at {@code size} bytes, zero-extended. */
@@ -46,10 +43,7 @@ public final class Operands {
                 if (i.rmReg >= 0) {
                     return cpu.getReg(i.rmReg, size);
                 }
-                long v = Mem.read(cpu, i.seg, ea(cpu, i), size);
-                cpu.pollValue = v;
-                cpu.pollSize = size;
-                return v;
+                return Mem.read(cpu, i.seg, ea(cpu, i), size);
             case Insn.K_IMM:
                 return size == 8 ? i.imm : i.imm & ((1L << (size * 8)) - 1);
             case Insn.K_ONE:

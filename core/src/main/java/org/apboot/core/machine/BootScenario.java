@@ -212,6 +212,10 @@ public final class BootScenario {
             return "shut down: " + (c.shutdownReason == null ? "triple fault" : c.shutdownReason);
         }
         if (!bit) {
+            if (v.state() == Vcpu.PARKED) {
+                return String.format("not online: parked polling the %d-byte word at 0x%x until it %s 0x%x",
+                        v.parkSize, v.parkPhys, v.parkUntilEqual ? "equals" : "changes from", v.parkValue);
+            }
             return "not online (" + Vcpu.stateName(v.state()) + ")";
         }
         if (v.state() != Vcpu.HALTED) {

@@ -114,7 +114,20 @@ public final class Mem {
     // ---------------------------------------------------------------- segmented accesses
 
     public static long read(Cpu cpu, int s, long offset, int size) {
-        return readLinear(cpu, linear(cpu, s, offset, size, false), size, cpu.cpl == 3);
+        long v = readLinear(cpu, linear(cpu, s, offset, size, false), size, cpu.cpl == 3);
+        notePoll(cpu, s, offset, size, v);
+        return v;
+    }
+
+    /**
+     * Remembers the last data read of an instruction: when the vCPU then exits on PAUSE, this is
+     * the word its spin loop polls (see {@link Cpu#pollSeg}).
+     */
+    static void notePoll(Cpu cpu, int s, long offset, int size, long v) {
+        cpu.pollSeg = s;
+        cpu.pollOffset = offset;
+        cpu.pollSize = size;
+        cpu.pollValue = v;
     }
 
     public static void write(Cpu cpu, int s, long offset, int size, long v) {

@@ -17,9 +17,9 @@ import org.apboot.core.mem.Mmu;
  * <li>operand size 32: 6 bytes, 32-bit base;
  * <li>64-bit mode: the operand size is always 64 and 10 bytes are read, a 64-bit base. A 64-bit
  *     LIDT pointed at a 6-byte descriptor therefore takes the 4 bytes after it as base bits
- *     63:32 — exactly, with no masking and no canonical check of the loaded base (the Intel SDM
- *     lists none; the 64-bit #GP(0) is for a non-canonical operand address, which
- *     {@link Mem} raises). A later IDT access through such a base faults then.
+ *     63:32, exactly. A base that is not canonical raises #GP(0), as KVM (our system-level
+ *     oracle) does; a canonical garbage base loads silently, and a later fault vectors through
+ *     it instead of shutting down.
  * </ul>
  * SGDT/SIDT store 6 bytes with the full 32-bit base for both 16- and 32-bit operand sizes (what
  * processors since the Pentium do), 10 bytes in 64-bit mode. Stores are checked for both ends
@@ -53,6 +53,7 @@ public final class SystemTables {
     public static void lgdt(Cpu cpu, int seg, long offset, int addrSize, int opSize) {
         ControlRegs.requireCpl0(cpu, "LGDT");
         long[] d = readDescriptor(cpu, seg, offset, addrSize, opSize);
+        requireCanonicalBase(cpu, d[1], "LGDT");
         cpu.gdtrLimit = (int) d[0];
         cpu.gdtrBase = d[1];
     }
@@ -61,8 +62,15 @@ public final class SystemTables {
     public static void lidt(Cpu cpu, int seg, long offset, int addrSize, int opSize) {
         ControlRegs.requireCpl0(cpu, "LIDT");
         long[] d = readDescriptor(cpu, seg, offset, addrSize, opSize);
+        requireCanonicalBase(cpu, d[1], "LIDT");
         cpu.idtrLimit = (int) d[0];
         cpu.idtrBase = d[1];
+    }
+
+    private static void requireCanonicalBase(Cpu cpu, long base, String what) {
+        if (cpu.codeSize == 64 && !Msrs.canonical(base, (cpu.cr4 & Cpu.CR4_LA57) != 0 ? 57 : 48)) {
+            throw CpuException.gp(0, String.format("%s base 0x%x is not canonical", what, base));
+        }
     }
 
     /** SGDT. */

@@ -5,10 +5,13 @@ import static org.apboot.core.semantics.system.SysCpus.gp;
 import static org.apboot.core.semantics.system.SysCpus.ud;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.fault.Vectors;
 import org.apboot.core.semantics.SystemTables;
 import org.junit.jupiter.api.Test;
 
@@ -53,10 +56,12 @@ class SystemTablesTest {
         exec(cpu, 0x66, 0x0F, 0x01, 0x10); // lgdt (%rax)
         assertEquals(0xFFF, cpu.gdtrLimit);
         assertEquals(0xFFFF_8000_0000_1000L, cpu.gdtrBase);
-        // a non-canonical base is loaded as is (no check on LGDT/LIDT)
+        // a non-canonical base raises #GP(0) and leaves IDTR alone, as KVM does
         bytes(cpu, 0x3000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x17, 0x00, 0x00, 0x90);
-        exec(cpu, 0x0F, 0x01, 0x18);
-        assertEquals(0x9000_0017_0000_0000L, cpu.idtrBase);
+        CpuException e = assertThrows(CpuException.class, () -> exec(cpu, 0x0F, 0x01, 0x18));
+        assertEquals(Vectors.GP, e.vector);
+        assertEquals(0, e.errorCode);
+        assertEquals(0, cpu.idtrBase);
     }
 
     @Test
