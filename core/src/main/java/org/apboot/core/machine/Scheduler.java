@@ -155,15 +155,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     }
                     continue;
                 }
-                int reason = w.engine.run(v.cpu, quantum);
-                if (reason == ExitReason.PAUSE && v.lastPauseRip != pauseRip(v.cpu)) {
-                    // first PAUSE here: let the loop run once more so its compare names the polled word
-                    v.lastPauseRip = pauseRip(v.cpu);
-                    reason = w.engine.run(v.cpu, quantum);
-                }
+                int reason = runUntilSteady(w, v);
                 switch (reason) {
                     case ExitReason.BUDGET:
-                        v.lastPauseRip = -1;
                         queue.add(v);
                         break;
                     case ExitReason.HALT:
@@ -175,7 +169,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         machine.vcpuStopped(v);
                         break;
                     default:
-                        if (!tryPark(v)) {
+                        if (v.lastPauseInterval < 0 || !tryPark(v)) {
                             queue.add(v);
                         }
                         break;
@@ -195,8 +189,36 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         }
     }
 
-    private static long pauseRip(Cpu c) {
-        return c.seg[org.apboot.core.decode.Insn.CS].base + c.rip;
+    /** PAUSE exits in a row a vCPU may take in one slot while its spin loop settles. */
+    private static final int SETTLE_PAUSES = 8;
+
+    /**
+     * Runs a vCPU for one slot. A PAUSE exit is returned only once the spin loop is steady (see
+     * {@link Vcpu#lastPauseRip}); until then the vCPU keeps running, so a loop that reads the word
+     * after its PAUSE has read it before the machine decides what to watch.
+     */
+    private int runUntilSteady(Worker w, Vcpu v) {
+        for (int i = 0; ; i++) {
+            int reason = w.engine.run(v.cpu, quantum);
+            Cpu c = v.cpu;
+            if (reason != ExitReason.PAUSE) {
+                v.lastPauseRip = -1;
+                v.lastPauseInterval = -1;
+                return reason;
+            }
+            long rip = c.seg[org.apboot.core.decode.Insn.CS].base + c.rip;
+            long interval = c.instructions - v.lastPauseInstructions;
+            boolean steady = rip == v.lastPauseRip && interval == v.lastPauseInterval;
+            v.lastPauseInterval = rip == v.lastPauseRip ? interval : -1;
+            v.lastPauseRip = rip;
+            v.lastPauseInstructions = c.instructions;
+            if (steady || i >= SETTLE_PAUSES) {
+                if (!steady) {
+                    v.lastPauseInterval = -1; // not a recognisable spin loop: requeue, never park
+                }
+                return reason;
+            }
+        }
     }
 
     /** Returns true when the run is over; false when there may be work again. */

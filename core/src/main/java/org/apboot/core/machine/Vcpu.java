@@ -37,10 +37,13 @@ public final class Vcpu {
     int initCount;
 
     /**
-     * Linear RIP after the last PAUSE this vCPU exited on: a vCPU is parked only when it pauses
-     * at the same place twice in a row, so the poll loop's own compare has run once.
+     * Where and when this vCPU last exited on PAUSE: it is parked only once two consecutive
+     * intervals between PAUSEs at the same place retired the same number of instructions — one
+     * steady iteration of a spin loop, whose last read is then the polled word.
      */
     long lastPauseRip = -1;
+    long lastPauseInstructions;
+    long lastPauseInterval = -1;
 
     // the word a parked vCPU waits on
     long parkPhys;
