@@ -12,6 +12,7 @@ import org.apboot.core.engine.Engine;
 import org.apboot.core.engine.EngineFactory;
 import org.apboot.core.engine.EngineStats;
 import org.apboot.core.engine.Tracer;
+import org.apboot.core.engine.TracingEngine;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.image.BootParams;
 import org.apboot.core.image.BootParams.WakePath;
@@ -117,26 +118,7 @@ public final class BootScenario {
     }
 
     private boolean runTraced() {
-        Tracer t = tracer;
-        Engine traced = new Engine() {
-            @Override
-            public String name() {
-                return engine.name();
-            }
-
-            @Override
-            public org.apboot.core.engine.EngineWorker newWorker() {
-                org.apboot.core.engine.EngineWorker w = engine.newWorker();
-                w.setTracer(t);
-                return w;
-            }
-
-            @Override
-            public EngineStats stats() {
-                return engine.stats();
-            }
-        };
-        return machine.run(traced, config.timeoutSeconds() * 1_000_000_000L);
+        return machine.run(new TracingEngine(engine, tracer), config.timeoutSeconds() * 1_000_000_000L);
     }
 
     // ------------------------------------------------------------------ checking
