@@ -79,6 +79,7 @@ final class ReportView {
         fs.put("mode", s.mode());
         m.put("finalState", fs);
         m.put("heapBytesUsed", r.heapBytesUsed());
+        m.put("heapBytesPerVcpu", r.heapBytesPerVcpu());
         return m;
     }
 
@@ -101,8 +102,10 @@ final class ReportView {
         out.printf("  engine            %,d blocks built, cache hit rate %.4f, %,d invalidations%n",
                 e.blocksBuilt(), e.hitRate(), e.invalidations());
         var ms = r.machineStats();
-        out.printf("  machine           %,d INIT, %,d SIPI, %,d parks, %,d wake-ups, heap %,d MiB%n",
-                ms.initIpis(), ms.startupIpis(), ms.parks(), ms.wakes(), r.heapBytesUsed() >> 20);
+        out.printf("  machine           %,d INIT, %,d SIPI, %,d parks, %,d wake-ups%n",
+                ms.initIpis(), ms.startupIpis(), ms.parks(), ms.wakes());
+        out.printf("  heap after run    %,d MiB (%,d bytes per vCPU beyond guest RAM)%n",
+                r.heapBytesUsed() >> 20, r.heapBytesPerVcpu());
         if (!r.console().isEmpty()) {
             out.printf("  guest console     %s%n", r.console().strip().replace("\n", "\n                    "));
         }

@@ -5,6 +5,10 @@ import java.util.List;
 /**
  * What a bring-up run produced: counts, timing, engine and machine statistics, every failed AP as
  * guest facts, warnings about the trampoline, and the final state of one AP.
+ *
+ * <p>{@code heapBytesUsed} is the Java heap in use after the run and a full GC;
+ * {@code heapBytesPerVcpu} is that minus guest RAM, divided by the vCPU count: what each vCPU
+ * (with its share of caches and scheduler bookkeeping) costs.
  */
 public record BootReport(
         int aps, int online, int failed, String engine, String path, String cpu, int paging,
@@ -12,7 +16,7 @@ public record BootReport(
         double wallSeconds, double apsPerSecond, long guestInstructions, long[] instructionsByMode,
         EngineSummary engineStats, Machine.Stats machineStats, boolean timedOut,
         List<Failure> failures, List<String> warnings, ApState finalState, String console,
-        long heapBytesUsed) {
+        long heapBytesUsed, long heapBytesPerVcpu) {
 
     /** Names of the entries of {@link #instructionsByMode}. */
     public static final List<String> MODES = List.of("real16", "prot16", "prot32", "compat", "long64", "v86");

@@ -110,6 +110,7 @@ public final class BootScenario {
             timedOut = machine.run(engine, config.timeoutSeconds() * 1_000_000_000L);
         }
         double wall = (System.nanoTime() - start) / 1e9;
+        System.gc(); // after timing: the heap figure is what the machine keeps, not garbage
         long heap = rt.totalMemory() - rt.freeMemory();
         if (progress != null) {
             progress.accept(onlineSoFar());
@@ -182,7 +183,8 @@ public final class BootScenario {
                 config.work().name().toLowerCase(java.util.Locale.ROOT)
                         + (config.work() == BootParams.WorkMode.CALIBRATE ? ":" + config.iterations() : ""),
                 wall, wall > 0 ? online / wall : 0, total, byMode, summary, ms, timedOut, failures, warnings,
-                apState(machine.vcpu(1)), machine.io().consoleText(), heap);
+                apState(machine.vcpu(1)), machine.io().consoleText(), heap,
+                Math.max(0, heap - machine.ram().size()) / (aps + 1));
     }
 
     /** Null if the AP is online in the state the kernel stub leaves, else what is wrong. */

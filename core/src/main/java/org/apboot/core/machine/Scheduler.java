@@ -161,6 +161,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         queue.add(v);
                         break;
                     case ExitReason.HALT:
+                        v.cpu.mmu.release();
                         v.setState(Vcpu.HALTED);
                         machine.vcpuStopped(v);
                         break;
@@ -305,6 +306,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 value = d;
             }
         }
+        c.mmu.release();
         v.parkPhys = phys;
         v.parkSize = size;
         v.parkValue = value;
