@@ -32,10 +32,10 @@ class BootScenarioTest {
         "4096, SIPI, 4, 2",
         "4096, MAILBOX64, 4, 1",
         "4096, MAILBOX64, 4, 2",
-        "512, SIPI, 5, 1",
-        "512, SIPI, 5, 2",
-        "512, MAILBOX64, 5, 1",
-        "512, MAILBOX64, 5, 2",
+        "4096, SIPI, 5, 1",
+        "4096, SIPI, 5, 2",
+        "4096, MAILBOX64, 5, 1",
+        "4096, MAILBOX64, 5, 2",
     })
     void everyApComesOnlineInTheStateTheStubLeaves(int aps, WakePath path, int paging, int threads) {
         BootScenario s = new BootScenario(base(aps, path).withPaging(paging).withThreads(threads), Interpreter::new);
