@@ -59,53 +59,139 @@ public record BootConfig(int aps, WakePath path, CpuProfile profile, int pagingL
     }
 
     public BootConfig withAps(int n) {
-        return new BootConfig(n, path, profile, pagingLevels, work, iterations, variant, blobDir, hostThreads,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().aps(n).build();
     }
 
     public BootConfig withPath(WakePath p) {
-        return new BootConfig(aps, p, profile, pagingLevels, work, iterations, variant, blobDir, hostThreads,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().path(p).build();
     }
 
     public BootConfig withProfile(CpuProfile p) {
-        return new BootConfig(aps, path, p, pagingLevels, work, iterations, variant, blobDir, hostThreads,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().profile(p).build();
     }
 
     public BootConfig withPaging(int levels) {
-        return new BootConfig(aps, path, profile, levels, work, iterations, variant, blobDir, hostThreads,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().pagingLevels(levels).build();
     }
 
     public BootConfig withWork(WorkMode w, long iter) {
-        return new BootConfig(aps, path, profile, pagingLevels, w, iter, variant, blobDir, hostThreads,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().work(w, iter).build();
     }
 
     public BootConfig withVariant(String v) {
-        return new BootConfig(aps, path, profile, pagingLevels, work, iterations, v, blobDir, hostThreads,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().variant(v).build();
     }
 
     public BootConfig withBlob(Path dir) {
-        return new BootConfig(aps, path, profile, pagingLevels, work, iterations, variant, dir, hostThreads,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().blobDir(dir).build();
     }
 
     public BootConfig withThreads(int t) {
-        return new BootConfig(aps, path, profile, pagingLevels, work, iterations, variant, blobDir, t,
-                deterministic, quantum, timeoutSeconds);
+        return toBuilder().hostThreads(t).build();
     }
 
     public BootConfig withDeterministic(boolean d) {
-        return new BootConfig(aps, path, profile, pagingLevels, work, iterations, variant, blobDir, hostThreads,
-                d, quantum, timeoutSeconds);
+        return toBuilder().deterministic(d).build();
     }
 
     public BootConfig withTimeout(long seconds) {
-        return new BootConfig(aps, path, profile, pagingLevels, work, iterations, variant, blobDir, hostThreads,
-                deterministic, quantum, seconds);
+        return toBuilder().timeoutSeconds(seconds).build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A mutable copy of a configuration; {@link #build()} validates. */
+    public static final class Builder {
+        private int aps;
+        private WakePath path;
+        private CpuProfile profile;
+        private int pagingLevels;
+        private WorkMode work;
+        private long iterations;
+        private String variant;
+        private Path blobDir;
+        private int hostThreads;
+        private boolean deterministic;
+        private long quantum;
+        private long timeoutSeconds;
+
+        private Builder(BootConfig c) {
+            aps = c.aps;
+            path = c.path;
+            profile = c.profile;
+            pagingLevels = c.pagingLevels;
+            work = c.work;
+            iterations = c.iterations;
+            variant = c.variant;
+            blobDir = c.blobDir;
+            hostThreads = c.hostThreads;
+            deterministic = c.deterministic;
+            quantum = c.quantum;
+            timeoutSeconds = c.timeoutSeconds;
+        }
+
+        public Builder aps(int v) {
+            aps = v;
+            return this;
+        }
+
+        public Builder path(WakePath v) {
+            path = v;
+            return this;
+        }
+
+        public Builder profile(CpuProfile v) {
+            profile = v;
+            return this;
+        }
+
+        public Builder pagingLevels(int v) {
+            pagingLevels = v;
+            return this;
+        }
+
+        public Builder work(WorkMode w, long iter) {
+            work = w;
+            iterations = iter;
+            return this;
+        }
+
+        public Builder variant(String v) {
+            variant = v;
+            return this;
+        }
+
+        public Builder blobDir(Path v) {
+            blobDir = v;
+            return this;
+        }
+
+        public Builder hostThreads(int v) {
+            hostThreads = v;
+            return this;
+        }
+
+        public Builder deterministic(boolean v) {
+            deterministic = v;
+            return this;
+        }
+
+        public Builder quantum(long v) {
+            quantum = v;
+            return this;
+        }
+
+        public Builder timeoutSeconds(long v) {
+            timeoutSeconds = v;
+            return this;
+        }
+
+        public BootConfig build() {
+            return new BootConfig(aps, path, profile, pagingLevels, work, iterations, variant, blobDir, hostThreads,
+                    deterministic, quantum, timeoutSeconds);
+        }
     }
 
     /** CLI spelling of the path. */
