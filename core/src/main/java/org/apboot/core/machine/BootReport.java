@@ -7,8 +7,9 @@ import java.util.List;
  * guest facts, warnings about the trampoline, and the final state of one AP.
  *
  * <p>{@code heapBytesUsed} is the Java heap in use after the run and a full GC;
- * {@code heapBytesPerVcpu} is that minus guest RAM, divided by the vCPU count: what each vCPU
- * (with its share of caches and scheduler bookkeeping) costs.
+ * {@code heapBytesPerVcpu} is the growth of the heap over the run's lifetime (machine built,
+ * booted, GC'd) minus guest RAM, divided by the vCPU count: what each vCPU, with its share of
+ * decoded code and scheduler bookkeeping, costs.
  */
 public record BootReport(
         int aps, int online, int failed, String engine, String path, String cpu, int paging,

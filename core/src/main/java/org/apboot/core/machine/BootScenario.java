@@ -39,9 +39,12 @@ public final class BootScenario {
     private final InstalledTrampoline trampoline;
     private final String trampolineName;
     private Tracer tracer;
+    /** Java heap in use before the machine was built, for the per-vCPU footprint. */
+    private final long heapBefore;
 
     public BootScenario(BootConfig config, EngineFactory engines) {
         this.config = config;
+        this.heapBefore = usedHeapAfterGc();
         boolean five = config.pagingLevels() == 5;
         RealModeBlob blob = config.blobDir() != null
                 ? RealModeBlob.fromDirectory(config.blobDir())
@@ -101,7 +104,6 @@ public final class BootScenario {
 
     /** Runs the bring-up and checks every AP. {@code progress} (may be null) gets the online count. */
     public BootReport run(IntConsumer progress) {
-        Runtime rt = Runtime.getRuntime();
         long start = System.nanoTime();
         boolean timedOut;
         if (tracer != null) {
@@ -110,8 +112,7 @@ public final class BootScenario {
             timedOut = machine.run(engine, config.timeoutSeconds() * 1_000_000_000L);
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        System.gc(); // after timing: the heap figure is what the machine keeps, not garbage
-        long heap = rt.totalMemory() - rt.freeMemory();
+        long heap = usedHeapAfterGc(); // after timing: what the machine keeps, not garbage
         if (progress != null) {
             progress.accept(onlineSoFar());
         }
@@ -120,6 +121,12 @@ public final class BootScenario {
 
     private boolean runTraced() {
         return machine.run(new TracingEngine(engine, tracer), config.timeoutSeconds() * 1_000_000_000L);
+    }
+
+    private static long usedHeapAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     // ------------------------------------------------------------------ checking
@@ -184,7 +191,7 @@ public final class BootScenario {
                         + (config.work() == BootParams.WorkMode.CALIBRATE ? ":" + config.iterations() : ""),
                 wall, wall > 0 ? online / wall : 0, total, byMode, summary, ms, timedOut, failures, warnings,
                 apState(machine.vcpu(1)), machine.io().consoleText(), heap,
-                Math.max(0, heap - machine.ram().size()) / (aps + 1));
+                Math.max(0, heap - heapBefore - machine.ram().size()) / (aps + 1));
     }
 
     /** Null if the AP is online in the state the kernel stub leaves, else what is wrong. */
