@@ -10,6 +10,7 @@ import org.apboot.core.semantics.Mem;
 import org.apboot.core.semantics.SegmentLoads;
 import org.apboot.core.semantics.StackFrames;
 import org.apboot.core.semantics.TaskState;
+import org.apboot.core.semantics.TaskSwitch;
 
 /**
  * Delivers exceptions and interrupts (Intel SDM vol. 3 chapter 6, AMD APM vol. 2 chapter 8):
@@ -29,9 +30,11 @@ import org.apboot.core.semantics.TaskState;
  * it turned into, and "triple fault" when the CPU shut down. It is kept after a successful
  * delivery (the last event's history) and replaced by the next one.
  *
- * <p>Not implemented: task gates in the IDT (hardware task switch). Delivering through one shuts
- * the CPU down with a reason naming it. Fault-class exceptions push RFLAGS with RF set, as
- * processors do.
+ * <p>A task gate in the IDT switches tasks ({@link TaskSwitch}): the interrupted task's state is
+ * saved in its TSS (EFLAGS with RF set for fault-class exceptions), the new task runs nested (NT,
+ * back link) and an exception's error code is pushed on the new task's stack. Faults while
+ * loading the new task are delivered in its context; for hardware events they go through the
+ * double-fault rules here. Fault-class exceptions push RFLAGS with RF set, as processors do.
  */
 public final class ExceptionDelivery {
     /** Event kinds: they decide the EXT bit, the gate DPL check and the v86 IOPL check. */
@@ -272,7 +275,9 @@ public final class ExceptionDelivery {
         checkGate(cpu, vector, gate, kind, false);
         int type = Descriptors.type(gate);
         if (type == Descriptors.TASK_GATE) {
-            throw CpuException.unimplemented("task gate in the IDT (hardware task switch)");
+            TaskSwitch.taskGateEvent(cpu, gate, hasErr, err, returnRip, pushedFlags(cpu, rf), ext,
+                    kind == SOFTWARE_INT || kind == SOFTWARE_EXCEPTION || kind == ICEBP);
+            return;
         }
         int sel = Descriptors.gateSelector(gate);
         long d = handlerCode(cpu, sel, ext, false);

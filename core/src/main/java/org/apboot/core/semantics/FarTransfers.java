@@ -14,8 +14,8 @@ import org.apboot.core.fault.CpuException;
  * <p>On entry {@code cpu.rip} is the next instruction (the return address). All checks happen
  * before any register changes; a fault leaves the CPU as it was.
  *
- * <p>Not implemented: far JMP/CALL to a TSS or task gate (hardware task switch) raises an
- * "unimplemented" #UD.
+ * <p>Far JMP/CALL to a TSS descriptor or a task gate outside IA-32e mode switches tasks
+ * ({@link TaskSwitch}); in IA-32e mode it raises #GP(selector).
  */
 public final class FarTransfers {
     private FarTransfers() {
@@ -36,6 +36,10 @@ public final class FarTransfers {
             return;
         }
         long d = targetDescriptor(cpu, selector);
+        if (!cpu.longModeActive() && TaskSwitch.isTaskTarget(d)) {
+            TaskSwitch.farTransfer(cpu, selector, d, false);
+            return;
+        }
         if (Descriptors.codeOrData(d)) {
             checkDirectCode(cpu, selector, d);
             long rip = targetOffset(cpu, d, offset & opMask(opSize));
@@ -69,6 +73,10 @@ public final class FarTransfers {
             return;
         }
         long d = targetDescriptor(cpu, selector);
+        if (!cpu.longModeActive() && TaskSwitch.isTaskTarget(d)) {
+            TaskSwitch.farTransfer(cpu, selector, d, true);
+            return;
+        }
         if (Descriptors.codeOrData(d)) {
             checkDirectCode(cpu, selector, d);
             long rip = targetOffset(cpu, d, offset & opMask(opSize));
@@ -313,10 +321,7 @@ public final class FarTransfers {
         int type = Descriptors.type(d);
         boolean lma = cpu.longModeActive();
         if (type == Descriptors.TASK_GATE || type == Descriptors.TSS16_AVAIL || type == Descriptors.TSS32_AVAIL) {
-            if (lma) {
-                throw CpuException.gp(err, "task switch in IA-32e mode");
-            }
-            throw CpuException.unimplemented("far transfer to a TSS or task gate (hardware task switch)");
+            throw CpuException.gp(err, "task switch in IA-32e mode");
         }
         boolean ok = lma ? type == Descriptors.CALL_GATE32 : type == Descriptors.CALL_GATE32 || type == Descriptors.CALL_GATE16;
         if (!ok) {

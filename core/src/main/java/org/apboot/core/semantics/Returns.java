@@ -9,8 +9,8 @@ import org.apboot.core.fault.CpuException;
  * VME), protected mode to the same or an outer privilege level, return to virtual-8086 mode from
  * CPL 0, and IA-32e mode (in 64-bit mode SS:RSP are always popped).
  *
- * <p>Not implemented: the nested-task return (NT = 1 outside IA-32e mode) raises an
- * "unimplemented" #UD; with NT = 1 in IA-32e mode IRET raises #GP(0) as specified.
+ * <p>With NT = 1 in protected mode IRET returns to the back-link task ({@link TaskSwitch}); in
+ * IA-32e mode it raises #GP(0) as specified.
  */
 public final class Returns {
     /** RFLAGS bits a real-mode 32-bit IRET may change (VM, VIF, VIP are kept). */
@@ -37,7 +37,8 @@ public final class Returns {
             if (lma) {
                 throw CpuException.gp(0, "IRET with NT set in IA-32e mode");
             }
-            throw CpuException.unimplemented("IRET nested-task return (hardware task switch)");
+            TaskSwitch.nestedReturn(cpu);
+            return;
         }
         long rip = StackFrames.peek(cpu, opSize, 0) & m;
         int cs = (int) StackFrames.peek(cpu, opSize, opSize) & 0xFFFF;

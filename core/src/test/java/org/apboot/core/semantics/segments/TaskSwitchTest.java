@@ -1,0 +1,403 @@
+package org.apboot.core.semantics.segments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.fault.ExceptionDelivery;
+import org.apboot.core.fault.TestCpus;
+import org.apboot.core.fault.Vectors;
+import org.apboot.core.semantics.FarTransfers;
+import org.apboot.core.semantics.Flags;
+import org.apboot.core.semantics.Returns;
+import org.apboot.core.semantics.SegmentLoads;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hardware task switches (Intel SDM vol. 3 chapter 8): TSS layouts (figures 8-2 and 8-11), the
+ * busy bit, NT and back-link rules of section 8.3 and table 8-2, the checks of table 8-1, and the
+ * JMP/CALL/INT/IRET pseudo-code of vol. 2. The GDT, TSSes and IDT are built by hand in memory.
+ */
+class TaskSwitchTest {
+    // extra GDT entries after the ones TestCpus writes (indices 16 and up)
+    private static final int TSS_A = 0x80, TSS_B = 0x88, GATE_B = 0x90, TSS_C16 = 0x98, TSS_SHORT = 0xA0,
+            TSS_DF = 0xA8, SMALL_STACK = 0xB0, TSS_SHORT16 = 0xB8, TSS_ABSENT = 0xC0, GATE_B_DPL0 = 0xC8;
+    private static final long A = 0x20000, B = 0x21000, C16 = 0x22000, DF = 0x23000, IDT = 0x4000;
+    private static final int CODE32 = TestCpus.CODE32, DATA32 = TestCpus.DATA32;
+
+    /** Access bytes: 32-bit TSS available 0x89 / busy 0x8B, 16-bit 0x81 / 0x83, task gate 0x85. */
+    private static Cpu machine() {
+        Cpu cpu = TestCpus.prot32();
+        put(cpu, TSS_A, TestCpus.seg(A, 0x67, 0x89, 0));
+        put(cpu, TSS_B, TestCpus.seg(B, 0x67, 0x89, 0));
+        put(cpu, GATE_B, TestCpus.gate(0, TSS_B, 0xE5, 0));           // task gate DPL 3
+        put(cpu, TSS_C16, TestCpus.seg(C16, 0x2B, 0x81, 0));
+        put(cpu, TSS_SHORT, TestCpus.seg(B, 0x66, 0x89, 0));
+        put(cpu, TSS_DF, TestCpus.seg(DF, 0x67, 0x89, 0));
+        put(cpu, SMALL_STACK, TestCpus.seg(0x40000, 0xFFF, 0x92, 0x4)); // 4 KiB, B = 1
+        put(cpu, TSS_SHORT16, TestCpus.seg(C16, 0x2A, 0x81, 0));
+        put(cpu, TSS_ABSENT, TestCpus.seg(B, 0x67, 0x09, 0));
+        put(cpu, GATE_B_DPL0, TestCpus.gate(0, TSS_B, 0x85, 0));
+        cpu.gdtrLimit = 0xCF;
+        SegmentLoads.ltr(cpu, TSS_A);
+        // the new task B: a flat 32-bit ring-0 task
+        cpu.ram.write16(B, 0x1111);                 // previous task link (sentinel)
+        w32(cpu, B + 0x1C, 0xCAFE_0000L);    // CR3 (paging is off: not loaded)
+        w32(cpu, B + 0x20, 0x5000);          // EIP
+        w32(cpu, B + 0x24, 0x0000_0046L);    // EFLAGS: ZF PF, bit 1
+        for (int i = 0; i < 8; i++) {
+            w32(cpu, B + 0x28 + 4 * i, 0xB000_0000L + i);
+        }
+        w32(cpu, B + 0x38, 0x9000);          // ESP
+        int[] sregs = {DATA32, CODE32, DATA32, DATA32, 0, DATA32};
+        for (int i = 0; i < 6; i++) {
+            cpu.ram.write16(B + 0x48 + 4 * i, sregs[i]);
+        }
+        cpu.ram.write16(B + 0x60, 0);               // no LDT
+        w32(cpu, A + 0x1C, 0xA0A0_0000L);    // CR3 field of the old task: must not change
+        // the running task A
+        for (int i = 0; i < 8; i++) {
+            cpu.r[i] = 0xA000_0000L + i;
+        }
+        cpu.r[Cpu.RSP] = 0x8000;
+        Flags.setRflags(cpu, Cpu.CF | 0x2, 0x3F_7FD5L);
+        cpu.rip = 0x1234;
+        return cpu;
+    }
+
+    private static void put(Cpu cpu, int sel, long d) {
+        cpu.ram.write64(TestCpus.GDT + sel, d);
+    }
+
+    private static void w32(Cpu cpu, long addr, long v) {
+        cpu.ram.write32(addr, (int) v);
+    }
+
+    private static long r32(Cpu cpu, long addr) {
+        return cpu.ram.read32(addr) & 0xFFFF_FFFFL;
+    }
+
+    private static int access(Cpu cpu, int sel) {
+        return (int) cpu.ram.read8(TestCpus.GDT + sel + 5);
+    }
+
+    private static void fault(int vector, int err, Runnable r) {
+        CpuException e = assertThrows(CpuException.class, r::run);
+        assertEquals(vector, e.vector, e.toString());
+        assertEquals(err, e.errorCode, e.toString());
+    }
+
+    private static void assertOldTaskSaved(Cpu cpu, long eip, long eflags) {
+        assertEquals(eip, r32(cpu, A + 0x20), "saved EIP");
+        assertEquals(eflags, r32(cpu, A + 0x24), "saved EFLAGS");
+        for (int i = 0; i < 8; i++) {
+            long want = i == Cpu.RSP ? 0x8000 : 0xA000_0000L + i;
+            assertEquals(want, r32(cpu, A + 0x28 + 4 * i), "saved GPR " + i);
+        }
+        int[] sregs = {DATA32, CODE32, DATA32, DATA32, DATA32, DATA32};
+        for (int i = 0; i < 6; i++) {
+            assertEquals(sregs[i], cpu.ram.read16(A + 0x48 + 4 * i), "saved selector " + i);
+        }
+        assertEquals(0xA0A0_0000L, r32(cpu, A + 0x1C), "CR3 is a static field: not saved");
+    }
+
+    private static void assertInTaskB(Cpu cpu) {
+        assertEquals(0x5000, cpu.rip);
+        for (int i = 0; i < 8; i++) {
+            long want = i == Cpu.RSP ? 0x9000 : 0xB000_0000L + i;
+            assertEquals(want, cpu.r[i], "GPR " + i);
+        }
+        assertEquals(CODE32, cpu.seg[Insn.CS].selector);
+        assertEquals(32, cpu.codeSize);
+        assertEquals(0, cpu.cpl);
+        assertEquals(DATA32, cpu.seg[Insn.SS].selector);
+        assertEquals(0xFFFF_FFFFL, cpu.seg[Insn.SS].limit);
+        assertEquals(DATA32, cpu.seg[Insn.DS].selector);
+        assertEquals(0, cpu.seg[Insn.FS].selector);
+        assertEquals(0, cpu.seg[Insn.FS].attrs, "null FS is unusable");
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertEquals(B, cpu.tr.base);
+        assertEquals(0xB, cpu.tr.attrs & 0xF, "TR caches a busy 32-bit TSS");
+        assertTrue((cpu.cr0 & Cpu.CR0_TS) != 0, "CR0.TS set by every task switch");
+        assertEquals(0, cpu.cr3, "CR3 not loaded with paging off");
+        assertEquals(0x8B, access(cpu, TSS_B), "new TSS busy");
+    }
+
+    @Test
+    void jmpToTss32SavesOldStateAndClearsItsBusyBit() {
+        Cpu cpu = machine();
+        assertEquals(0x8B, access(cpu, TSS_A));
+        FarTransfers.jmpFar(cpu, TSS_B, 0xDEAD, 4);
+        assertInTaskB(cpu);
+        assertEquals(0x46 | 0x2, Flags.rflags(cpu), "EFLAGS from the TSS, NT clear for JMP");
+        assertEquals(0x89, access(cpu, TSS_A), "JMP clears the old task's busy bit");
+        assertEquals(0x1111, cpu.ram.read16(B), "JMP does not write the back link");
+        assertOldTaskSaved(cpu, 0x1234, Cpu.CF | 0x2);
+    }
+
+    @Test
+    void callThroughTaskGateAndIretRoundTrip() {
+        Cpu cpu = machine();
+        FarTransfers.callFar(cpu, GATE_B | 3, 0, 4);
+        assertInTaskB(cpu);
+        assertEquals(0x46 | 0x2 | Cpu.NT, Flags.rflags(cpu), "CALL sets NT in the new task");
+        assertEquals(0x8B, access(cpu, TSS_A), "CALL keeps the old task busy");
+        assertEquals(TSS_A, cpu.ram.read16(B), "back link = old TR");
+        assertOldTaskSaved(cpu, 0x1234, Cpu.CF | 0x2);
+
+        // the nested task runs a little, then IRET returns to A
+        cpu.r[Cpu.RAX] = 0x77;
+        cpu.rip = 0x5010;
+        cpu.cr0 &= ~Cpu.CR0_TS;
+        Returns.iret(cpu, 4);
+        assertEquals(TSS_A, cpu.tr.selector);
+        assertEquals(0x1234, cpu.rip);
+        assertEquals(0xA000_0000L, cpu.r[Cpu.RAX]);
+        assertEquals(0x8000, cpu.r[Cpu.RSP]);
+        assertEquals(Cpu.CF | 0x2, Flags.rflags(cpu), "A's EFLAGS, NT clear");
+        assertEquals(0x89, access(cpu, TSS_B), "IRET clears the nested task's busy bit");
+        assertEquals(0x8B, access(cpu, TSS_A), "the returned-to task stays busy");
+        assertTrue((cpu.cr0 & Cpu.CR0_TS) != 0);
+        // B's state was saved with NT cleared in the EFLAGS image
+        assertEquals(0x5010, r32(cpu, B + 0x20));
+        assertEquals(0x46 | 0x2, r32(cpu, B + 0x24));
+        assertEquals(0x77, r32(cpu, B + 0x28));
+        assertEquals(TSS_A, cpu.ram.read16(B), "IRET leaves the link field");
+    }
+
+    @Test
+    void switchToA16BitTssAndBack() {
+        Cpu cpu = machine();
+        cpu.ram.write16(C16 + 0x0E, 0x0123);         // IP
+        cpu.ram.write16(C16 + 0x10, 0x0001 | 0x2);   // FLAGS: CF
+        for (int i = 0; i < 8; i++) {
+            cpu.ram.write16(C16 + 0x12 + 2 * i, 0xC0 + i);
+        }
+        int[] sregs = {TestCpus.DATA16, TestCpus.CODE16, TestCpus.DATA16, TestCpus.DATA16};
+        for (int i = 0; i < 4; i++) {
+            cpu.ram.write16(C16 + 0x22 + 2 * i, sregs[i]);
+        }
+        cpu.ram.write16(C16 + 0x2A, 0);
+        FarTransfers.callFar(cpu, TSS_C16, 0, 4);
+        assertEquals(TSS_C16, cpu.tr.selector);
+        assertEquals(0x3, cpu.tr.attrs & 0xF, "busy 16-bit TSS");
+        assertEquals(0x83, access(cpu, TSS_C16));
+        assertEquals(0x0123, cpu.rip);
+        assertEquals(16, cpu.codeSize);
+        for (int i = 0; i < 8; i++) {
+            assertEquals(0xC0 + i, cpu.r[i] & 0xFFFF);
+        }
+        assertEquals(TestCpus.DATA16, cpu.seg[Insn.SS].selector);
+        assertEquals(0, cpu.seg[Insn.GS].attrs, "no GS in a 16-bit TSS");
+        assertEquals(Cpu.CF | 0x2 | Cpu.NT, Flags.rflags(cpu));
+        assertEquals(TSS_A, cpu.ram.read16(C16));
+
+        cpu.rip = 0x0130;
+        Returns.iret(cpu, 2);
+        assertEquals(TSS_A, cpu.tr.selector);
+        assertEquals(0x1234, cpu.rip);
+        assertEquals(32, cpu.codeSize);
+        assertEquals(0x81, access(cpu, TSS_C16));
+        assertEquals(0x0130, cpu.ram.read16(C16 + 0x0E), "IP saved in the 16-bit TSS");
+        assertEquals(Cpu.CF | 0x2, cpu.ram.read16(C16 + 0x10), "FLAGS saved with NT clear");
+    }
+
+    @Test
+    void pagingLoadsCr3FromA32BitTss() {
+        Cpu cpu = machine();
+        long pd1 = 0x30000, pd2 = 0x31000;
+        w32(cpu, pd1, 0x83);                  // 4 MiB page at 0, identity
+        w32(cpu, pd2, 0x83);
+        cpu.cr4 |= Cpu.CR4_PSE;
+        cpu.cr3 = pd1;
+        cpu.cr0 |= Cpu.CR0_PG;
+        cpu.updateMode();
+        w32(cpu, B + 0x1C, pd2);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(pd2, cpu.cr3);
+        assertEquals(0x5000, cpu.rip);
+        assertEquals(0xA0A0_0000L, r32(cpu, A + 0x1C));
+    }
+
+    @Test
+    void tssLimitBelowTheMinimumIsTs() {
+        Cpu cpu = machine();
+        fault(Vectors.TS, TSS_SHORT, () -> FarTransfers.jmpFar(cpu, TSS_SHORT, 0, 4));
+        fault(Vectors.TS, TSS_SHORT16, () -> FarTransfers.callFar(cpu, TSS_SHORT16, 0, 4));
+        // nothing changed: still task A, busy bits as before, registers intact
+        assertEquals(TSS_A, cpu.tr.selector);
+        assertEquals(0x8B, access(cpu, TSS_A));
+        assertEquals(0x89, access(cpu, TSS_SHORT));
+        assertEquals(0x1234, cpu.rip);
+        assertEquals(0xA000_0000L, cpu.r[Cpu.RAX]);
+        assertEquals(0, cpu.cr0 & Cpu.CR0_TS);
+    }
+
+    @Test
+    void busyNotPresentAndPrivilegeChecks() {
+        Cpu cpu = machine();
+        fault(Vectors.GP, TSS_A, () -> FarTransfers.jmpFar(cpu, TSS_A, 0, 4));          // current task: busy
+        fault(Vectors.NP, TSS_ABSENT, () -> FarTransfers.jmpFar(cpu, TSS_ABSENT, 0, 4));
+        FarTransfers.callFar(cpu, TSS_B, 0, 4);
+        // B is now busy: reaching it again through a gate is #GP(TSS selector)
+        fault(Vectors.GP, TSS_B, () -> FarTransfers.callFar(cpu, GATE_B, 0, 4));
+        // at CPL 3: the TSS (DPL 0) and a DPL-0 gate are out of reach, #GP(selector)
+        Cpu user = machine();
+        SegmentLoads.commitCode(user, TestCpus.UCODE32, user.ram.read64(TestCpus.GDT + 0x30), 3);
+        fault(Vectors.GP, TSS_B, () -> FarTransfers.jmpFar(user, TSS_B | 3, 0, 4));
+        fault(Vectors.GP, GATE_B_DPL0, () -> FarTransfers.jmpFar(user, GATE_B_DPL0 | 3, 0, 4));
+        // RPL 3 above the gate's DPL 0 at CPL 0
+        Cpu rpl = machine();
+        fault(Vectors.GP, GATE_B_DPL0, () -> FarTransfers.callFar(rpl, GATE_B_DPL0 | 3, 0, 4));
+    }
+
+    @Test
+    void iretToATaskThatIsNotBusyIsTs() {
+        Cpu cpu = machine();
+        cpu.ram.write16(A, TSS_B);                   // link of A names B, which is available
+        cpu.sysFlags |= Cpu.NT;
+        fault(Vectors.TS, TSS_B, () -> Returns.iret(cpu, 4));
+        assertEquals(TSS_A, cpu.tr.selector);
+    }
+
+    /** IDT with 8-byte gates at {@link #IDT}; limit covers 0x41 vectors. */
+    private static void idt(Cpu cpu) {
+        cpu.idtrBase = IDT;
+        cpu.idtrLimit = 0x41 * 8 - 1;
+    }
+
+    @Test
+    void badDataSegmentInTheNewTaskIsTsDeliveredInTheNewTask() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0)); // #TS: 32-bit interrupt gate
+        cpu.ram.write16(B + 0x54, TestCpus.TSS);     // DS names a TSS descriptor: not readable
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(TSS_B, cpu.tr.selector, "the switch committed");
+        assertEquals(0x7000, cpu.rip, "#TS handler entered in the new task");
+        assertEquals(0x9000 - 16, cpu.r[Cpu.RSP], "frame on the new task's stack");
+        assertEquals(TestCpus.TSS, r32(cpu, 0x9000 - 16), "error code = DS selector");
+        assertEquals(0x5000, r32(cpu, 0x9000 - 12), "EIP of the new task");
+        assertEquals(CODE32, r32(cpu, 0x9000 - 8));
+        assertEquals(TestCpus.TSS, cpu.seg[Insn.DS].selector);
+        assertEquals(0, cpu.seg[Insn.DS].attrs, "DS left unusable");
+        assertEquals(DATA32, cpu.seg[Insn.ES].selector);
+        assertTrue(cpu.faultChain.get(0).startsWith("#TS(0x48)"), cpu.faultChain.toString());
+        assertEquals(0x89, access(cpu, TSS_A));
+    }
+
+    @Test
+    void badStackSegmentInTheNewTaskIsTs() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        cpu.ram.write64(IDT + 8 * 8, TestCpus.gate(0, TSS_DF, 0x85, 0));
+        dfTask(cpu);
+        cpu.ram.write16(B + 0x50, TestCpus.UDATA32); // SS of DPL 3 for a CPL-0 task
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        // delivering #TS(SS) with the unusable stack faults again: #DF, caught by its task gate
+        assertEquals(TSS_DF, cpu.tr.selector);
+        assertTrue(cpu.faultChain.get(0).startsWith("#TS(0x38)"), cpu.faultChain.toString());
+        assertEquals(TSS_B, cpu.ram.read16(DF), "the #DF task nests in the new task B");
+        assertEquals(0x5000, r32(cpu, B + 0x20), "B saved at its first instruction");
+        assertEquals(TestCpus.UDATA32, cpu.ram.read16(B + 0x50));
+    }
+
+    /** The double-fault task of the classic design: own stack, own TSS, reached through a task gate. */
+    private static void dfTask(Cpu cpu) {
+        w32(cpu, DF + 0x20, 0x6000);
+        w32(cpu, DF + 0x24, 0x2);
+        w32(cpu, DF + 0x38, 0xA000);          // ESP
+        int[] sregs = {DATA32, CODE32, DATA32, DATA32, DATA32, DATA32};
+        for (int i = 0; i < 6; i++) {
+            cpu.ram.write16(DF + 0x48 + 4 * i, sregs[i]);
+        }
+    }
+
+    @Test
+    void doubleFaultTaskGateCatchesAStackFault() {
+        Cpu cpu = machine();
+        idt(cpu);
+        dfTask(cpu);
+        // #GP through an interrupt gate on a 4 KiB stack that is exhausted: #SS, then #DF
+        cpu.ram.write64(IDT + 13 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        cpu.ram.write64(IDT + 8 * 8, TestCpus.gate(0, TSS_DF, 0x85, 0));
+        SegmentLoads.load(cpu, Insn.SS, SMALL_STACK);
+        cpu.r[Cpu.RSP] = 4;
+        ExceptionDelivery.deliver(cpu, CpuException.gp(0, "test"));
+        assertFalse(cpu.shutdown, String.valueOf(cpu.shutdownReason));
+        assertEquals(TSS_DF, cpu.tr.selector);
+        assertEquals(0x6000, cpu.rip);
+        assertEquals(0xA000 - 4, cpu.r[Cpu.RSP], "error code 0 pushed on the #DF task's stack");
+        assertEquals(0, r32(cpu, 0xA000 - 4));
+        assertEquals(Cpu.NT | 0x2, Flags.rflags(cpu));
+        assertEquals(TSS_A, cpu.ram.read16(DF), "back link to the faulting task");
+        assertEquals(0x8B, access(cpu, TSS_A));
+        assertEquals(0x8B, access(cpu, TSS_DF));
+        assertEquals(0x1234, r32(cpu, A + 0x20), "the faulting instruction is saved");
+        assertEquals(4, r32(cpu, A + 0x38), "the exhausted ESP is saved");
+        assertEquals(SMALL_STACK, cpu.ram.read16(A + 0x50));
+        assertEquals(3, cpu.faultChain.size(), cpu.faultChain.toString());
+        assertTrue(cpu.faultChain.get(2).startsWith("#DF"), cpu.faultChain.toString());
+
+        // the same stack fault with an interrupt gate for #DF shuts the CPU down
+        Cpu plain = machine();
+        idt(plain);
+        plain.ram.write64(IDT + 13 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        plain.ram.write64(IDT + 8 * 8, TestCpus.gate(0x7100, CODE32, 0x8E, 0));
+        SegmentLoads.load(plain, Insn.SS, SMALL_STACK);
+        plain.r[Cpu.RSP] = 4;
+        ExceptionDelivery.deliver(plain, CpuException.gp(0, "test"));
+        assertTrue(plain.shutdown);
+
+        // IRET from the #DF task returns to the interrupted task
+        cpu.rip = 0x6010;
+        Returns.iret(cpu, 4);
+        assertEquals(TSS_A, cpu.tr.selector);
+        assertEquals(0x1234, cpu.rip);
+        assertEquals(SMALL_STACK, cpu.seg[Insn.SS].selector);
+        assertEquals(0x89, access(cpu, TSS_DF));
+    }
+
+    @Test
+    void softwareInterruptThroughATaskGate() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 0x40 * 8, TestCpus.gate(0, TSS_B, 0xE5, 0));
+        ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x40, 0x1236);
+        assertInTaskB(cpu);
+        assertEquals(0x9000, cpu.r[Cpu.RSP], "no error code for INT n");
+        assertEquals(TSS_A, cpu.ram.read16(B));
+        assertEquals(0x46 | 0x2 | Cpu.NT, Flags.rflags(cpu));
+        assertOldTaskSaved(cpu, 0x1236, Cpu.CF | 0x2);
+        // a busy target through the IDT is #GP(TSS selector), EXT clear for INT n
+        fault(Vectors.GP, TSS_B, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x40, 0x5002));
+    }
+
+    @Test
+    void externalInterruptThroughATaskGateHasExtInErrorCodes() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 0x30 * 8, TestCpus.gate(0, TSS_SHORT, 0x85, 0));
+        cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        ExceptionDelivery.deliverExternal(cpu, 0x30);
+        // #TS(TSS_SHORT + EXT) raised before the switch, delivered in the old task
+        assertEquals(0x7000, cpu.rip);
+        assertEquals(TSS_A, cpu.tr.selector);
+        assertEquals(TSS_SHORT | 1, r32(cpu, 0x8000 - 16));
+        assertEquals(0x1234, r32(cpu, 0x8000 - 12));
+    }
+
+    @Test
+    void longModeTaskSwitchIsGp() {
+        Cpu cpu = TestCpus.long64();
+        cpu.ram.write64(TestCpus.GDT + 0x60, TestCpus.gate(0, TestCpus.TSS, 0x85, 0));
+        fault(Vectors.GP, 0x60, () -> FarTransfers.jmpFar(cpu, 0x60, 0, 4));
+        cpu.sysFlags |= Cpu.NT;
+        fault(Vectors.GP, 0, () -> Returns.iret(cpu, 8));
+    }
+}
