@@ -7,6 +7,7 @@
 	.include "layout.inc"
 
 	.set BP, KERNEL_BOOT_PARAMS
+	.set KERNEL_CR0_ADD, CR0_MP | CR0_ET | CR0_WP | CR0_AM
 
 	.code64
 /* ==================================================================== BSP */
@@ -217,6 +218,36 @@ secondary_startup_64:
 
 	movq	BP + BP_CR3, %rax
 	movq	%rax, %cr3
+
+	/*
+	 * EFER: SCE, and NXE when CPUID reports NX.  A trampoline that stays
+	 * in 64-bit mode (trampoline_start64 of newer kernels, e.g. 6.12, when
+	 * the paging depth already matches) hands over the firmware's EFER and
+	 * CR0, so the entry stub completes both.  EFER is written only when it
+	 * changes: under TDX a WRMSR to EFER raises #VE.
+	 */
+	movl	$0x80000001, %eax
+	cpuid
+	movl	%edx, %edi			/* edi = extended feature bits */
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	movl	%eax, %esi			/* esi = EFER as found */
+	orl	$EFER_SCE, %eax
+	btl	$20, %edi			/* NX */
+	jnc	1f
+	orl	$EFER_NXE, %eax
+1:	cmpl	%esi, %eax
+	je	2f
+	wrmsr					/* edx: high half as read */
+2:
+	/*
+	 * CR0: the kernel's MP ET WP AM on top of what the trampoline left.
+	 * PE and PG are set by now; NE stays as the trampoline chose it, so
+	 * a trampoline that drops NE remains visible in the final state.
+	 */
+	movq	%cr0, %rax
+	orl	$KERNEL_CR0_ADD, %eax
+	movq	%rax, %cr0
 
 	lgdt	kernel_gdt_desc(%rip)
 	movl	$KERNEL_DS, %eax
