@@ -14,6 +14,8 @@ public final class DecodedBlock {
     /** Mode key the instructions were decoded under. */
     public final int modeKey;
     public final Insn[] insns;
+    /** The step that executes each instruction, resolved once (parallel to {@link #insns}). */
+    final Step[] steps;
     /** Total bytes of all instructions. */
     public final int byteLength;
     /** False once guest code wrote to these bytes; the block is then rebuilt on next lookup. */
@@ -25,6 +27,7 @@ public final class DecodedBlock {
         this.phys = phys;
         this.modeKey = modeKey;
         this.insns = insns;
+        this.steps = Steps.of(insns);
         this.byteLength = byteLength;
         this.crossesPage = crossesPage;
     }

@@ -24,6 +24,8 @@ final class InterpreterWorker implements EngineWorker {
     /** Direct-mapped per-thread cache: physical address + mode key to block, no hashing. */
     private final DecodedBlock[] jumpCache = new DecodedBlock[1 << JC_BITS];
     private Tracer tracer;
+    private long jumpCacheHits;
+    private long sharedCacheHits;
 
     InterpreterWorker(BlockCache cache, EngineStats stats) {
         this.cache = cache;
@@ -37,6 +39,14 @@ final class InterpreterWorker implements EngineWorker {
 
     @Override
     public int run(Cpu cpu, long budget) {
+        try {
+            return loop(cpu, budget);
+        } finally {
+            flushStats();
+        }
+    }
+
+    private int loop(Cpu cpu, long budget) {
         long executed = 0;
         while (true) {
             if (cpu.shutdown) {
@@ -56,7 +66,7 @@ final class InterpreterWorker implements EngineWorker {
                 continue;
             }
             int mode = cpu.modeIndex;
-            int done = execute(cpu, b);
+            int done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer);
             int n = done < 0 ? -done : done;
             executed += n;
             // kept current per block: the TSC is derived from it
@@ -65,6 +75,21 @@ final class InterpreterWorker implements EngineWorker {
             if (done < 0) {
                 return ExitReason.PAUSE;
             }
+        }
+    }
+
+    /**
+     * Lookup counters are kept in plain fields while running (an adder update per block costs an
+     * atomic operation) and added to the shared statistics when {@link #run} returns.
+     */
+    private void flushStats() {
+        if (jumpCacheHits != 0) {
+            stats.jumpCacheHits.add(jumpCacheHits);
+            jumpCacheHits = 0;
+        }
+        if (sharedCacheHits != 0) {
+            stats.sharedCacheHits.add(sharedCacheHits);
+            sharedCacheHits = 0;
         }
     }
 
@@ -78,12 +103,12 @@ final class InterpreterWorker implements EngineWorker {
         int slot = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
         DecodedBlock b = jumpCache[slot];
         if (b != null && b.phys == phys && b.modeKey == key && b.valid) {
-            stats.jumpCacheHits.increment();
+            jumpCacheHits++;
             return b;
         }
         b = cache.get(phys, key);
         if (b != null) {
-            stats.sharedCacheHits.increment();
+            sharedCacheHits++;
         } else {
             b = cache.build(cpu, phys);
         }
@@ -99,10 +124,46 @@ final class InterpreterWorker implements EngineWorker {
      */
     private int execute(Cpu cpu, DecodedBlock b) {
         Insn[] insns = b.insns;
+        Step[] steps = b.steps;
+        int n = insns.length;
         long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
         boolean checkLimit = cpu.codeSize != 64
                 && cpu.rip + b.byteLength - 1 > cpu.seg[Insn.CS].limit;
-        Tracer t = tracer;
+        int k = 0;
+        long start = cpu.rip;
+        try {
+            for (; k < n; k++) {
+                Insn insn = insns[k];
+                int len = insn.length;
+                if (checkLimit && start + len - 1 > cpu.seg[Insn.CS].limit) {
+                    throw CpuException.gp(0, "instruction beyond the CS limit");
+                }
+                if (len > 15) {
+                    throw CpuException.gp(0, "instruction longer than 15 bytes");
+                }
+                cpu.rip = (start + len) & ripMask;
+                steps[k].run(cpu, insn);
+                if (!b.valid && k + 1 < n) {
+                    // the block wrote to its own bytes: continue from freshly decoded code
+                    return k + 1;
+                }
+                start = cpu.rip;
+            }
+        } catch (CpuException e) {
+            cpu.rip = start;
+            deliver(cpu, e);
+            return k;
+        }
+        return insns[n - 1].op == Op.PAUSE ? -n : n;
+    }
+
+    /** {@link #execute} with a tracer watching every instruction, mode change and fault. */
+    private int executeTraced(Cpu cpu, DecodedBlock b, Tracer t) {
+        Insn[] insns = b.insns;
+        Step[] steps = b.steps;
+        long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
+        boolean checkLimit = cpu.codeSize != 64
+                && cpu.rip + b.byteLength - 1 > cpu.seg[Insn.CS].limit;
         int k = 0;
         long start = cpu.rip;
         try {
@@ -115,13 +176,11 @@ final class InterpreterWorker implements EngineWorker {
                 if (insn.length > 15) {
                     throw CpuException.gp(0, "instruction longer than 15 bytes");
                 }
-                if (t != null) {
-                    t.beforeInstruction(cpu, insn, start);
-                }
+                t.beforeInstruction(cpu, insn, start);
                 int modeBefore = cpu.modeKey;
                 cpu.rip = (start + insn.length) & ripMask;
-                ExecutorTable.get(insn.op).execute(cpu, insn);
-                if (t != null && cpu.modeKey != modeBefore) {
+                steps[k].run(cpu, insn);
+                if (cpu.modeKey != modeBefore) {
                     t.modeChanged(cpu, modeBefore);
                 }
                 if (!b.valid && k + 1 < insns.length) {
@@ -131,9 +190,7 @@ final class InterpreterWorker implements EngineWorker {
             }
         } catch (CpuException e) {
             cpu.rip = start;
-            if (t != null) {
-                t.fault(cpu, e);
-            }
+            t.fault(cpu, e);
             deliver(cpu, e);
             return k;
         }

@@ -1,0 +1,32 @@
+package org.apboot.core.interp;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
+
+/**
+ * One instruction of a decoded block, resolved once when the block is built: either a step
+ * specialised for the instruction's operand form (see {@link Steps}) or the generic
+ * {@link Executor} of its operation. Same contract as {@link Executor}: {@code cpu.rip} holds
+ * the next instruction on entry, and a fault is thrown before any state the instruction changes
+ * was changed.
+ *
+ * <p>An abstract class rather than an interface: the interpreter's call site sees dozens of
+ * step classes, and a virtual call through the vtable is cheaper than an interface call there.
+ */
+abstract class Step {
+    abstract void run(Cpu cpu, Insn insn);
+
+    /** The table's executor for the operation: every form the specialised steps do not cover. */
+    static final class Generic extends Step {
+        private final Executor executor;
+
+        Generic(Executor executor) {
+            this.executor = executor;
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            executor.execute(cpu, insn);
+        }
+    }
+}

@@ -1,0 +1,561 @@
+package org.apboot.core.interp;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
+import org.apboot.core.decode.Op;
+import org.apboot.core.semantics.Alu;
+import org.apboot.core.semantics.Branches;
+import org.apboot.core.semantics.Flags;
+import org.apboot.core.semantics.Mem;
+
+/**
+ * Chooses the {@link Step} of a decoded instruction: a specialised step for the forms simple
+ * integer code spends its time in (register/immediate ALU operations, INC/DEC of a register,
+ * register, immediate, load and store MOVs, Jcc), with the operand registers, masks and
+ * immediates resolved once; the generic executor of {@link ExecutorTable} otherwise.
+ *
+ * <p>Every specialised step does exactly what the generic executor does for that form, in the
+ * same order (same values recorded for the lazy flags, same register merge rules, same memory
+ * accesses through {@link Mem}). Register operands are 0-15 only (AH..BH stay generic); LOCK
+ * always goes to the generic executor (it raises #UD on a register destination).
+ */
+final class Steps {
+    private Steps() {
+    }
+
+    /** One step per instruction. */
+    static Step[] of(Insn[] insns) {
+        Step[] steps = new Step[insns.length];
+        for (int k = 0; k < insns.length; k++) {
+            steps[k] = of(insns[k]);
+        }
+        return steps;
+    }
+
+    static Step of(Insn i) {
+        Step s = i.lock ? null : specialised(i);
+        return s != null ? s : new Step.Generic(ExecutorTable.get(i.op));
+    }
+
+    /** Register named by a register-or-r/m operand of kind {@code kind}, or -1 if none / memory. */
+    private static int regOf(Insn i, byte kind) {
+        int r;
+        if (kind == Insn.K_REG) {
+            r = i.reg;
+        } else if (kind == Insn.K_RM) {
+            r = i.rmReg;
+        } else {
+            return -1;
+        }
+        return r >= 0 && r < 16 ? r : -1;
+    }
+
+    private static boolean memory(Insn i, byte kind) {
+        return kind == Insn.K_RM && i.rmReg < 0;
+    }
+
+    private static Step specialised(Insn i) {
+        int size = i.opSize;
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            return null;
+        }
+        switch (i.op) {
+            case ADD: case OR: case ADC: case SBB: case AND: case SUB: case XOR: case CMP: case TEST:
+                return alu(i, size);
+            case INC: case DEC: {
+                if (i.src != Insn.K_NONE || i.src2 != Insn.K_NONE) {
+                    return null;
+                }
+                int d = regOf(i, i.dst);
+                if (d < 0) {
+                    return null;
+                }
+                return i.op == Op.INC ? new IncR(d, size) : new DecR(d, size);
+            }
+            case MOV:
+                return mov(i, size);
+            case JCC:
+                return new Jcc(i.cond, size, i.imm);
+            default:
+                return null;
+        }
+    }
+
+    private static Step alu(Insn i, int size) {
+        if (i.src2 != Insn.K_NONE) {
+            return null;
+        }
+        int d = regOf(i, i.dst);
+        if (d < 0) {
+            return null;
+        }
+        if (i.src == Insn.K_IMM) {
+            long b = size == 8 ? i.imm : i.imm & Flags.mask(size);
+            switch (i.op) {
+                case ADD: return new AddRI(d, size, b);
+                case SUB: return new SubRI(d, size, b);
+                case AND: return new AndRI(d, size, b);
+                case OR: return new OrRI(d, size, b);
+                case XOR: return new XorRI(d, size, b);
+                case CMP: return new CmpRI(d, size, b);
+                case TEST: return new TestRI(d, size, b);
+                default: return new BinaryRI(d, size, b, aluCode(i.op));
+            }
+        }
+        int s = regOf(i, i.src);
+        if (s < 0) {
+            return null;
+        }
+        switch (i.op) {
+            case ADD: return new AddRR(d, size, s);
+            case SUB: return new SubRR(d, size, s);
+            case AND: return new AndRR(d, size, s);
+            case OR: return new OrRR(d, size, s);
+            case XOR: return new XorRR(d, size, s);
+            case CMP: return new CmpRR(d, size, s);
+            case TEST: return new TestRR(d, size, s);
+            default: return new BinaryRR(d, size, s, aluCode(i.op));
+        }
+    }
+
+    private static int aluCode(Op op) {
+        switch (op) {
+            case ADD: return Alu.OP_ADD;
+            case OR: return Alu.OP_OR;
+            case ADC: return Alu.OP_ADC;
+            case SBB: return Alu.OP_SBB;
+            case AND: return Alu.OP_AND;
+            case SUB: return Alu.OP_SUB;
+            case XOR: return Alu.OP_XOR;
+            case CMP: return Alu.OP_CMP;
+            default: return Alu.OP_TEST;
+        }
+    }
+
+    private static Step mov(Insn i, int size) {
+        if (i.src2 != Insn.K_NONE) {
+            return null;
+        }
+        int d = regOf(i, i.dst);
+        if (d >= 0) {
+            if (i.src == Insn.K_IMM) {
+                return new MovRI(d, size, size == 8 ? i.imm : i.imm & Flags.mask(size));
+            }
+            int s = regOf(i, i.src);
+            if (s >= 0) {
+                return new MovRR(d, size, s);
+            }
+            if (memory(i, i.src)) {
+                return new MovLoad(d, size);
+            }
+            return null;
+        }
+        if (memory(i, i.dst)) {
+            if (i.src == Insn.K_IMM) {
+                return new MovStoreImm(size, size == 8 ? i.imm : i.imm & Flags.mask(size));
+            }
+            int s = regOf(i, i.src);
+            if (s >= 0) {
+                return new MovStoreReg(size, s);
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- register destinations
+
+    /**
+     * A register destination of {@code size} bytes: reads are masked to the size, writes merge
+     * into the register as {@link Cpu#setReg} does (8/16-bit keep the upper bits, 32-bit
+     * zero-extends).
+     */
+    abstract static class RegStep extends Step {
+        final int d;
+        final int size;
+        final long m;
+        /** Bits of the old register value a write keeps. */
+        final long keep;
+
+        RegStep(int d, int size) {
+            this.d = d;
+            this.size = size;
+            this.m = Flags.mask(size);
+            this.keep = size == 1 ? ~0xFFL : size == 2 ? ~0xFFFFL : 0;
+        }
+    }
+
+    /** Register destination, register source. */
+    abstract static class RR extends RegStep {
+        final int s;
+
+        RR(int d, int size, int s) {
+            super(d, size);
+            this.s = s;
+        }
+    }
+
+    /** Register destination, immediate source (already masked to the size). */
+    abstract static class RI extends RegStep {
+        final long b;
+
+        RI(int d, int size, long b) {
+            super(d, size);
+            this.b = b;
+        }
+    }
+
+    static final class AddRR extends RR {
+        AddRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long b = r[s] & m;
+            long a = r[d] & m;
+            long res = (a + b) & m;
+            Flags.record(cpu, Flags.ADD, size, a, b, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class AddRI extends RI {
+        AddRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long a = r[d] & m;
+            long res = (a + b) & m;
+            Flags.record(cpu, Flags.ADD, size, a, b, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class SubRR extends RR {
+        SubRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long b = r[s] & m;
+            long a = r[d] & m;
+            long res = (a - b) & m;
+            Flags.record(cpu, Flags.SUB, size, a, b, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class SubRI extends RI {
+        SubRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long a = r[d] & m;
+            long res = (a - b) & m;
+            Flags.record(cpu, Flags.SUB, size, a, b, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class CmpRR extends RR {
+        CmpRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long b = r[s] & m;
+            long a = r[d] & m;
+            Flags.record(cpu, Flags.SUB, size, a, b, (a - b) & m);
+        }
+    }
+
+    static final class CmpRI extends RI {
+        CmpRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long a = cpu.r[d] & m;
+            Flags.record(cpu, Flags.SUB, size, a, b, (a - b) & m);
+        }
+    }
+
+    static final class AndRR extends RR {
+        AndRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = r[s] & r[d] & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class AndRI extends RI {
+        AndRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = r[d] & b & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class TestRR extends RR {
+        TestRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = r[s] & r[d] & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+        }
+    }
+
+    static final class TestRI extends RI {
+        TestRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long res = cpu.r[d] & b & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+        }
+    }
+
+    static final class OrRR extends RR {
+        OrRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = (r[s] | r[d]) & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class OrRI extends RI {
+        OrRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = (r[d] | b) & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class XorRR extends RR {
+        XorRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = (r[s] ^ r[d]) & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class XorRI extends RI {
+        XorRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = (r[d] ^ b) & m;
+            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    /** ADC, SBB (and any other binary code) through {@link Alu#binary}. */
+    static final class BinaryRR extends RR {
+        final int code;
+
+        BinaryRR(int d, int size, int s, int code) {
+            super(d, size, s);
+            this.code = code;
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long b = r[s] & m;
+            long a = r[d] & m;
+            long res = Alu.binary(cpu, code, size, a, b);
+            r[d] = (r[d] & keep) | (res & m);
+        }
+    }
+
+    static final class BinaryRI extends RI {
+        final int code;
+
+        BinaryRI(int d, int size, long b, int code) {
+            super(d, size, b);
+            this.code = code;
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long a = r[d] & m;
+            long res = Alu.binary(cpu, code, size, a, b);
+            r[d] = (r[d] & keep) | (res & m);
+        }
+    }
+
+    static final class IncR extends RegStep {
+        IncR(int d, int size) {
+            super(d, size);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = Alu.inc(cpu, size, r[d] & m);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    static final class DecR extends RegStep {
+        DecR(int d, int size) {
+            super(d, size);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = Alu.dec(cpu, size, r[d] & m);
+            r[d] = (r[d] & keep) | res;
+        }
+    }
+
+    // ---------------------------------------------------------------- moves
+
+    static final class MovRR extends RR {
+        MovRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = (r[d] & keep) | (r[s] & m);
+        }
+    }
+
+    static final class MovRI extends RI {
+        MovRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = (r[d] & keep) | b;
+        }
+    }
+
+    /** MOV reg, [mem]. */
+    static final class MovLoad extends RegStep {
+        MovLoad(int d, int size) {
+            super(d, size);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long v = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
+            long[] r = cpu.r;
+            r[d] = (r[d] & keep) | (v & m);
+        }
+    }
+
+    /** MOV [mem], reg. */
+    static final class MovStoreReg extends Step {
+        final int size;
+        final int s;
+        final long m;
+
+        MovStoreReg(int size, int s) {
+            this.size = size;
+            this.s = s;
+            this.m = Flags.mask(size);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long v = cpu.r[s] & m;
+            Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
+        }
+    }
+
+    /** MOV [mem], imm. */
+    static final class MovStoreImm extends Step {
+        final int size;
+        final long v;
+
+        MovStoreImm(int size, long v) {
+            this.size = size;
+            this.v = v;
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
+        }
+    }
+
+    // ---------------------------------------------------------------- branches
+
+    static final class Jcc extends Step {
+        final int cond;
+        final int opSize;
+        final long disp;
+
+        Jcc(int cond, int opSize, long disp) {
+            this.cond = cond;
+            this.opSize = opSize;
+            this.disp = disp;
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            if (Flags.cond(cpu, cond)) {
+                cpu.rip = Branches.target(cpu, opSize, cpu.rip + disp);
+            }
+        }
+    }
+}
