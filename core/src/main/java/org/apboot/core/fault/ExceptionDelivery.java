@@ -5,6 +5,7 @@ import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.semantics.Descriptors;
+import org.apboot.core.semantics.FlagOps;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
 import org.apboot.core.semantics.SegmentLoads;
@@ -29,6 +30,11 @@ import org.apboot.core.semantics.TaskSwitch;
  * {@link #deliver} and lists, oldest first, every exception raised while delivering it, the #DF
  * it turned into, and "triple fault" when the CPU shut down. It is kept after a successful
  * delivery (the last event's history) and replaced by the next one.
+ *
+ * <p>In virtual-8086 mode with CR4.VME, INT n whose bit in the TSS's software-interrupt
+ * redirection bitmap is clear goes to the program's own interrupt table at linear address 0;
+ * with the bit set it goes through the IDT (IOPL 3) or raises #GP(0) (IOPL &lt; 3). INT3, INTO and
+ * INT1 are not redirected.
  *
  * <p>A task gate in the IDT switches tasks ({@link TaskSwitch}): the interrupted task's state is
  * saved in its TSS (EFLAGS with RF set for fault-class exceptions), the new task runs nested (NT,
@@ -264,6 +270,10 @@ public final class ExceptionDelivery {
     private static void legacy(Cpu cpu, int vector, boolean hasErr, int err, long returnRip, int kind, boolean rf) {
         int ext = ext(kind);
         boolean v86 = cpu.v86();
+        if (v86 && kind == SOFTWARE_INT && (cpu.cr4 & Cpu.CR4_VME) != 0 && !redirectionBit(cpu, vector)) {
+            redirectV86(cpu, vector, returnRip);
+            return;
+        }
         if (v86 && (kind == SOFTWARE_INT || kind == SOFTWARE_EXCEPTION) && ((cpu.sysFlags & Cpu.IOPL) >> 12) < 3) {
             throw CpuException.gp(0, "INT in virtual-8086 mode with IOPL < 3");
         }
@@ -345,6 +355,43 @@ public final class ExceptionDelivery {
         }
         SegmentLoads.commitCode(cpu, sel, d, newCpl);
         cpu.rip = offset;
+    }
+
+    /**
+     * Bit {@code vector} of the software-interrupt redirection bitmap of the current 32-bit TSS
+     * (the 32 bytes below the I/O map base). #GP(0) when the TSS is not a 32-bit one or the byte
+     * lies outside its limit.
+     */
+    static boolean redirectionBit(Cpu cpu, int vector) {
+        Segment tr = cpu.tr;
+        int type = tr.attrs & 0xF;
+        if ((type != Descriptors.TSS32_BUSY && type != Descriptors.TSS32_AVAIL) || tr.limit < 0x67) {
+            throw CpuException.gp(0, "INT n under CR4.VME without a 32-bit TSS holding the redirection bitmap");
+        }
+        long ioBase = Mem.readSystem(cpu, (tr.base + 0x66) & 0xFFFF_FFFFL, 2);
+        long off = ioBase - 32 + (vector >>> 3);
+        if (off < 0 || off > tr.limit) {
+            throw CpuException.gp(0, String.format("redirection bitmap byte of INT 0x%x beyond the TSS limit", vector));
+        }
+        return (Mem.readSystem(cpu, (tr.base + off) & 0xFFFF_FFFFL, 1) & (1 << (vector & 7))) != 0;
+    }
+
+    /**
+     * INT n redirected to the virtual-8086 program's own interrupt table at linear address 0
+     * (SDM table 20-2, methods 5 and 6): FLAGS, CS, IP pushed on the v86 stack, CS:IP from the
+     * table. With IOPL 3 the real FLAGS are pushed and IF is cleared; below 3 the pushed image has
+     * IF = VIF and IOPL = 3, and VIF is cleared instead. TF, AC and RF are cleared either way.
+     */
+    private static void redirectV86(Cpu cpu, int vector, long returnRip) {
+        boolean iopl3 = (cpu.sysFlags & Cpu.IOPL) == Cpu.IOPL;
+        long entry = Mem.readLinear(cpu, vector * 4L, 4, true);
+        long flags = iopl3 ? Flags.rflags(cpu) & 0xFFFF : FlagOps.virtualFlags(cpu);
+        long[] frame = {flags, cpu.seg[Insn.CS].selector, returnRip & 0xFFFF};
+        long sp = StackFrames.pushCurrent(cpu, 2, frame, 3);
+        StackFrames.setSp(cpu, sp);
+        Flags.setRflags(cpu, 0, Cpu.TF | Cpu.AC | Cpu.RF | (iopl3 ? Cpu.IF : Cpu.VIF));
+        SegmentLoads.loadCodeReal(cpu, (int) (entry >>> 16) & 0xFFFF);
+        cpu.rip = entry & 0xFFFF;
     }
 
     /** Clears TF, NT, VM, RF (and IF for interrupt gates) after a gate was taken. */

@@ -5,9 +5,10 @@ import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
 
 /**
- * IRET / IRETD / IRETQ (Intel SDM vol. 2 IRET): real mode, virtual-8086 mode (IOPL 3, without
- * VME), protected mode to the same or an outer privilege level, return to virtual-8086 mode from
- * CPL 0, and IA-32e mode (in 64-bit mode SS:RSP are always popped).
+ * IRET / IRETD / IRETQ (Intel SDM vol. 2 IRET): real mode, virtual-8086 mode (IOPL 3, or a
+ * 16-bit IRET with IOPL &lt; 3 under CR4.VME, which restores VIF from the popped IF), protected
+ * mode to the same or an outer privilege level, return to virtual-8086 mode from CPL 0, and
+ * IA-32e mode (in 64-bit mode SS:RSP are always popped).
  *
  * <p>With NT = 1 in protected mode IRET returns to the back-link task ({@link TaskSwitch}); in
  * IA-32e mode it raises #GP(0) as specified.
@@ -27,6 +28,10 @@ public final class Returns {
         }
         if (cpu.v86()) {
             if (((cpu.sysFlags & Cpu.IOPL) >> 12) < 3) {
+                if (opSize == 2 && FlagOps.vmeVirtual(cpu)) {
+                    vmeIret(cpu);
+                    return;
+                }
                 throw CpuException.gp(0, "IRET in virtual-8086 mode with IOPL < 3");
             }
             realIret(cpu, opSize, (opSize == 4 ? REAL32_WRITABLE : 0xFFFF) & ~Cpu.IOPL);
@@ -88,6 +93,22 @@ public final class Returns {
         FarTransfers.checkRealLimit(cpu, ip);
         StackFrames.setSp(cpu, cpu.r[Cpu.RSP] + 3L * opSize);
         Flags.setRflags(cpu, flags, writable);
+        SegmentLoads.loadCodeReal(cpu, cs);
+        cpu.rip = ip;
+    }
+
+    /**
+     * 16-bit IRET in virtual-8086 mode with IOPL &lt; 3 and CR4.VME: IF and IOPL stay, VIF takes the
+     * popped IF; #GP(0) when the popped TF is set or the popped IF is set while VIP is.
+     */
+    private static void vmeIret(Cpu cpu) {
+        long ip = StackFrames.peek(cpu, 2, 0) & 0xFFFF;
+        int cs = (int) StackFrames.peek(cpu, 2, 2) & 0xFFFF;
+        long flags = StackFrames.peek(cpu, 2, 4) & 0xFFFF;
+        FarTransfers.checkRealLimit(cpu, ip);
+        FlagOps.popVirtual(cpu, flags, "IRET");
+        StackFrames.setSp(cpu, cpu.r[Cpu.RSP] + 6);
+        Flags.setRflags(cpu, flags, 0xFFFF & ~(Cpu.IF | Cpu.IOPL));
         SegmentLoads.loadCodeReal(cpu, cs);
         cpu.rip = ip;
     }

@@ -393,6 +393,29 @@ class TaskSwitchTest {
     }
 
     @Test
+    void switchToAVirtual8086Task() {
+        Cpu cpu = machine();
+        w32(cpu, B + 0x24, Cpu.VM | Cpu.IF | 0x2);
+        w32(cpu, B + 0x20, 0x0010);
+        w32(cpu, B + 0x38, 0x0100);
+        int[] sregs = {0x3000, 0x1000, 0x2000, 0x3000, 0x4000, 0x5000};
+        for (int i = 0; i < 6; i++) {
+            cpu.ram.write16(B + 0x48 + 4 * i, sregs[i]);
+        }
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals("v86", cpu.modeName());
+        assertEquals(3, cpu.cpl);
+        assertEquals(0x10000, cpu.seg[Insn.CS].base);
+        assertEquals(0xFFFF, cpu.seg[Insn.CS].limit);
+        assertEquals(0x20000, cpu.seg[Insn.SS].base);
+        assertEquals(0x50000, cpu.seg[Insn.GS].base);
+        assertEquals(SegmentLoads.V86_ATTRS, cpu.seg[Insn.DS].attrs);
+        assertEquals(0x10, cpu.rip);
+        assertEquals(0x100, cpu.r[Cpu.RSP]);
+        assertEquals(Cpu.VM | Cpu.IF | 0x2, Flags.rflags(cpu));
+    }
+
+    @Test
     void longModeTaskSwitchIsGp() {
         Cpu cpu = TestCpus.long64();
         cpu.ram.write64(TestCpus.GDT + 0x60, TestCpus.gate(0, TestCpus.TSS, 0x85, 0));
