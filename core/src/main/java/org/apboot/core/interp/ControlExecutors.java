@@ -34,7 +34,7 @@ final class ControlExecutors implements ExecutorTable.ExecutorFamily {
         t.accept(Op.POPA, (cpu, i) -> Stack.popa(cpu, i.opSize));
         t.accept(Op.ENTER, (cpu, i) -> Stack.enter(cpu, i.opSize, (int) i.imm, i.imm2));
         t.accept(Op.LEAVE, (cpu, i) -> Stack.leave(cpu, i.opSize));
-        t.accept(Op.PUSHF, (cpu, i) -> Stack.push(cpu, i.opSize, FlagOps.pushfValue(cpu)));
+        t.accept(Op.PUSHF, (cpu, i) -> Stack.push(cpu, i.opSize, FlagOps.pushfValue(cpu, i.opSize)));
         t.accept(Op.POPF, (cpu, i) -> {
             FlagOps.checkPopf(cpu);
             long v = Stack.peek(cpu, i.opSize, 0);

@@ -116,15 +116,9 @@ public final class FlagOps {
     }
 
     /**
-     * The value PUSHF pushes (VM and RF read as 0), at 64 bits; #GP(0) in v86 with IOPL &lt; 3
-     * unless CR4.VME is set, where the 16-bit image is {@link #virtualFlags}. Without the operand
-     * size the VME case is taken as the 16-bit form; see {@link #pushfValue(Cpu, int)}.
+     * The value PUSHF with operand size {@code size} pushes (VM and RF read as 0); #GP(0) in v86
+     * with IOPL &lt; 3, except the 16-bit form under CR4.VME, which pushes {@link #virtualFlags}.
      */
-    public static long pushfValue(Cpu cpu) {
-        return pushfValue(cpu, 2);
-    }
-
-    /** PUSHF with operand size {@code size}: with VME and IOPL &lt; 3 only the 16-bit form is allowed. */
     public static long pushfValue(Cpu cpu, int size) {
         if (cpu.v86() && iopl(cpu) < 3) {
             if ((cpu.cr4 & Cpu.CR4_VME) != 0 && size == 2) {
