@@ -58,6 +58,8 @@ public final class X86Machine {
     private final List<InstructionHook> instructionHooks = new ArrayList<>();
     private final List<FaultHook> faultHooks = new ArrayList<>();
     private final List<ModeChangeHook> modeHooks = new ArrayList<>();
+    /** Worker used by {@link #step} and {@link #runUntil}, created on first use. */
+    private org.apboot.core.engine.EngineWorker stepper;
 
     private X86Machine(Builder b) {
         this.machine = new Machine(MachineConfig.builder().ramBytes(b.ramBytes).cpus(b.cpus)
@@ -252,6 +254,47 @@ public final class X86Machine {
             e = new TracingEngine(engine, new HookTracer());
         }
         return machine.run(e, timeout.toNanos());
+    }
+
+    /**
+     * Executes exactly one instruction on vCPU {@code index}, outside the scheduler (other vCPUs
+     * do not run). Hooks see it as in {@link #run}.
+     *
+     * @return what the instruction did: {@code "ok"}, {@code "halt"}, {@code "pause"} or
+     *     {@code "shutdown"}
+     */
+    public String step(int index) {
+        return org.apboot.core.engine.ExitReason.name(stepOnce(handles[index]))
+                .replace("budget", "ok");
+    }
+
+    /**
+     * Steps vCPU {@code index} until its RIP equals {@code rip}, it halts or shuts down, or
+     * {@code maxInstructions} have run (outside the scheduler: other vCPUs do not run).
+     *
+     * @return true if the vCPU stopped at {@code rip}
+     */
+    public boolean runUntil(int index, long rip, long maxInstructions) {
+        VcpuHandle v = handles[index];
+        for (long n = 0; n < maxInstructions; n++) {
+            if (v.rip() == rip) {
+                return true;
+            }
+            int r = stepOnce(v);
+            if (r == org.apboot.core.engine.ExitReason.HALT || r == org.apboot.core.engine.ExitReason.SHUTDOWN) {
+                break;
+            }
+        }
+        return v.rip() == rip;
+    }
+
+    private int stepOnce(VcpuHandle v) {
+        if (stepper == null) {
+            stepper = engine.newWorker();
+        }
+        boolean hooks = !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty();
+        stepper.setTracer(hooks ? new HookTracer() : null);
+        return stepper.step(v.cpu());
     }
 
     /** Text the guest wrote to the debug console port 0xE9. */

@@ -124,6 +124,23 @@ class X86MachineTest {
     }
 
     @Test
+    void stepAndRunUntilAnAddress() {
+        X86Machine m = X86Machine.builder().ramBytes(8 << 20).build();
+        m.load(0x10000, SUM_LOOP_64);
+        m.vcpu(0).long64(0x100000, 0x10000, 0x8000);
+        assertEquals("ok", m.step(0)); // xor
+        assertEquals(0x10003, m.vcpu(0).rip());
+        assertEquals("ok", m.step(0)); // mov $100,%ecx
+        assertEquals(100, m.vcpu(0).reg(Reg.RCX));
+        assertTrue(m.runUntil(0, 0x1000f, 1_000)); // the hlt, after 100 iterations
+        assertEquals(5050, m.vcpu(0).reg(Reg.RAX));
+        assertEquals(302, m.vcpu(0).instructions());
+        assertEquals("halt", m.step(0));
+        assertTrue(m.vcpu(0).halted());
+        assertFalse(m.runUntil(0, 0x10008, 10), "a halted CPU does not move");
+    }
+
+    @Test
     void badArgumentsAreRejectedWithAMessage() {
         X86Machine m = X86Machine.builder().ramBytes(1 << 20).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.read(1 << 20, 4));

@@ -13,6 +13,15 @@ public interface EngineWorker {
      */
     int run(Cpu cpu, long budget);
 
+    /**
+     * Executes exactly one guest instruction of {@code cpu} (or delivers the fault its fetch
+     * raises), reporting to the tracer if one is installed.
+     *
+     * @return {@link ExitReason#HALT}, {@link ExitReason#SHUTDOWN}, {@link ExitReason#PAUSE} if
+     *     the instruction was PAUSE, else {@link ExitReason#BUDGET}
+     */
+    int step(Cpu cpu);
+
     /** Installs a tracer (null to remove) that sees every instruction this worker executes. */
     void setTracer(Tracer tracer);
 }

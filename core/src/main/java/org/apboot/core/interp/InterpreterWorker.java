@@ -66,7 +66,7 @@ final class InterpreterWorker implements EngineWorker {
                 continue;
             }
             int mode = cpu.modeIndex;
-            int done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer);
+            int done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
             int n = done < 0 ? -done : done;
             executed += n;
             // kept current per block: the TSC is derived from it
@@ -157,17 +157,57 @@ final class InterpreterWorker implements EngineWorker {
         return insns[n - 1].op == Op.PAUSE ? -n : n;
     }
 
-    /** {@link #execute} with a tracer watching every instruction, mode change and fault. */
-    private int executeTraced(Cpu cpu, DecodedBlock b, Tracer t) {
+    @Override
+    public int step(Cpu cpu) {
+        try {
+            if (cpu.shutdown) {
+                return ExitReason.SHUTDOWN;
+            }
+            if (cpu.halted) {
+                return ExitReason.HALT;
+            }
+            DecodedBlock b;
+            try {
+                b = lookup(cpu);
+            } catch (CpuException e) {
+                if (tracer != null) {
+                    tracer.fault(cpu, e);
+                }
+                deliver(cpu, e);
+                return cpu.shutdown ? ExitReason.SHUTDOWN : ExitReason.BUDGET;
+            }
+            int mode = cpu.modeIndex;
+            int done = executeTraced(cpu, b, tracer, 1);
+            int n = done < 0 ? -done : done;
+            cpu.instructions += n;
+            cpu.modeInstructions[mode] += n;
+            if (cpu.shutdown) {
+                return ExitReason.SHUTDOWN;
+            }
+            if (cpu.halted) {
+                return ExitReason.HALT;
+            }
+            return done < 0 ? ExitReason.PAUSE : ExitReason.BUDGET;
+        } finally {
+            flushStats();
+        }
+    }
+
+    /**
+     * {@link #execute} one instruction at a time, for at most {@code limit} instructions, with an
+     * optional tracer watching every instruction, mode change and fault.
+     */
+    private int executeTraced(Cpu cpu, DecodedBlock b, Tracer t, int limit) {
         Insn[] insns = b.insns;
         Step[] steps = b.steps;
         long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
         boolean checkLimit = cpu.codeSize != 64
                 && cpu.rip + b.byteLength - 1 > cpu.seg[Insn.CS].limit;
+        int n = Math.min(insns.length, limit);
         int k = 0;
         long start = cpu.rip;
         try {
-            for (; k < insns.length; k++) {
+            for (; k < n; k++) {
                 Insn insn = insns[k];
                 start = cpu.rip;
                 if (checkLimit && start + insn.length - 1 > cpu.seg[Insn.CS].limit) {
@@ -176,25 +216,29 @@ final class InterpreterWorker implements EngineWorker {
                 if (insn.length > 15) {
                     throw CpuException.gp(0, "instruction longer than 15 bytes");
                 }
-                t.beforeInstruction(cpu, insn, start);
+                if (t != null) {
+                    t.beforeInstruction(cpu, insn, start);
+                }
                 int modeBefore = cpu.modeKey;
                 cpu.rip = (start + insn.length) & ripMask;
                 steps[k].run(cpu, insn);
-                if (cpu.modeKey != modeBefore) {
+                if (t != null && cpu.modeKey != modeBefore) {
                     t.modeChanged(cpu, modeBefore);
                 }
-                if (!b.valid && k + 1 < insns.length) {
+                if (!b.valid && k + 1 < n) {
                     // the block wrote to its own bytes: continue from freshly decoded code
                     return k + 1;
                 }
             }
         } catch (CpuException e) {
             cpu.rip = start;
-            t.fault(cpu, e);
+            if (t != null) {
+                t.fault(cpu, e);
+            }
             deliver(cpu, e);
             return k;
         }
-        return insns[insns.length - 1].op == Op.PAUSE ? -insns.length : insns.length;
+        return insns[n - 1].op == Op.PAUSE ? -n : n;
     }
 
     private void deliver(Cpu cpu, CpuException e) {
