@@ -48,6 +48,13 @@ final class InterpreterWorker implements EngineWorker {
 
     private int loop(Cpu cpu, long budget) {
         long executed = 0;
+        // the last block run and the state its lookup saw: a branch back to its own start (the
+        // common loop) re-enters it without translating the fetch address again
+        DecodedBlock last = null;
+        long lastRip = 0;
+        long lastCsBase = 0;
+        int lastEpoch = 0;
+        Mmu mmu = cpu.mmu;
         while (true) {
             if (cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
@@ -59,11 +66,28 @@ final class InterpreterWorker implements EngineWorker {
                 return ExitReason.BUDGET;
             }
             DecodedBlock b;
-            try {
-                b = lookup(cpu);
-            } catch (CpuException e) {
-                deliver(cpu, e);
-                continue;
+            if (last != null && cpu.rip == lastRip && last.valid && cpu.modeKey == last.modeKey
+                    && cpu.seg[Insn.CS].base == lastCsBase && mmu.unchangedSince(lastEpoch)) {
+                // same linear fetch address, same mode, no TLB or paging change since the lookup:
+                // the lookup would translate to the same physical address and find this block
+                b = last;
+                jumpCacheHits++;
+            } else {
+                try {
+                    b = lookup(cpu);
+                } catch (CpuException e) {
+                    last = null;
+                    deliver(cpu, e);
+                    continue;
+                }
+                if (b.crossesPage) {
+                    last = null;
+                } else {
+                    last = b;
+                    lastRip = cpu.rip;
+                    lastCsBase = cpu.seg[Insn.CS].base;
+                    lastEpoch = mmu.epoch();
+                }
             }
             int mode = cpu.modeIndex;
             int done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
@@ -142,8 +166,9 @@ final class InterpreterWorker implements EngineWorker {
                     throw CpuException.gp(0, "instruction longer than 15 bytes");
                 }
                 cpu.rip = (start + len) & ripMask;
-                steps[k].run(cpu, insn);
-                if (!b.valid && k + 1 < n) {
+                Step step = steps[k];
+                step.run(cpu, insn);
+                if (step.touchesMemory && !b.valid && k + 1 < n) {
                     // the block wrote to its own bytes: continue from freshly decoded code
                     return k + 1;
                 }

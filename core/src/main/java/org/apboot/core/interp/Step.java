@@ -14,6 +14,21 @@ import org.apboot.core.decode.Insn;
  * step classes, and a virtual call through the vtable is cheaper than an interface call there.
  */
 abstract class Step {
+    /**
+     * False for steps that touch no memory (register and immediate operands, Jcc): they cannot
+     * write to their own block's bytes, so the interpreter skips the self-modification check
+     * after them.
+     */
+    final boolean touchesMemory;
+
+    Step() {
+        this(true);
+    }
+
+    Step(boolean touchesMemory) {
+        this.touchesMemory = touchesMemory;
+    }
+
     abstract void run(Cpu cpu, Insn insn);
 
     /** The table's executor for the operation: every form the specialised steps do not cover. */

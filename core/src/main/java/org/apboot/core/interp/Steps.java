@@ -87,7 +87,19 @@ final class Steps {
         }
         int d = regOf(i, i.dst);
         if (d < 0) {
+            if (memory(i, i.dst) && (i.op == Op.CMP || i.op == Op.TEST)) {
+                // CMP/TEST [mem], imm/reg: flags only, the memory operand is only read
+                if (i.src == Insn.K_IMM) {
+                    return new CompareMem(size, -1, size == 8 ? i.imm : i.imm & Flags.mask(size),
+                            aluCode(i.op), i);
+                }
+                int s = regOf(i, i.src);
+                return s < 0 ? null : new CompareMem(size, s, 0, aluCode(i.op), i);
+            }
             return null;
+        }
+        if (memory(i, i.src)) {
+            return new AluLoad(d, size, aluCode(i.op), i.op == Op.CMP || i.op == Op.TEST, i);
         }
         if (i.src == Insn.K_IMM) {
             long b = size == 8 ? i.imm : i.imm & Flags.mask(size);
@@ -146,17 +158,17 @@ final class Steps {
                 return new MovRR(d, size, s);
             }
             if (memory(i, i.src)) {
-                return new MovLoad(d, size);
+                return new MovLoad(d, size, i);
             }
             return null;
         }
         if (memory(i, i.dst)) {
             if (i.src == Insn.K_IMM) {
-                return new MovStoreImm(size, size == 8 ? i.imm : i.imm & Flags.mask(size));
+                return new MovStoreImm(size, size == 8 ? i.imm : i.imm & Flags.mask(size), i);
             }
             int s = regOf(i, i.src);
             if (s >= 0) {
-                return new MovStoreReg(size, s);
+                return new MovStoreReg(size, s, i);
             }
         }
         return null;
@@ -177,6 +189,11 @@ final class Steps {
         final long keep;
 
         RegStep(int d, int size) {
+            this(d, size, true);
+        }
+
+        RegStep(int d, int size, boolean touchesMemory) {
+            super(touchesMemory);
             this.d = d;
             this.size = size;
             this.m = Flags.mask(size);
@@ -189,7 +206,7 @@ final class Steps {
         final int s;
 
         RR(int d, int size, int s) {
-            super(d, size);
+            super(d, size, false);
             this.s = s;
         }
     }
@@ -199,7 +216,7 @@ final class Steps {
         final long b;
 
         RI(int d, int size, long b) {
-            super(d, size);
+            super(d, size, false);
             this.b = b;
         }
     }
@@ -439,7 +456,7 @@ final class Steps {
 
     static final class IncR extends RegStep {
         IncR(int d, int size) {
-            super(d, size);
+            super(d, size, false);
         }
 
         @Override
@@ -452,7 +469,7 @@ final class Steps {
 
     static final class DecR extends RegStep {
         DecR(int d, int size) {
-            super(d, size);
+            super(d, size, false);
         }
 
         @Override
@@ -489,15 +506,113 @@ final class Steps {
         }
     }
 
-    /** MOV reg, [mem]. */
-    static final class MovLoad extends RegStep {
-        MovLoad(int d, int size) {
+    /**
+     * The memory operand of an instruction with its effective-address parts resolved once; computes
+     * exactly what {@link Operands#ea} computes.
+     */
+    static final class Ea {
+        final int seg;
+        final boolean ripRel;
+        final int base;
+        final int index;
+        final int scale;
+        final long disp;
+        final long amask;
+
+        Ea(Insn i) {
+            this.seg = i.seg;
+            this.ripRel = i.ripRel;
+            this.base = i.base;
+            this.index = i.index;
+            this.scale = i.scale;
+            this.disp = i.disp;
+            this.amask = i.addrSize == 2 ? 0xFFFF : i.addrSize == 4 ? 0xFFFF_FFFFL : -1L;
+        }
+    }
+
+    static long ea(Cpu cpu, Ea e) {
+        long a;
+        if (e.ripRel) {
+            a = cpu.rip + e.disp;
+        } else {
+            a = e.disp;
+            long[] r = cpu.r;
+            if (e.base >= 0) {
+                a += r[e.base];
+            }
+            if (e.index >= 0) {
+                a += r[e.index] << e.scale;
+            }
+        }
+        return a & e.amask;
+    }
+
+    /** ALU reg, [mem]: the source read from memory, through {@link Alu#binary}. */
+    static final class AluLoad extends RegStep {
+        final int code;
+        final boolean flagsOnly;
+        final Ea e;
+
+        AluLoad(int d, int size, int code, boolean flagsOnly, Insn i) {
             super(d, size);
+            this.code = code;
+            this.flagsOnly = flagsOnly;
+            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            long v = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
+            Ea e = this.e;
+            long b = Mem.read(cpu, e.seg, ea(cpu, e), size);
+            long[] r = cpu.r;
+            long a = r[d] & m;
+            long res = Alu.binary(cpu, code, size, a, b);
+            if (!flagsOnly) {
+                r[d] = (r[d] & keep) | (res & m);
+            }
+        }
+    }
+
+    /** CMP/TEST [mem], reg or imm ({@code s} < 0: the immediate {@code b}). */
+    static final class CompareMem extends Step {
+        final int size;
+        final int s;
+        final long b;
+        final long m;
+        final int code;
+        final Ea e;
+
+        CompareMem(int size, int s, long b, int code, Insn i) {
+            this.size = size;
+            this.s = s;
+            this.b = b;
+            this.m = Flags.mask(size);
+            this.code = code;
+            this.e = new Ea(i);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long bv = s < 0 ? b : cpu.r[s] & m;
+            Ea e = this.e;
+            long a = Mem.read(cpu, e.seg, ea(cpu, e), size);
+            Alu.binary(cpu, code, size, a, bv);
+        }
+    }
+
+    /** MOV reg, [mem]. */
+    static final class MovLoad extends RegStep {
+        final Ea e;
+
+        MovLoad(int d, int size, Insn i) {
+            super(d, size);
+            this.e = new Ea(i);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            Ea e = this.e;
+            long v = Mem.read(cpu, e.seg, ea(cpu, e), size);
             long[] r = cpu.r;
             r[d] = (r[d] & keep) | (v & m);
         }
@@ -508,17 +623,20 @@ final class Steps {
         final int size;
         final int s;
         final long m;
+        final Ea e;
 
-        MovStoreReg(int size, int s) {
+        MovStoreReg(int size, int s, Insn i) {
             this.size = size;
             this.s = s;
             this.m = Flags.mask(size);
+            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
             long v = cpu.r[s] & m;
-            Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
+            Ea e = this.e;
+            Mem.write(cpu, e.seg, ea(cpu, e), size, v);
         }
     }
 
@@ -526,15 +644,18 @@ final class Steps {
     static final class MovStoreImm extends Step {
         final int size;
         final long v;
+        final Ea e;
 
-        MovStoreImm(int size, long v) {
+        MovStoreImm(int size, long v, Insn i) {
             this.size = size;
             this.v = v;
+            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
+            Ea e = this.e;
+            Mem.write(cpu, e.seg, ea(cpu, e), size, v);
         }
     }
 
@@ -546,6 +667,7 @@ final class Steps {
         final long disp;
 
         Jcc(int cond, int opSize, long disp) {
+            super(false);
             this.cond = cond;
             this.opSize = opSize;
             this.disp = disp;

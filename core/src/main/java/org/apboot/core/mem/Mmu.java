@@ -60,6 +60,12 @@ public final class Mmu {
 
     /** Walks, TLB misses and hits are not counted on the hit path; misses are. */
     private long misses;
+    /**
+     * Bumped by everything that can change what {@link #translate} returns for a linear address
+     * (fills, flushes, INVLPG, release, control-register changes): while it and CR0/CR4/EFER
+     * are unchanged, a translation that succeeded before would hit the same entry again.
+     */
+    private int epoch;
 
     public Mmu(Cpu cpu) {
         this.cpu = cpu;
@@ -78,6 +84,7 @@ public final class Mmu {
      */
     public void release() {
         long[] t = tlb;
+        epoch++;
         if (t != EMPTY) {
             tlb = EMPTY;
             java.util.Arrays.fill(t, -1L);
@@ -116,6 +123,7 @@ public final class Mmu {
 
     private long miss(long linear, int access, boolean user) {
         misses++;
+        epoch++;
         PageWalker w = walker;
         w.walk(linear, access, user); // throws #PF / #GP
         long vpn = linear >>> 12;
@@ -140,6 +148,7 @@ public final class Mmu {
 
     private void controlChanged() {
         Cpu c = cpu;
+        epoch++;
         long relevant0 = Cpu.CR0_PG | Cpu.CR0_WP | Cpu.CR0_PE;
         long relevant4 = Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE | Cpu.CR4_LA57 | Cpu.CR4_SMEP | Cpu.CR4_PCIDE;
         long relevantE = Cpu.EFER_NXE | Cpu.EFER_LMA;
@@ -155,11 +164,13 @@ public final class Mmu {
 
     /** Drops non-global translations (MOV to CR3). */
     public void flush() {
+        epoch++;
         gen = next();
     }
 
     /** Drops every translation, global ones too (CR4.PGE/PAE/LA57 or CR0.PG changes). */
     public void flushAll() {
+        epoch++;
         gen = next();
         globalGen = next();
         largeCached = false;
@@ -176,6 +187,7 @@ public final class Mmu {
 
     /** Drops the translation of the page containing {@code linear} (INVLPG), global or not. */
     public void invalidate(long linear) {
+        epoch++;
         if (largeCached) {
             // a large page is cached as several 4 KiB entries: drop them all (over-invalidation
             // is always permitted)
@@ -186,6 +198,21 @@ public final class Mmu {
         if (tlb != EMPTY) {
             tlb[e] = -1L;
         }
+    }
+
+    /** The current translation epoch (see {@link #unchangedSince}). */
+    public int epoch() {
+        return epoch;
+    }
+
+    /**
+     * True if no TLB fill, flush, invalidation or control-register change happened since
+     * {@link #epoch} returned {@code e}: every translation that succeeded since then would
+     * succeed again with the same result.
+     */
+    public boolean unchangedSince(int e) {
+        Cpu c = cpu;
+        return e == epoch && c.cr0 == seenCr0 && c.cr4 == seenCr4 && c.efer == seenEfer;
     }
 
     /** TLB misses (page walks) so far, for statistics. */
