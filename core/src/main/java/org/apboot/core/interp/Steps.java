@@ -75,7 +75,7 @@ final class Steps {
             case MOV:
                 return mov(i, size);
             case JCC:
-                return new Jcc(i.cond, size, i.imm);
+                return (i.cond >> 1) == 2 ? new JccZ(i.cond, size, i.imm) : new Jcc(i.cond, size, i.imm);
             default:
                 return null;
         }
@@ -158,7 +158,7 @@ final class Steps {
                 return new MovRR(d, size, s);
             }
             if (memory(i, i.src)) {
-                return new MovLoad(d, size, i);
+                return size == 8 ? new MovLoad8(d, i) : size == 4 ? new MovLoad4(d, i) : new MovLoad(d, size, i);
             }
             return null;
         }
@@ -168,7 +168,7 @@ final class Steps {
             }
             int s = regOf(i, i.src);
             if (s >= 0) {
-                return new MovStoreReg(size, s, i);
+                return size == 8 ? new MovStoreReg8(s, i) : new MovStoreReg(size, s, i);
             }
         }
         return null;
@@ -618,6 +618,56 @@ final class Steps {
         }
     }
 
+    /** MOV r64, [mem]: the size constant so the memory path folds. */
+    static final class MovLoad8 extends RegStep {
+        final Ea e;
+
+        MovLoad8(int d, Insn i) {
+            super(d, 8);
+            this.e = new Ea(i);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            Ea e = this.e;
+            cpu.r[d] = Mem.read(cpu, e.seg, ea(cpu, e), 8);
+        }
+    }
+
+    /** MOV r32, [mem]: zero-extends into the register. */
+    static final class MovLoad4 extends RegStep {
+        final Ea e;
+
+        MovLoad4(int d, Insn i) {
+            super(d, 4);
+            this.e = new Ea(i);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            Ea e = this.e;
+            cpu.r[d] = Mem.read(cpu, e.seg, ea(cpu, e), 4) & 0xFFFF_FFFFL;
+        }
+    }
+
+    /** MOV [mem], r64. */
+    static final class MovStoreReg8 extends Step {
+        final int s;
+        final Ea e;
+
+        MovStoreReg8(int s, Insn i) {
+            this.s = s;
+            this.e = new Ea(i);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long v = cpu.r[s];
+            Ea e = this.e;
+            Mem.write(cpu, e.seg, ea(cpu, e), 8, v);
+        }
+    }
+
     /** MOV [mem], reg. */
     static final class MovStoreReg extends Step {
         final int size;
@@ -660,6 +710,27 @@ final class Steps {
     }
 
     // ---------------------------------------------------------------- branches
+
+    /** JZ/JNZ: {@link Flags#cond} for these two conditions is exactly {@link Flags#zero}. */
+    static final class JccZ extends Step {
+        final boolean negate;
+        final int opSize;
+        final long disp;
+
+        JccZ(int cond, int opSize, long disp) {
+            super(false);
+            this.negate = (cond & 1) != 0;
+            this.opSize = opSize;
+            this.disp = disp;
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            if (Flags.zero(cpu) != negate) {
+                cpu.rip = Branches.target(cpu, opSize, cpu.rip + disp);
+            }
+        }
+    }
 
     static final class Jcc extends Step {
         final int cond;

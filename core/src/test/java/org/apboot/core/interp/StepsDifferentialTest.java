@@ -13,6 +13,7 @@ import org.apboot.core.decode.Insn;
 import org.apboot.core.engine.EngineWorker;
 import org.apboot.core.engine.ExitReason;
 import org.apboot.core.fault.CpuException;
+import org.apboot.core.semantics.Alu;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.TestCpus;
 import org.junit.jupiter.api.Test;
@@ -74,9 +75,13 @@ class StepsDifferentialTest {
             compared++;
         }
         assertTrue(compared > 8_000, "compared " + compared);
-        for (String s : new String[] {"AluLoad", "CompareMem", "MovLoad", "MovStoreReg", "MovStoreImm",
-                "AddRR", "AddRI", "CmpRI", "TestRR", "BinaryRI", "IncR", "DecR", "MovRI"}) {
+        for (String s : new String[] {"AluLoad", "CompareMem", "MovLoad", "MovLoad4", "MovStoreReg", "MovStoreImm",
+                "AddRR", "AddRI", "CmpRI", "TestRR", "BinaryRI", "IncR", "DecR", "MovRI", "Jcc", "JccZ"}) {
             assertTrue(seen.getOrDefault(s, 0) > 20, s + " exercised: " + seen);
+        }
+        if (mode == 64) {
+            assertTrue(seen.getOrDefault("MovLoad8", 0) > 20, "MovLoad8 exercised: " + seen);
+            assertTrue(seen.getOrDefault("MovStoreReg8", 0) > 20, "MovStoreReg8 exercised: " + seen);
         }
     }
 
@@ -97,7 +102,16 @@ class StepsDifferentialTest {
                 ram[k + j] = (byte) (v >>> (8 * j));
             }
         }
-        Flags.setArith(cpu, rnd.nextLong() & (Cpu.CF | Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF | Cpu.OF));
+        if (rnd.nextBoolean()) {
+            Flags.setArith(cpu, rnd.nextLong() & (Cpu.CF | Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF | Cpu.OF));
+        } else {
+            // lazy flags left by an ALU operation, often with a zero result
+            int[] codes = {Alu.OP_ADD, Alu.OP_SUB, Alu.OP_AND, Alu.OP_XOR, Alu.OP_CMP, Alu.OP_ADC};
+            int size = 1 << rnd.nextInt(4);
+            long x = rnd.nextLong();
+            long y = rnd.nextInt(3) == 0 ? x : rnd.nextLong();
+            Alu.binary(cpu, codes[rnd.nextInt(codes.length)], size, x & Flags.mask(size), y & Flags.mask(size));
+        }
         cpu.rip = RIP;
     }
 
@@ -133,6 +147,10 @@ class StepsDifferentialTest {
             op = 0x40 + rnd.nextInt(16); // INC/DEC r32
         } else if (rnd.nextInt(12) == 0) {
             op = 0xB0 + rnd.nextInt(16); // MOV r, imm
+        } else if (rnd.nextInt(10) == 0) {
+            c[p++] = (byte) (0x70 + rnd.nextInt(16)); // Jcc rel8
+            c[p++] = (byte) rnd.nextInt(256);
+            return c;
         } else {
             op = OPCODES[rnd.nextInt(OPCODES.length)];
         }
