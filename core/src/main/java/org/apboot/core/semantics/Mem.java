@@ -114,7 +114,9 @@ public final class Mem {
     // ---------------------------------------------------------------- segmented accesses
 
     public static long read(Cpu cpu, int s, long offset, int size) {
-        long v = readLinear(cpu, linear(cpu, s, offset, size, false), size, cpu.cpl == 3);
+        // 64-bit mode, no FS/GS base and no SS canonical check: the offset is the linear address
+        long lin = cpu.codeSize == 64 && s >= 0 && s < Insn.FS && s != Insn.SS ? offset : linear(cpu, s, offset, size, false);
+        long v = readLinear(cpu, lin, size, cpu.cpl == 3);
         notePoll(cpu, s, offset, size, v);
         return v;
     }
@@ -131,7 +133,8 @@ public final class Mem {
     }
 
     public static void write(Cpu cpu, int s, long offset, int size, long v) {
-        writeLinear(cpu, linear(cpu, s, offset, size, true), size, v, cpu.cpl == 3);
+        long lin = cpu.codeSize == 64 && s >= 0 && s < Insn.FS && s != Insn.SS ? offset : linear(cpu, s, offset, size, true);
+        writeLinear(cpu, lin, size, v, cpu.cpl == 3);
     }
 
     /**
