@@ -211,6 +211,32 @@ public final class X86Machine {
         return this;
     }
 
+    /**
+     * Raises external interrupt {@code vector} (16-255) at vCPU {@code index}'s local APIC, as an
+     * I/O APIC's fixed, edge-triggered message would. The vCPU takes it at an instruction
+     * boundary once its APIC is software-enabled (SVR bit 8), RFLAGS.IF is set and the vector's
+     * priority class is above the processor priority; a halted vCPU wakes to take it. Callable
+     * from any thread, also while the machine runs.
+     */
+    public X86Machine interrupt(int index, int vector) {
+        checkIndex(index);
+        machine.interrupt(index, vector);
+        return this;
+    }
+
+    /** Raises an NMI at vCPU {@code index} (taken unless an NMI handler is still running). */
+    public X86Machine nmi(int index) {
+        checkIndex(index);
+        machine.nmi(index);
+        return this;
+    }
+
+    private void checkIndex(int index) {
+        if (index < 0 || index >= handles.length) {
+            throw new IllegalArgumentException("no vCPU " + index + " (machine has " + handles.length + ")");
+        }
+    }
+
     // ---------------------------------------------------------------- hooks
 
     public X86Machine onInstruction(InstructionHook h) {

@@ -47,6 +47,8 @@ final class ReportView {
         mst.put("initIpis", ms.initIpis());
         mst.put("startupIpis", ms.startupIpis());
         mst.put("ignoredIpis", ms.ignoredIpis());
+        mst.put("interruptIpis", ms.interruptIpis());
+        mst.put("droppedIpis", ms.droppedIpis());
         mst.put("parks", ms.parks());
         mst.put("wakes", ms.wakes());
         m.put("machineStats", mst);

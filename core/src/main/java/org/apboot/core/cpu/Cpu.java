@@ -74,8 +74,36 @@ public final class Cpu extends FlagState {
     public boolean halted;
     /** Set once a triple fault (or a fault the platform cannot deliver) shut the CPU down. */
     public boolean shutdown;
-    /** Blocks maskable interrupts for one instruction after STI / MOV SS / POP SS. */
+    /**
+     * Blocks maskable interrupts for one instruction after STI / MOV SS / POP SS. Engines clear
+     * it when they start the next block, so an event is never taken right after the instruction
+     * that set it (at worst one block later, which the architecture allows).
+     */
     public boolean interruptShadow;
+    /** Set when an NMI is delivered; cleared by IRET (NMIs are blocked in between). */
+    public boolean nmiBlocked;
+    /** {@link #events} bits: a maskable interrupt, an NMI may be pending. */
+    public static final int EVENT_INTR = 1, EVENT_NMI = 2;
+    /**
+     * External events requested by other vCPUs (IPIs) or the embedder, {@code EVENT_*} bits.
+     * Written by any thread ({@link #raiseEvents}); read by this vCPU's engine at block
+     * boundaries with opaque access, which costs a plain load but cannot be hoisted out of the
+     * run loop. A set bit means "look at the interrupt source", not that an event is certain.
+     */
+    @SuppressWarnings("unused")
+    private int events;
+    private static final java.lang.invoke.VarHandle EVENTS;
+
+    static {
+        try {
+            EVENTS = java.lang.invoke.MethodHandles.lookup().findVarHandle(Cpu.class, "events", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Where maskable interrupts and NMIs come from (the local APIC of a machine's vCPU). */
+    public InterruptSource interrupts = InterruptSource.NONE;
     /**
      * Segment and offset of the last data read (recorded by the semantics' memory reads): when a
      * vCPU exits on PAUSE, this is the word its spin loop polls, and the machine parks it
@@ -143,6 +171,7 @@ public final class Cpu extends FlagState {
         cr0 = CR0_ET | CR0_CD | CR0_NW;
         cr2 = cr3 = cr4 = cr8 = 0;
         java.util.Arrays.fill(dr, 0);
+        nmiBlocked = false;
         dr[6] = 0xFFFF0FF0L;
         dr[7] = 0x400;
         efer = 0;
@@ -153,6 +182,40 @@ public final class Cpu extends FlagState {
         shutdown = false;
         interruptShadow = false;
         updateMode();
+    }
+
+    /** Requests events ({@code EVENT_*} bits) from any thread, with a full fence. */
+    public void raiseEvents(int bits) {
+        EVENTS.getAndBitwiseOr(this, bits);
+    }
+
+    /** Drops event requests ({@code EVENT_*} bits) before looking at the source. */
+    public void clearEvents(int bits) {
+        EVENTS.getAndBitwiseAnd(this, ~bits);
+    }
+
+    /** The requested events, {@code EVENT_*} bits (opaque read: cheap, never hoisted). */
+    public int events() {
+        return (int) EVENTS.getOpaque(this);
+    }
+
+    /** The requested events, read with volatile semantics (for wake-up decisions). */
+    public int eventsVolatile() {
+        return (int) EVENTS.getVolatile(this);
+    }
+
+    /**
+     * True when a requested event could be taken at an instruction boundary now, the interrupt
+     * shadow aside: an NMI while NMIs are not blocked, or a maskable interrupt with RFLAGS.IF set.
+     */
+    public boolean eventDeliverable() {
+        return canTake(events());
+    }
+
+    /** True when one of the requested {@code events} could be taken in the current state. */
+    public boolean canTake(int events) {
+        return events != 0 && (((events & EVENT_NMI) != 0 && !nmiBlocked)
+                || ((events & EVENT_INTR) != 0 && (sysFlags & IF) != 0));
     }
 
     /**

@@ -39,7 +39,7 @@ public enum Op {
     // ---- conditionals (Insn.cond holds the 4-bit condition code)
     SETCC(0), CMOVCC(0),
     // ---- flag control
-    CLC(0), STC(0), CMC(0), CLD(0), STD(0), CLI(0), STI(0),
+    CLC(0), STC(0), CMC(0), CLD(0), STD(0), CLI(0), STI(Op.ENDS_BLOCK),
     PUSHF(0), POPF(Op.ENDS_BLOCK),
     // ---- stack
     PUSH(0), POP(0), PUSHA(0), POPA(0), ENTER(0), LEAVE(0),

@@ -9,6 +9,7 @@ import org.apboot.core.engine.ExitReason;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.ExceptionDelivery;
+import org.apboot.core.fault.ExternalEvents;
 import org.apboot.core.mem.Mmu;
 
 /**
@@ -58,6 +59,10 @@ final class InterpreterWorker implements EngineWorker {
         while (true) {
             if (cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
+            }
+            if (cpu.events() != 0 && takeEvent(cpu)) {
+                last = null;
+                continue;
             }
             if (cpu.halted) {
                 return ExitReason.HALT;
@@ -149,7 +154,7 @@ final class InterpreterWorker implements EngineWorker {
     private int execute(Cpu cpu, DecodedBlock b) {
         Insn[] insns = b.insns;
         Step[] steps = b.steps;
-        int n = insns.length;
+        int n = shadowedLength(cpu, insns.length);
         long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
         boolean checkLimit = cpu.codeSize != 64
                 && cpu.rip + b.byteLength - 1 > cpu.seg[Insn.CS].limit;
@@ -186,6 +191,9 @@ final class InterpreterWorker implements EngineWorker {
     public int step(Cpu cpu) {
         try {
             if (cpu.shutdown) {
+                return ExitReason.SHUTDOWN;
+            }
+            if (cpu.events() != 0 && takeEvent(cpu) && cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
             }
             if (cpu.halted) {
@@ -228,7 +236,7 @@ final class InterpreterWorker implements EngineWorker {
         long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
         boolean checkLimit = cpu.codeSize != 64
                 && cpu.rip + b.byteLength - 1 > cpu.seg[Insn.CS].limit;
-        int n = Math.min(insns.length, limit);
+        int n = shadowedLength(cpu, Math.min(insns.length, limit));
         int k = 0;
         long start = cpu.rip;
         try {
@@ -264,6 +272,31 @@ final class InterpreterWorker implements EngineWorker {
             return k;
         }
         return insns[n - 1].op == Op.PAUSE ? -n : n;
+    }
+
+    /**
+     * How many of a block's {@code n} instructions to run. STI, MOV SS and POP SS end their
+     * block, so an interrupt shadow seen here covers exactly this block's first instruction: with
+     * an event waiting, only that one runs and the event is taken right after it, as on hardware
+     * (the classic {@code sti; nop; cli} window). The shadow ends here either way.
+     */
+    private static int shadowedLength(Cpu cpu, int n) {
+        if (cpu.interruptShadow) {
+            cpu.interruptShadow = false;
+            if (cpu.events() != 0) {
+                return 1;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * At a block boundary with events requested: takes one if it can be taken now. Never right
+     * after an STI / MOV SS / POP SS (the interrupt shadow); a halted CPU has retired the HLT
+     * that followed it, so the shadow no longer applies. Returns true when an event was delivered.
+     */
+    static boolean takeEvent(Cpu cpu) {
+        return (cpu.halted || !cpu.interruptShadow) && cpu.eventDeliverable() && ExternalEvents.service(cpu);
     }
 
     private void deliver(Cpu cpu, CpuException e) {

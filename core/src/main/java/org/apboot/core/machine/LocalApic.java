@@ -1,19 +1,27 @@
 package org.apboot.core.machine;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.InterruptSource;
 import org.apboot.core.cpu.MsrHandler;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.mem.MmioBus;
 
 /**
  * The local APICs of a machine, in xAPIC (MMIO at the APIC base) and x2APIC (MSR 0x800-0x8FF)
- * modes: identification, spurious-vector and task-priority registers, EOI, and the interrupt
- * command register, whose INIT and STARTUP IPIs go to {@link Machine#deliverIpi}.
+ * modes: identification, task and processor priority, EOI, the spurious-vector register's
+ * software enable, the IRR/ISR/TMR pages, the error status register, logical destinations, and
+ * the interrupt command register.
  *
- * <p>Fixed-vector IPIs are accepted and counted but not delivered: nothing in the bring-up
- * workload takes interrupts with IF set.
+ * <p>IPIs: INIT and STARTUP go to {@link Machine#deliverInitOrStartup}; fixed and
+ * lowest-priority IPIs set the target's IRR and NMIs its NMI latch, and the target takes them at
+ * an instruction boundary through {@link InterruptSource} (waking it from HLT or a parked PAUSE
+ * loop when it can take them). Lowest-priority arbitration picks the target with the lowest TPR,
+ * then the lowest APIC ID. SMI and ExtINT IPIs, fixed IPIs with a vector below 16 (an ESR send /
+ * receive "illegal vector" error) and fixed IPIs to a software-disabled APIC are dropped and
+ * counted as ignored. The local vector table (timer, LINT, error, thermal, performance) is
+ * accepted and read back as written but raises nothing: there is no APIC timer.
  */
-final class LocalApic implements MsrHandler, MmioBus {
+final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
     static final long DEFAULT_BASE = 0xFEE0_0000L;
     static final long BASE_BSP = 1 << 8;
     static final long BASE_EXTD = 1 << 10;
@@ -23,15 +31,24 @@ final class LocalApic implements MsrHandler, MmioBus {
     static final int VERSION = 0x0005_0014; // version 0x14, 6 LVT entries
 
     // register offsets (xAPIC MMIO offset >> 4 == x2APIC MSR - 0x800)
-    private static final int REG_ID = 0x2, REG_VERSION = 0x3, REG_TPR = 0x8, REG_EOI = 0xB,
-            REG_LDR = 0xD, REG_SVR = 0xF, REG_ICR = 0x30, REG_ICR_HIGH = 0x31, REG_SELF_IPI = 0x3F;
+    static final int REG_ID = 0x2, REG_VERSION = 0x3, REG_TPR = 0x8, REG_PPR = 0xA, REG_EOI = 0xB,
+            REG_LDR = 0xD, REG_DFR = 0xE, REG_SVR = 0xF, REG_ISR = 0x10, REG_TMR = 0x18, REG_IRR = 0x20,
+            REG_ESR = 0x28, REG_ICR = 0x30, REG_ICR_HIGH = 0x31, REG_LVT_FIRST = 0x32, REG_LVT_LAST = 0x37,
+            REG_SELF_IPI = 0x3F;
 
     // ICR fields
-    static final int DM_FIXED = 0, DM_INIT = 5, DM_STARTUP = 6;
+    static final int DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_STARTUP = 6;
+    static final int SVR_ENABLE = 1 << 8;
+    static final int ESR_SEND_ILLEGAL = 1 << 5, ESR_RECEIVE_ILLEGAL = 1 << 6;
 
     private final Machine machine;
-    /** Fixed IPIs sent (accepted, not delivered). */
-    final java.util.concurrent.atomic.LongAdder fixedIpis = new java.util.concurrent.atomic.LongAdder();
+    /** Fixed, lowest-priority and NMI IPIs sent and accepted by a target. */
+    final java.util.concurrent.atomic.LongAdder interruptIpis = new java.util.concurrent.atomic.LongAdder();
+    /** IPIs dropped: SMI, ExtINT, illegal vectors, software-disabled targets. */
+    final java.util.concurrent.atomic.LongAdder droppedIpis = new java.util.concurrent.atomic.LongAdder();
+    /** Number of local vector table entries (timer, thermal, perf, LINT0, LINT1, error). */
+    static final int LVT_ENTRIES = REG_LVT_LAST - REG_LVT_FIRST + 1;
+    static final int LVT_MASKED = 1 << 16;
 
     LocalApic(Machine machine) {
         this.machine = machine;
@@ -83,7 +100,7 @@ final class LocalApic implements MsrHandler, MmioBus {
             if (reg == REG_ICR) {
                 sendIpi(v, (int) value, (int) (value >>> 32), true);
             } else if (reg == REG_SELF_IPI) {
-                fixedIpis.increment();
+                fixed(v, v, (int) value & 0xFF);
             } else {
                 writeReg(v, reg, (int) value);
             }
@@ -136,42 +153,234 @@ final class LocalApic implements MsrHandler, MmioBus {
     // ---------------------------------------------------------------- registers
 
     private long readReg(Vcpu v, int reg, boolean x2) {
+        InterruptRegisters irq = v.irqOrNull();
+        if (reg >= REG_ISR && reg < REG_ISR + 8) {
+            return irq == null ? 0 : irq.isrWord(reg - REG_ISR) & 0xFFFF_FFFFL;
+        }
+        if (reg >= REG_IRR && reg < REG_IRR + 8) {
+            return irq == null ? 0 : irq.irrWord(reg - REG_IRR) & 0xFFFF_FFFFL;
+        }
+        if (reg >= REG_TMR && reg < REG_TMR + 8) {
+            return 0; // every interrupt here is edge-triggered
+        }
+        if (reg >= REG_LVT_FIRST && reg <= REG_LVT_LAST) {
+            return (v.lvt == null ? LVT_MASKED : v.lvt[reg - REG_LVT_FIRST]) & 0xFFFF_FFFFL;
+        }
         switch (reg) {
             case REG_ID: return x2 ? v.cpu.apicId & 0xFFFF_FFFFL : (long) (v.cpu.apicId & 0xFF) << 24;
             case REG_VERSION: return VERSION;
-            case REG_TPR: return v.apicTpr;
+            case REG_TPR: return tpr(v);
+            case REG_PPR: return processorPriority(v);
             case REG_SVR: return v.apicSvr;
-            case REG_LDR: return x2 ? ((v.cpu.apicId >>> 4) << 16) | (1 << (v.cpu.apicId & 0xF)) : 0;
+            case REG_ESR: return v.apicEsr;
+            case REG_LDR: return x2 ? ((v.cpu.apicId >>> 4) << 16) | (1 << (v.cpu.apicId & 0xF)) : v.apicLdr & 0xFFFF_FFFFL;
+            case REG_DFR: return x2 ? 0 : v.apicDfr & 0xFFFF_FFFFL;
             default: return 0;
         }
     }
 
     private void writeReg(Vcpu v, int reg, int value) {
+        if (reg >= REG_LVT_FIRST && reg <= REG_LVT_LAST) {
+            if (v.lvt == null) {
+                v.lvt = new int[LVT_ENTRIES];
+                java.util.Arrays.fill(v.lvt, LVT_MASKED);
+            }
+            v.lvt[reg - REG_LVT_FIRST] = value;
+            return;
+        }
         switch (reg) {
-            case REG_TPR: v.apicTpr = value & 0xFF; break;
+            case REG_TPR:
+                v.apicTpr = value & 0xFF;
+                v.cpu.cr8 = (value >>> 4) & 0xF;
+                recheck(v);
+                break;
+            case REG_EOI: {
+                InterruptRegisters irq = v.irqOrNull();
+                if (irq != null) {
+                    irq.endOfInterrupt();
+                    recheck(v);
+                }
+                break;
+            }
             case REG_SVR: v.apicSvr = value & 0x13FF; break;
-            default: break; // EOI and the local vector table: accepted, no interrupt sources
+            case REG_ESR:
+                v.apicEsr = v.takeEsrErrors();
+                break;
+            case REG_LDR: v.apicLdr = value & 0xFF00_0000; break;
+            case REG_DFR: v.apicDfr = value | 0x0FFF_FFFF; break;
+            default: break;
         }
     }
 
+    /** TPR; CR8 holds its priority class, so a CR8 write since the last TPR write wins. */
+    private static int tpr(Vcpu v) {
+        int t = v.apicTpr;
+        return (t >>> 4) == v.cpu.cr8 ? t : (int) (v.cpu.cr8 << 4);
+    }
+
+    /** PPR: the TPR, or the class of the highest vector in service when that is higher. */
+    private static int processorPriority(Vcpu v) {
+        int tpr = tpr(v);
+        InterruptRegisters irq = v.irqOrNull();
+        int isrv = irq == null ? -1 : irq.highestInService();
+        return isrv >= 0 && (isrv & 0xF0) >= (tpr & 0xF0) ? isrv & 0xF0 : tpr;
+    }
+
+    /** Asks the engine to look again when a requested interrupt may have become acceptable. */
+    private static void recheck(Vcpu v) {
+        InterruptRegisters irq = v.irqOrNull();
+        if (irq != null && irq.highestRequested() >= 0) {
+            v.cpu.raiseEvents(Cpu.EVENT_INTR);
+        }
+    }
+
+    // ---------------------------------------------------------------- taking interrupts
+
+    @Override
+    public int acknowledge(Cpu cpu) {
+        Vcpu v = machine.vcpu(cpu.index);
+        InterruptRegisters irq = v.irqOrNull();
+        if (irq == null || (v.apicSvr & SVR_ENABLE) == 0) {
+            return -1;
+        }
+        int vector = irq.highestRequested();
+        if (vector < 0 || (vector & 0xF0) <= (processorPriority(v) & 0xF0)) {
+            return -1; // stays requested until EOI or a TPR write lowers the priority
+        }
+        irq.accept(vector);
+        return vector;
+    }
+
+    @Override
+    public boolean takeNmi(Cpu cpu) {
+        Vcpu v = machine.vcpu(cpu.index);
+        if (!v.nmiPending) {
+            return false;
+        }
+        v.nmiPending = false;
+        return true;
+    }
+
+    @Override
+    public void priorityChanged(Cpu cpu) {
+        Vcpu v = machine.vcpu(cpu.index);
+        v.apicTpr = (int) (cpu.cr8 << 4);
+        recheck(v);
+    }
+
+    // ---------------------------------------------------------------- sending
+
     /**
-     * Decodes an ICR write (low dword, destination) and sends the IPI: INIT and STARTUP go to the
-     * machine, which applies them to the targets; fixed IPIs are counted.
+     * Decodes an ICR write (low dword, destination) and sends the IPI to every target the
+     * destination shorthand, mode (physical or logical) and field select.
      */
     private void sendIpi(Vcpu from, int low, int dest, boolean x2) {
         int vector = low & 0xFF;
         int mode = (low >>> 8) & 7;
+        boolean logical = (low & (1 << 11)) != 0;
         boolean assertLevel = (low & (1 << 14)) != 0;
         boolean levelTriggered = (low & (1 << 15)) != 0;
         int shorthand = (low >>> 18) & 3;
         if (mode == DM_INIT && !assertLevel && levelTriggered) {
             return; // INIT level de-assert: no effect on modern processors
         }
-        if (mode != DM_INIT && mode != DM_STARTUP) {
-            fixedIpis.increment();
+        if (mode == DM_LOWEST && shorthand == 0) {
+            Vcpu t = lowestPriority(dest, logical, x2);
+            if (t != null) {
+                fixed(from, t, vector);
+            }
             return;
         }
-        int target = x2 ? dest : (dest & 0xFF);
-        machine.deliverIpi(from, shorthand, target, mode == DM_INIT, vector);
+        if (shorthand == 1) {
+            send(from, from, mode, vector);
+        } else if (shorthand != 0) {
+            for (int i = 0; i < machine.cpuCount(); i++) {
+                Vcpu t = machine.vcpu(i);
+                if (shorthand == 2 || t != from) {
+                    send(from, t, mode, vector);
+                }
+            }
+        } else if (!logical && dest != (x2 ? -1 : 0xFF)) {
+            Vcpu t = machine.byApicId(dest);
+            if (t != null) {
+                send(from, t, mode, vector);
+            }
+        } else {
+            for (int i = 0; i < machine.cpuCount(); i++) {
+                Vcpu t = machine.vcpu(i);
+                if (!logical || matchesLogical(t, dest, x2)) {
+                    send(from, t, mode, vector);
+                }
+            }
+        }
+    }
+
+    private void send(Vcpu from, Vcpu t, int mode, int vector) {
+        switch (mode) {
+            case DM_FIXED: case DM_LOWEST:
+                fixed(from, t, vector);
+                break;
+            case DM_NMI:
+                interruptIpis.increment();
+                t.nmiPending = true;
+                t.cpu.raiseEvents(Cpu.EVENT_NMI);
+                machine.kick(t);
+                break;
+            case DM_INIT: case DM_STARTUP:
+                machine.deliverInitOrStartup(t, mode == DM_INIT, vector);
+                break;
+            default:
+                droppedIpis.increment(); // SMI, ExtINT, reserved: no such sources here
+                break;
+        }
+    }
+
+    /** A fixed interrupt {@code vector} from {@code from} (null: an outside source) to {@code t}. */
+    void fixed(Vcpu from, Vcpu t, int vector) {
+        if (vector < 16) {
+            if (from != null) {
+                from.esrError(ESR_SEND_ILLEGAL);
+            }
+            t.esrError(ESR_RECEIVE_ILLEGAL);
+            droppedIpis.increment();
+            return;
+        }
+        if ((t.apicSvr & SVR_ENABLE) == 0) {
+            droppedIpis.increment();
+            return;
+        }
+        interruptIpis.increment();
+        t.irq().request(vector);
+        t.cpu.raiseEvents(Cpu.EVENT_INTR);
+        machine.kick(t);
+    }
+
+    private static boolean matchesLogical(Vcpu t, int dest, boolean x2) {
+        int id = t.cpu.apicId;
+        if (x2) {
+            return dest == -1 || ((dest >>> 16) == (id >>> 4) && (dest & (1 << (id & 0xF))) != 0);
+        }
+        int ldr = t.apicLdr >>> 24;
+        if (dest == 0xFF) {
+            return true;
+        }
+        if ((t.apicDfr >>> 28) == 0xF) {
+            return (dest & ldr) != 0; // flat model
+        }
+        return (dest >>> 4) == (ldr >>> 4) && (dest & ldr & 0xF) != 0; // cluster model
+    }
+
+    private Vcpu lowestPriority(int dest, boolean logical, boolean x2) {
+        if (!logical && dest != (x2 ? -1 : 0xFF)) {
+            return machine.byApicId(dest);
+        }
+        Vcpu best = null;
+        for (int i = 0; i < machine.cpuCount(); i++) {
+            Vcpu t = machine.vcpu(i);
+            if ((!logical || matchesLogical(t, dest, x2)) && (best == null || tpr(t) < tpr(best))) {
+                best = t;
+            }
+        }
+        return best;
     }
 }

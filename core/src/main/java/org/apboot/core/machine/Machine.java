@@ -41,6 +41,7 @@ public final class Machine {
             c.io = io;
             c.mmio = apic;
             c.msrs = apic;
+            c.interrupts = apic;
             vcpus[i] = new Vcpu(c, i == 0);
         }
         this.scheduler = new Scheduler(this, config.hostThreads, config.quantum);
@@ -115,33 +116,14 @@ public final class Machine {
     }
 
     /**
-     * Applies an INIT or STARTUP IPI from {@code from}'s APIC. {@code shorthand}: 0 = the vCPU
-     * with APIC ID {@code dest}, 1 = self, 2 = all including self, 3 = all excluding self.
+     * Applies an INIT or STARTUP IPI to {@code t}. INIT resets a halted, shut-down or waiting
+     * vCPU to wait-for-SIPI (INIT to a running vCPU is not modelled and counted as ignored);
+     * the first STARTUP after an INIT starts it in real mode at {@code vector << 12}. Under the
+     * tdx profile both are ignored: APs start only through the wake-up mailbox.
      */
-    void deliverIpi(Vcpu from, int shorthand, int dest, boolean init, int vector) {
-        switch (shorthand) {
-            case 0:
-                Vcpu t = byApicId(dest);
-                if (t != null) {
-                    deliverOne(t, init, vector);
-                }
-                break;
-            case 1:
-                deliverOne(from, init, vector);
-                break;
-            default:
-                for (Vcpu v : vcpus) {
-                    if (shorthand == 2 || v != from) {
-                        deliverOne(v, init, vector);
-                    }
-                }
-                break;
-        }
-    }
-
-    private void deliverOne(Vcpu t, boolean init, int vector) {
+    void deliverInitOrStartup(Vcpu t, boolean init, int vector) {
         if (config.profile.tdx) {
-            ignoredIpis.increment(); // TDX: APs start only through the wake-up mailbox
+            ignoredIpis.increment();
             return;
         }
         if (init) {
@@ -149,10 +131,11 @@ public final class Machine {
             int s = t.state();
             if (s == Vcpu.HALTED || s == Vcpu.SHUTDOWN || s == Vcpu.WAIT_SIPI) {
                 t.cpu.resetToRealMode(0, 0);
+                t.resetApic();
                 t.initCount++;
                 t.setState(Vcpu.WAIT_SIPI);
             } else {
-                ignoredIpis.increment(); // INIT to a running vCPU: not modelled
+                ignoredIpis.increment();
             }
         } else {
             sipis.increment();
@@ -166,19 +149,59 @@ public final class Machine {
         }
     }
 
+    /**
+     * After an interrupt or NMI was requested for {@code t}: wakes it if it is halted or parked
+     * and can take the event now. A running vCPU notices at its next block boundary; one that
+     * halts or parks concurrently re-checks its events after publishing its state, so the
+     * request cannot be lost between the two.
+     */
+    void kick(Vcpu t) {
+        int s = t.state();
+        if (s == Vcpu.HALTED) {
+            if (Scheduler.eventWakes(t) && t.casState(Vcpu.HALTED, Vcpu.RUNNABLE)) {
+                scheduler.enqueue(t);
+            }
+        } else if (s == Vcpu.PARKED && Scheduler.eventWakes(t)) {
+            scheduler.unpark(t);
+        }
+    }
+
+    /**
+     * Requests external interrupt {@code vector} (16-255) for vCPU {@code index} as an I/O APIC
+     * would (fixed delivery, edge): it is taken when the vCPU's APIC is software-enabled, RFLAGS.IF
+     * is set and the vector's priority class is above the processor priority.
+     */
+    public void interrupt(int index, int vector) {
+        if (vector < 16 || vector > 255) {
+            throw new IllegalArgumentException("interrupt vector must be 16..255, got " + vector);
+        }
+        apic.fixed(null, vcpus[index], vector);
+    }
+
+    /** Requests an NMI for vCPU {@code index}. */
+    public void nmi(int index) {
+        Vcpu t = vcpus[index];
+        t.nmiPending = true;
+        t.cpu.raiseEvents(Cpu.EVENT_NMI);
+        kick(t);
+    }
+
     /** Statistics of the machine (not of the engine). */
     public Stats stats() {
         long instr = 0;
         for (Vcpu v : vcpus) {
             instr += v.cpu.instructions;
         }
-        return new Stats(instr, initIpis.sum(), sipis.sum(), ignoredIpis.sum(), apic.fixedIpis.sum(),
-                scheduler.parks.sum(), scheduler.wakes.sum());
+        return new Stats(instr, initIpis.sum(), sipis.sum(), ignoredIpis.sum(), apic.interruptIpis.sum(),
+                apic.droppedIpis.sum(), scheduler.parks.sum(), scheduler.wakes.sum());
     }
 
-    /** Machine counters. */
+    /**
+     * Machine counters: INIT/STARTUP IPIs applied and ignored, interrupt IPIs (fixed,
+     * lowest-priority, NMI) accepted and dropped, parks and wake-ups.
+     */
     public record Stats(long guestInstructions, long initIpis, long startupIpis, long ignoredIpis,
-                        long fixedIpis, long parks, long wakes) {
+                        long interruptIpis, long droppedIpis, long parks, long wakes) {
     }
 
     /** The MMIO bus the vCPUs see (the local APICs). */

@@ -73,6 +73,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         }
     }
 
+    /**
+     * True when a halted or parked vCPU has an event it can take now (read with volatile
+     * semantics: the caller has just published the vCPU's state, or read it).
+     */
+    static boolean eventWakes(Vcpu v) {
+        return v.cpu.canTake(v.cpu.eventsVolatile());
+    }
+
     /** Wakes a parked vCPU if it is still parked; exactly one caller wins. */
     boolean wake(Vcpu v) {
         if (v.casState(Vcpu.PARKED, Vcpu.RUNNABLE)) {
@@ -163,7 +171,12 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     case ExitReason.HALT:
                         v.cpu.mmu.release();
                         v.setState(Vcpu.HALTED);
-                        machine.vcpuStopped(v);
+                        // an interrupt requested while it was halting saw it still runnable
+                        if (eventWakes(v) && v.casState(Vcpu.HALTED, Vcpu.RUNNABLE)) {
+                            queue.add(v);
+                        } else {
+                            machine.vcpuStopped(v);
+                        }
                         break;
                     case ExitReason.SHUTDOWN:
                         v.setState(Vcpu.SHUTDOWN);
@@ -318,7 +331,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         parks.increment();
         long now = ram.read(phys, size);
         boolean holds = untilEqual ? now == value : now != value;
-        if (holds) {
+        if (holds || eventWakes(v)) {
             w.remove(v);
             if (v.casState(Vcpu.PARKED, Vcpu.RUNNABLE)) {
                 return false;

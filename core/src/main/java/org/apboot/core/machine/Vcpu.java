@@ -32,6 +32,20 @@ public final class Vcpu {
     int apicSvr = 0xFF;
     int apicTpr;
     int apicIcrHigh;
+    /** xAPIC logical destination (bits 31:24 used) and destination format registers. */
+    int apicLdr;
+    int apicDfr = 0xFFFF_FFFF;
+    /** Error status: {@code apicEsr} is what reads return, latched from the pending bits on write. */
+    int apicEsr;
+    volatile int apicEsrPending;
+    /** An NMI was sent and not yet taken (NMIs do not queue: a second one merges). */
+    volatile boolean nmiPending;
+    /** Local vector table as written (null: every entry masked, never written). */
+    int[] lvt;
+    /** IRR and ISR, allocated by the first interrupt sent to this vCPU. */
+    private volatile InterruptRegisters irq;
+    private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Vcpu, InterruptRegisters> IRQ =
+            java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(Vcpu.class, InterruptRegisters.class, "irq");
     /** INIT/SIPI received; the architecture ignores a second SIPI once the AP runs. */
     int sipiCount;
     int initCount;
@@ -56,6 +70,51 @@ public final class Vcpu {
         this.cpu = cpu;
         this.apicBase = LocalApic.DEFAULT_BASE | LocalApic.BASE_ENABLE | (bsp ? LocalApic.BASE_BSP : 0);
         this.state = bsp ? RUNNABLE : WAIT_SIPI;
+    }
+
+    private static final AtomicIntegerFieldUpdater<Vcpu> ESR_PENDING =
+            AtomicIntegerFieldUpdater.newUpdater(Vcpu.class, "apicEsrPending");
+
+    /** Records an APIC error ({@code LocalApic.ESR_*} bits) from any thread. */
+    void esrError(int bits) {
+        ESR_PENDING.getAndAccumulate(this, bits, (a, b) -> a | b);
+    }
+
+    /** The errors recorded since the last ESR write, cleared (an ESR write latches them). */
+    int takeEsrErrors() {
+        return ESR_PENDING.getAndSet(this, 0);
+    }
+
+    /** The interrupt registers, or null while no interrupt was ever sent here. */
+    InterruptRegisters irqOrNull() {
+        return irq;
+    }
+
+    /** The interrupt registers, allocated on first use (any thread). */
+    InterruptRegisters irq() {
+        InterruptRegisters r = irq;
+        if (r == null) {
+            IRQ.compareAndSet(this, null, new InterruptRegisters());
+            r = irq;
+        }
+        return r;
+    }
+
+    /** INIT: the APIC's interrupt state back to its reset value (the ID and base are kept). */
+    void resetApic() {
+        InterruptRegisters r = irq;
+        if (r != null) {
+            r.clear();
+        }
+        nmiPending = false;
+        apicTpr = 0;
+        apicSvr = 0xFF;
+        apicLdr = 0;
+        apicDfr = 0xFFFF_FFFF;
+        apicEsr = 0;
+        apicEsrPending = 0;
+        lvt = null;
+        cpu.clearEvents(Cpu.EVENT_INTR | Cpu.EVENT_NMI);
     }
 
     public int state() {

@@ -20,8 +20,9 @@ import org.apboot.core.fault.Vectors;
  *     value) and ET reads as 1, as the SDM says for processors since the Pentium.
  * <li>CR4 bits are reserved unless the CPU model advertises the feature behind them (LA57 needs
  *     CPUID.7.0:ECX.LA57, PCIDE CPUID.1:ECX.PCID, and so on), as on hardware.
- * <li>CR8 is the task-priority register. It is kept in {@link Cpu#cr8}; connecting it to the
- *     local APIC's TPR is the platform's business.
+ * <li>CR8 is the task-priority register's priority class. It is kept in {@link Cpu#cr8}, which
+ *     the local APIC reads as TPR[7:4]; a write tells the interrupt source, since a lower
+ *     priority may let a requested interrupt through.
  * <li>Loading PAE PDPTEs into the processor (legacy PAE paging) is the MMU's: it walks them from
  *     CR3 on use.
  * </ul>
@@ -239,6 +240,7 @@ public final class ControlRegs {
             throw CpuException.gp(0, String.format("reserved bits set in CR8 value 0x%x", v));
         }
         cpu.cr8 = v;
+        cpu.interrupts.priorityChanged(cpu);
     }
 
     // ---------------------------------------------------------------- LMSW / SMSW / CLTS

@@ -20,7 +20,13 @@ public final class Returns {
     private Returns() {
     }
 
+    /** IRET of any size in any mode; a completed IRET also ends NMI blocking. */
     public static void iret(Cpu cpu, int opSize) {
+        iretFrame(cpu, opSize);
+        cpu.nmiBlocked = false;
+    }
+
+    private static void iretFrame(Cpu cpu, int opSize) {
         long m = FarTransfers.opMask(opSize);
         if ((cpu.cr0 & Cpu.CR0_PE) == 0) {
             realIret(cpu, opSize, opSize == 4 ? REAL32_WRITABLE : 0xFFFF);

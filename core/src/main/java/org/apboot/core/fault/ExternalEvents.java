@@ -1,0 +1,42 @@
+package org.apboot.core.fault;
+
+import org.apboot.core.cpu.Cpu;
+
+/**
+ * Takes external events at an instruction boundary: NMIs first, then the highest-priority
+ * maskable interrupt when RFLAGS.IF is set (Intel SDM vol. 3 section 6.9, priority among
+ * simultaneous events). Engines call {@link #service} between blocks when
+ * {@link Cpu#eventDeliverable()} is true and no interrupt shadow is active, and for a halted CPU,
+ * which an accepted event wakes.
+ */
+public final class ExternalEvents {
+    private ExternalEvents() {
+    }
+
+    /**
+     * Delivers at most one pending event through the IVT/IDT (return address {@code cpu.rip}).
+     * Returns true when an event was taken (the CPU is then no longer halted; a fault while
+     * delivering it went through the double-fault rules and may have shut the CPU down).
+     */
+    public static boolean service(Cpu cpu) {
+        int ev = cpu.events();
+        if ((ev & Cpu.EVENT_NMI) != 0 && !cpu.nmiBlocked) {
+            // clear the request before looking, so a request raised meanwhile is not lost
+            cpu.clearEvents(Cpu.EVENT_NMI);
+            if (cpu.interrupts.takeNmi(cpu)) {
+                cpu.nmiBlocked = true;
+                ExceptionDelivery.deliverExternal(cpu, Vectors.NMI);
+                return true;
+            }
+        }
+        if ((ev & Cpu.EVENT_INTR) != 0 && (cpu.sysFlags & Cpu.IF) != 0) {
+            cpu.clearEvents(Cpu.EVENT_INTR);
+            int vector = cpu.interrupts.acknowledge(cpu);
+            if (vector >= 0) {
+                ExceptionDelivery.deliverExternal(cpu, vector);
+                return true;
+            }
+        }
+        return false;
+    }
+}
