@@ -80,6 +80,15 @@ public final class Cpu extends FlagState {
      * that set it (at worst one block later, which the architecture allows).
      */
     public boolean interruptShadow;
+    /** DR6 bits of a debug trap to deliver at the next instruction boundary (see {@code semantics.Debug}). */
+    public long pendingDebug;
+    /** DR7 arms an instruction breakpoint / a data breakpoint. */
+    public boolean insnBreakpoints, dataBreakpoints;
+    /**
+     * Breakpoints are armed or a debug trap is pending: engines then run one instruction at a
+     * time with the debug checks (they do so as well while RFLAGS.TF or RF is set).
+     */
+    public boolean debugActive;
     /** Set when an NMI is delivered; cleared by IRET (NMIs are blocked in between). */
     public boolean nmiBlocked;
     /** {@link #events} bits: a maskable interrupt, an NMI may be pending. */
@@ -172,6 +181,8 @@ public final class Cpu extends FlagState {
         cr2 = cr3 = cr4 = cr8 = 0;
         java.util.Arrays.fill(dr, 0);
         nmiBlocked = false;
+        pendingDebug = 0;
+        insnBreakpoints = dataBreakpoints = debugActive = false;
         dr[6] = 0xFFFF0FF0L;
         dr[7] = 0x400;
         efer = 0;

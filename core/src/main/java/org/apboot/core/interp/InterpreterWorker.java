@@ -10,7 +10,9 @@ import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.ExceptionDelivery;
 import org.apboot.core.fault.ExternalEvents;
+import org.apboot.core.fault.Vectors;
 import org.apboot.core.mem.Mmu;
+import org.apboot.core.semantics.Debug;
 
 /**
  * The interpreter loop for one host thread: look the block up (per-thread jump cache, then the
@@ -70,6 +72,19 @@ final class InterpreterWorker implements EngineWorker {
             if (executed >= budget) {
                 return ExitReason.BUDGET;
             }
+            int mode = cpu.modeIndex;
+            if ((cpu.sysFlags & (Cpu.TF | Cpu.RF)) != 0 || cpu.debugActive) {
+                last = null;
+                int done = stepWithDebug(cpu);
+                int n = done < 0 ? -done : done;
+                executed += n;
+                cpu.instructions += n;
+                cpu.modeInstructions[mode] += n;
+                if (done < 0) {
+                    return ExitReason.PAUSE;
+                }
+                continue;
+            }
             DecodedBlock b;
             if (last != null && cpu.rip == lastRip && last.valid && cpu.modeKey == last.modeKey
                     && cpu.seg[Insn.CS].base == lastCsBase && mmu.unchangedSince(lastEpoch)) {
@@ -94,7 +109,6 @@ final class InterpreterWorker implements EngineWorker {
                     lastEpoch = mmu.epoch();
                 }
             }
-            int mode = cpu.modeIndex;
             int done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
             int n = done < 0 ? -done : done;
             executed += n;
@@ -199,18 +213,8 @@ final class InterpreterWorker implements EngineWorker {
             if (cpu.halted) {
                 return ExitReason.HALT;
             }
-            DecodedBlock b;
-            try {
-                b = lookup(cpu);
-            } catch (CpuException e) {
-                if (tracer != null) {
-                    tracer.fault(cpu, e);
-                }
-                deliver(cpu, e);
-                return cpu.shutdown ? ExitReason.SHUTDOWN : ExitReason.BUDGET;
-            }
             int mode = cpu.modeIndex;
-            int done = executeTraced(cpu, b, tracer, 1);
+            int done = stepWithDebug(cpu);
             int n = done < 0 ? -done : done;
             cpu.instructions += n;
             cpu.modeInstructions[mode] += n;
@@ -297,6 +301,80 @@ final class InterpreterWorker implements EngineWorker {
      */
     static boolean takeEvent(Cpu cpu) {
         return (cpu.halted || !cpu.interruptShadow) && cpu.eventDeliverable() && ExternalEvents.service(cpu);
+    }
+
+    /**
+     * One instruction with the debug checks (Intel SDM vol. 3 section 18.3): a pending debug trap
+     * first (unless a MOV SS / POP SS shadow holds it for one more instruction), then an
+     * instruction breakpoint at the fetch address (a fault, suppressed by RFLAGS.RF), then the
+     * instruction, which clears RF when it completes (IRET sets it from its frame) and, when it
+     * began with TF set, requests a single-step trap — except a software interrupt that entered
+     * its handler (which cleared TF). Data breakpoint hits of a faulting instruction are dropped.
+     * Returns the instructions retired (0 or 1), negated for PAUSE.
+     */
+    private int stepWithDebug(Cpu cpu) {
+        if (cpu.pendingDebug != 0 && !cpu.interruptShadow) {
+            deliverDebugTrap(cpu);
+            return 0;
+        }
+        long rf = cpu.sysFlags & Cpu.RF;
+        if (cpu.insnBreakpoints && rf == 0) {
+            long hits = Debug.instructionHits(cpu, fetchLinear(cpu));
+            if (hits != 0) {
+                cpu.dr[6] |= hits;
+                raise(cpu, CpuException.of(Vectors.DB, "instruction breakpoint"));
+                return 0;
+            }
+        }
+        boolean singleStep = (cpu.sysFlags & Cpu.TF) != 0;
+        DecodedBlock b;
+        try {
+            b = lookup(cpu);
+        } catch (CpuException e) {
+            raise(cpu, e);
+            return 0;
+        }
+        Op op = b.insns[0].op;
+        long pendingBefore = cpu.pendingDebug;
+        int done = executeTraced(cpu, b, tracer, 1);
+        if (done == 0) {
+            cpu.pendingDebug = pendingBefore;
+            Debug.refresh(cpu);
+            return 0;
+        }
+        if (rf != 0 && op != Op.IRET) {
+            cpu.sysFlags &= ~Cpu.RF;
+        }
+        boolean enteredHandler = (op == Op.INT || op == Op.INT3 || op == Op.INTO || op == Op.INT1)
+                && (cpu.sysFlags & Cpu.TF) == 0;
+        if (singleStep && !enteredHandler) {
+            Debug.requestTrap(cpu, Debug.DR6_BS);
+        }
+        if (cpu.pendingDebug != 0 && !cpu.interruptShadow && !cpu.shutdown) {
+            deliverDebugTrap(cpu);
+        }
+        return done;
+    }
+
+    private static long fetchLinear(Cpu cpu) {
+        long linear = cpu.seg[Insn.CS].base + cpu.rip;
+        return cpu.codeSize == 64 ? linear : linear & 0xFFFF_FFFFL;
+    }
+
+    /** Delivers the pending debug trap (#DB after the instruction: RIP is the next one). */
+    private void deliverDebugTrap(Cpu cpu) {
+        long bits = Debug.takePending(cpu);
+        String what = (bits & Debug.DR6_BT) != 0 ? "task-switch trap"
+                : (bits & Debug.DR6_BS) != 0 ? "single-step trap" : "data breakpoint";
+        raise(cpu, CpuException.of(Vectors.DB, what));
+    }
+
+    /** Delivers an exception, telling the tracer first. */
+    private void raise(Cpu cpu, CpuException e) {
+        if (tracer != null) {
+            tracer.fault(cpu, e);
+        }
+        deliver(cpu, e);
     }
 
     private void deliver(Cpu cpu, CpuException e) {

@@ -325,6 +325,7 @@ public final class ControlRegs {
             cpu.dr[6] = (v & 0xE00FL) | 0xFFFF_0FF0L;
         } else if (i == 7) {
             cpu.dr[7] = (v & 0xFFFF_23FFL) | 0x400;
+            Debug.dr7Changed(cpu);
         } else {
             cpu.dr[i] = cpu.codeSize == 64 ? v : v & 0xFFFF_FFFFL;
         }

@@ -118,6 +118,9 @@ public final class Mem {
         long lin = cpu.codeSize == 64 && s >= 0 && s < Insn.FS && s != Insn.SS ? offset : linear(cpu, s, offset, size, false);
         long v = readLinear(cpu, lin, size, cpu.cpl == 3);
         notePoll(cpu, s, offset, size, v);
+        if (cpu.dataBreakpoints) {
+            Debug.dataAccess(cpu, lin, size, false);
+        }
         return v;
     }
 
@@ -135,6 +138,9 @@ public final class Mem {
     public static void write(Cpu cpu, int s, long offset, int size, long v) {
         long lin = cpu.codeSize == 64 && s >= 0 && s < Insn.FS && s != Insn.SS ? offset : linear(cpu, s, offset, size, true);
         writeLinear(cpu, lin, size, v, cpu.cpl == 3);
+        if (cpu.dataBreakpoints) {
+            Debug.dataAccess(cpu, lin, size, true);
+        }
     }
 
     /**
@@ -144,6 +150,9 @@ public final class Mem {
     public static long compareAndExchange(Cpu cpu, int s, long offset, int size, long expect, long update) {
         long lin = linear(cpu, s, offset, size, true);
         long phys = cpu.mmu.translate(lin, Mmu.WRITE, cpu.cpl == 3);
+        if (cpu.dataBreakpoints) {
+            Debug.dataAccess(cpu, lin, size, true);
+        }
         if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
             // page-split locked access: make sure both pages are writable before the locked op
             cpu.mmu.translate(lin + size - 1, Mmu.WRITE, cpu.cpl == 3);

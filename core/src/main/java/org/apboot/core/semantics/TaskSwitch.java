@@ -43,8 +43,9 @@ import org.apboot.core.fault.ExceptionDelivery;
  * one zero-extends them (the manual leaves the upper halves undefined) and makes FS and GS null
  * (unusable), since the 16-bit TSS has no fields for them.
  *
- * <p>Not modelled: the debug trap bit (T, offset 0x64 of a 32-bit TSS) is ignored, so no #DB is
- * raised on entry to a task with T = 1; the I/O permission bitmap base is not read here.
+ * <p>Entering a 32-bit TSS whose debug trap bit (T, offset 0x64) is set requests a #DB with
+ * DR6.BT before the new task's first instruction; every switch clears DR7's local breakpoint
+ * enables (L0-L3, LE). The I/O permission bitmap base is not read here.
  */
 public final class TaskSwitch {
     /** What started the switch: they decide busy bits, nesting (NT, back link) and fault handling. */
@@ -52,7 +53,7 @@ public final class TaskSwitch {
 
     /** Byte offsets in a 32-bit TSS. */
     static final int T32_CR3 = 0x1C, T32_EIP = 0x20, T32_EFLAGS = 0x24, T32_EAX = 0x28, T32_ES = 0x48,
-            T32_LDT = 0x60;
+            T32_LDT = 0x60, T32_TRAP = 0x64;
     /** Byte offsets in a 16-bit TSS. */
     static final int T16_IP = 0x0E, T16_FLAGS = 0x10, T16_AX = 0x12, T16_ES = 0x22, T16_LDT = 0x2A;
     /** Minimum limits of a new TSS (SDM table 8-1 check 3). */
@@ -186,6 +187,7 @@ public final class TaskSwitch {
         final long[] gpr = new long[8];
         final int[] sreg = new int[6];
         int ldt;
+        boolean debugTrap;
     }
 
     private static boolean tss32(int type) {
@@ -239,6 +241,11 @@ public final class TaskSwitch {
         for (int i = 0; i < 8; i++) {
             cpu.r[i] = n.gpr[i];
         }
+        cpu.dr[7] &= ~Debug.DR7_LOCAL;
+        Debug.dr7Changed(cpu);
+        if (n.debugTrap) {
+            Debug.requestTrap(cpu, Debug.DR6_BT);
+        }
         try {
             loadSegments(cpu, n, ext);
             if (hasErr) {
@@ -269,6 +276,7 @@ public final class TaskSwitch {
                 n.sreg[i] = (int) read(cpu, base, T32_ES + 4 * i, 2);
             }
             n.ldt = (int) read(cpu, base, T32_LDT, 2);
+            n.debugTrap = (read(cpu, base, T32_TRAP, 2) & 1) != 0;
         } else {
             n.eip = read(cpu, base, T16_IP, 2);
             n.eflags = read(cpu, base, T16_FLAGS, 2);

@@ -11,6 +11,7 @@ import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.ExceptionDelivery;
 import org.apboot.core.fault.TestCpus;
 import org.apboot.core.fault.Vectors;
+import org.apboot.core.semantics.Debug;
 import org.apboot.core.semantics.FarTransfers;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Returns;
@@ -221,6 +222,25 @@ class TaskSwitchTest {
         assertEquals(pd2, cpu.cr3);
         assertEquals(0x5000, cpu.rip);
         assertEquals(0xA0A0_0000L, r32(cpu, A + 0x1C));
+    }
+
+    @Test
+    void theTssTrapBitRequestsADebugTrapAndLocalBreakpointsAreDisabled() {
+        Cpu cpu = machine();
+        cpu.ram.write16(B + 0x64, 1);         // T
+        cpu.dr[7] = 0x400 | 0x1 | 0x8 | 0x100; // L0, G1, LE
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(Debug.DR6_BT, cpu.pendingDebug);
+        assertTrue(cpu.debugActive);
+        assertEquals(0x400 | 0x8, cpu.dr[7], "L0 and LE cleared, G1 kept");
+    }
+
+    @Test
+    void withoutTheTrapBitNoDebugTrapIsPending() {
+        Cpu cpu = machine();
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(0, cpu.pendingDebug);
+        assertFalse(cpu.debugActive);
     }
 
     @Test
