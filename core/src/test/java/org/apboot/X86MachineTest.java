@@ -14,22 +14,14 @@ import org.junit.jupiter.api.Test;
 class X86MachineTest {
     private static final Duration T = Duration.ofSeconds(30);
 
-    private static byte[] bytes(int... b) {
-        byte[] out = new byte[b.length];
-        for (int i = 0; i < b.length; i++) {
-            out[i] = (byte) b[i];
-        }
-        return out;
-    }
-
     /** xor %rax,%rax; mov $100,%ecx; 1: add %rcx,%rax; dec %ecx; jne 1b; hlt */
-    private static final byte[] SUM_LOOP_64 = bytes(0x48, 0x31, 0xc0, 0xb9, 0x64, 0, 0, 0, 0x48, 0x01, 0xc8,
+    private static final byte[] SUM_LOOP_64 = GuestPrograms.bytes(0x48, 0x31, 0xc0, 0xb9, 0x64, 0, 0, 0, 0x48, 0x01, 0xc8,
             0xff, 0xc9, 0x75, 0xf9, 0xf4);
 
     @Test
     void realModeProgramWritesToTheDebugConsoleAndHalts() {
         // mov $0x1234,%bx; add $0x1111,%bx; mov $0xe9,%dx; mov $'O',%al; out; mov $'K',%al; out; hlt
-        byte[] code = bytes(0xbb, 0x34, 0x12, 0x81, 0xc3, 0x11, 0x11, 0xba, 0xe9, 0x00, 0xb0, 'O', 0xee,
+        byte[] code = GuestPrograms.bytes(0xbb, 0x34, 0x12, 0x81, 0xc3, 0x11, 0x11, 0xba, 0xe9, 0x00, 0xb0, 'O', 0xee,
                 0xb0, 'K', 0xee, 0xf4);
         X86Machine m = X86Machine.builder().ramBytes(1 << 20).build();
         m.load(0x7C00, code);
@@ -65,7 +57,7 @@ class X86MachineTest {
     @Test
     void faultThroughAZeroIdtShutsTheCpuDownWithItsChain() {
         X86Machine m = X86Machine.builder().ramBytes(8 << 20).build();
-        m.load(0x10000, bytes(0x0f, 0x0b)); // ud2
+        m.load(0x10000, GuestPrograms.bytes(0x0f, 0x0b)); // ud2
         m.vcpu(0).long64(0x100000, 0x10000, 0x8000);
         List<String> faults = new ArrayList<>();
         m.onFault((cpu, f) -> faults.add(f));
@@ -84,7 +76,7 @@ class X86MachineTest {
     void writeHookSeesGuestStores() {
         X86Machine m = X86Machine.builder().ramBytes(8 << 20).build();
         // movl $0xdeadbeef,0x5000; hlt
-        m.load(0x10000, bytes(0xc7, 0x04, 0x25, 0x00, 0x50, 0x00, 0x00, 0xef, 0xbe, 0xad, 0xde, 0xf4));
+        m.load(0x10000, GuestPrograms.bytes(0xc7, 0x04, 0x25, 0x00, 0x50, 0x00, 0x00, 0xef, 0xbe, 0xad, 0xde, 0xf4));
         m.vcpu(0).long64(0x100000, 0x10000, 0x8000);
         List<long[]> writes = new ArrayList<>();
         m.onWrite(0x5000, 4, (a, len) -> writes.add(new long[] {a, len}));
@@ -100,7 +92,7 @@ class X86MachineTest {
         X86Machine m = X86Machine.builder().ramBytes(8 << 20).cpus(2).hostThreads(2).build();
         m.load(0x10000, SUM_LOOP_64);
         // 32-bit flat: mov $7,%eax; imul $6,%eax,%eax; hlt
-        m.load(0x20000, bytes(0xb8, 0x07, 0, 0, 0, 0x6b, 0xc0, 0x06, 0xf4));
+        m.load(0x20000, GuestPrograms.bytes(0xb8, 0x07, 0, 0, 0, 0x6b, 0xc0, 0x06, 0xf4));
         m.vcpu(0).long64(0x100000, 0x10000, 0x8000);
         m.vcpu(1).flat32(0x20000, 0x9000);
         m.start(1);
@@ -115,7 +107,7 @@ class X86MachineTest {
     void modeChangeHookSeesProtectedModeEntry() {
         // real mode: mov %cr0,%eax; or $1,%al; mov %eax,%cr0; hlt  (CS stays 16-bit: prot16)
         X86Machine m = X86Machine.builder().ramBytes(1 << 20).build();
-        m.load(0x7C00, bytes(0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0, 0xf4));
+        m.load(0x7C00, GuestPrograms.bytes(0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0, 0xf4));
         m.vcpu(0).realMode(0, 0x7C00);
         List<String> modes = new ArrayList<>();
         m.onModeChange((cpu, mode) -> modes.add(mode));

@@ -73,52 +73,53 @@ final class InterpreterWorker implements EngineWorker {
                 return ExitReason.BUDGET;
             }
             int mode = cpu.modeIndex;
+            int done;
             if ((cpu.sysFlags & (Cpu.TF | Cpu.RF)) != 0 || cpu.debugActive) {
                 last = null;
-                int done = stepWithDebug(cpu);
-                int n = done < 0 ? -done : done;
-                executed += n;
-                cpu.instructions += n;
-                cpu.modeInstructions[mode] += n;
-                if (done < 0) {
-                    return ExitReason.PAUSE;
-                }
-                continue;
-            }
-            DecodedBlock b;
-            if (last != null && cpu.rip == lastRip && last.valid && cpu.modeKey == last.modeKey
-                    && cpu.seg[Insn.CS].base == lastCsBase && mmu.unchangedSince(lastEpoch)) {
-                // same linear fetch address, same mode, no TLB or paging change since the lookup:
-                // the lookup would translate to the same physical address and find this block
-                b = last;
-                jumpCacheHits++;
+                done = stepWithDebug(cpu);
             } else {
-                try {
-                    b = lookup(cpu);
-                } catch (CpuException e) {
-                    last = null;
-                    deliver(cpu, e);
-                    continue;
-                }
-                if (b.crossesPage) {
-                    last = null;
+                DecodedBlock b;
+                if (last != null && cpu.rip == lastRip && last.valid && cpu.modeKey == last.modeKey
+                        && cpu.seg[Insn.CS].base == lastCsBase && mmu.unchangedSince(lastEpoch)) {
+                    // same linear fetch address, same mode, no TLB or paging change since the lookup:
+                    // the lookup would translate to the same physical address and find this block
+                    b = last;
+                    jumpCacheHits++;
                 } else {
-                    last = b;
-                    lastRip = cpu.rip;
-                    lastCsBase = cpu.seg[Insn.CS].base;
-                    lastEpoch = mmu.epoch();
+                    try {
+                        b = lookup(cpu);
+                    } catch (CpuException e) {
+                        last = null;
+                        raise(cpu, e);
+                        continue;
+                    }
+                    if (b.crossesPage) {
+                        last = null;
+                    } else {
+                        last = b;
+                        lastRip = cpu.rip;
+                        lastCsBase = cpu.seg[Insn.CS].base;
+                        lastEpoch = mmu.epoch();
+                    }
                 }
+                done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
             }
-            int done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
-            int n = done < 0 ? -done : done;
-            executed += n;
-            // kept current per block: the TSC is derived from it
-            cpu.instructions += n;
-            cpu.modeInstructions[mode] += n;
+            executed += retire(cpu, mode, done);
             if (done < 0) {
                 return ExitReason.PAUSE;
             }
         }
+    }
+
+    /**
+     * Counts what a block (or step) retired in {@code mode}, per block so the TSC, derived from
+     * the count, stays current. {@code done} is negated for a PAUSE exit. Returns the count.
+     */
+    private static int retire(Cpu cpu, int mode, int done) {
+        int n = done < 0 ? -done : done;
+        cpu.instructions += n;
+        cpu.modeInstructions[mode] += n;
+        return n;
     }
 
     /**
@@ -215,9 +216,7 @@ final class InterpreterWorker implements EngineWorker {
             }
             int mode = cpu.modeIndex;
             int done = stepWithDebug(cpu);
-            int n = done < 0 ? -done : done;
-            cpu.instructions += n;
-            cpu.modeInstructions[mode] += n;
+            retire(cpu, mode, done);
             if (cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
             }

@@ -1,9 +1,11 @@
 package org.apboot.core.interp;
 
+import static org.apboot.GuestPrograms.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import org.apboot.GuestPrograms;
 import org.apboot.X86Machine;
 import org.junit.jupiter.api.Test;
 
@@ -16,14 +18,6 @@ import org.junit.jupiter.api.Test;
  */
 class DebugExceptionTest {
     private static final Duration T = Duration.ofSeconds(30);
-
-    private static byte[] bytes(int... b) {
-        byte[] out = new byte[b.length];
-        for (int i = 0; i < b.length; i++) {
-            out[i] = (byte) b[i];
-        }
-        return out;
-    }
 
     /*
      *   IVT[1] = db; IVT[0x30] = int30; mov $0x600,%di
@@ -65,9 +59,7 @@ class DebugExceptionTest {
             0xf8, 0x5d, 0xcf);
 
     private static X86Machine run(byte[] code) {
-        X86Machine m = X86Machine.builder().ramBytes(1 << 20).build();
-        m.load(0x7C00, code);
-        m.vcpu(0).realMode(0, 0x7C00);
+        X86Machine m = GuestPrograms.realMode(code);
         m.run(T);
         assertTrue(m.vcpu(0).halted());
         return m;

@@ -1,5 +1,7 @@
 package org.apboot.core.machine;
 
+import static org.apboot.GuestPrograms.bytes;
+import static org.apboot.GuestPrograms.realMode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,14 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class InterruptDeliveryTest {
     private static final Duration T = Duration.ofSeconds(30);
-
-    private static byte[] bytes(int... b) {
-        byte[] out = new byte[b.length];
-        for (int i = 0; i < b.length; i++) {
-            out[i] = (byte) b[i];
-        }
-        return out;
-    }
 
     /*
      * Every real-mode program starts with X2APIC_ON: wrmsr IA32_APIC_BASE = 0xfee00c00 (enabled,
@@ -132,13 +126,6 @@ class InterruptDeliveryTest {
             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x9b, 0xaf, 0x00,
             0xff, 0xff, 0x00, 0x00, 0x00, 0x93, 0xcf, 0x00, 0x17, 0x00, 0x10, 0x01, 0x01, 0x00, 0x00, 0x00,
             0x00, 0x00, 0xff, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x1f, 0x40, 0x00);
-
-    private static X86Machine realMode(byte[] code) {
-        X86Machine m = X86Machine.builder().ramBytes(1 << 20).build();
-        m.load(0x7C00, code);
-        m.vcpu(0).realMode(0, 0x7C00);
-        return m;
-    }
 
     @Test
     void anInterruptWakesSti_HltAndReturnsPastTheHlt() {
