@@ -286,8 +286,9 @@ public final class X86Machine {
      * Executes exactly one instruction on vCPU {@code index}, outside the scheduler (other vCPUs
      * do not run). Hooks see it as in {@link #run}.
      *
-     * @return what the instruction did: {@code "ok"}, {@code "halt"}, {@code "pause"} or
-     *     {@code "shutdown"}
+     * @return what the instruction did: {@code "ok"}, {@code "halt"}, {@code "pause"},
+     *     {@code "shutdown"}, or {@code "init"} when a pending INIT reset the vCPU to
+     *     wait-for-SIPI instead
      */
     public String step(int index) {
         return org.apboot.core.engine.ExitReason.name(stepOnce(handles[index]))
@@ -320,7 +321,11 @@ public final class X86Machine {
         }
         boolean hooks = !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty();
         stepper.setTracer(hooks ? new HookTracer() : null);
-        return stepper.step(v.cpu());
+        int r = stepper.step(v.cpu());
+        if (r == org.apboot.core.engine.ExitReason.INIT) {
+            machine.applyInit(machine.vcpu(v.index()));
+        }
+        return r;
     }
 
     /** Text the guest wrote to the debug console port 0xE9. */

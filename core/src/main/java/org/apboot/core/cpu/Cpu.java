@@ -91,8 +91,11 @@ public final class Cpu extends FlagState {
     public boolean debugActive;
     /** Set when an NMI is delivered; cleared by IRET (NMIs are blocked in between). */
     public boolean nmiBlocked;
-    /** {@link #events} bits: a maskable interrupt, an NMI may be pending. */
-    public static final int EVENT_INTR = 1, EVENT_NMI = 2;
+    /**
+     * {@link #events} bits: a maskable interrupt or an NMI may be pending; an INIT arrived (the
+     * engine returns {@code ExitReason.INIT} and the machine resets the CPU).
+     */
+    public static final int EVENT_INTR = 1, EVENT_NMI = 2, EVENT_INIT = 4;
     /**
      * External events requested by other vCPUs (IPIs) or the embedder, {@code EVENT_*} bits.
      * Written by any thread ({@link #raiseEvents}); read by this vCPU's engine at block
@@ -225,7 +228,7 @@ public final class Cpu extends FlagState {
 
     /** True when one of the requested {@code events} could be taken in the current state. */
     public boolean canTake(int events) {
-        return events != 0 && (((events & EVENT_NMI) != 0 && !nmiBlocked)
+        return events != 0 && ((events & EVENT_INIT) != 0 || ((events & EVENT_NMI) != 0 && !nmiBlocked)
                 || ((events & EVENT_INTR) != 0 && (sysFlags & IF) != 0));
     }
 

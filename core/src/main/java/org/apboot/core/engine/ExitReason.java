@@ -10,6 +10,8 @@ public final class ExitReason {
     public static final int PAUSE = 2;
     /** The CPU shut down (triple fault); cpu.shutdownReason says why. */
     public static final int SHUTDOWN = 3;
+    /** An INIT IPI reached the running CPU: the machine resets it to wait-for-SIPI. */
+    public static final int INIT = 4;
 
     private ExitReason() {
     }
@@ -19,6 +21,7 @@ public final class ExitReason {
             case BUDGET: return "budget";
             case HALT: return "halt";
             case PAUSE: return "pause";
+            case INIT: return "init";
             default: return "shutdown";
         }
     }

@@ -62,9 +62,15 @@ final class InterpreterWorker implements EngineWorker {
             if (cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
             }
-            if (cpu.events() != 0 && takeEvent(cpu)) {
-                last = null;
-                continue;
+            int ev = cpu.events();
+            if (ev != 0) {
+                if ((ev & Cpu.EVENT_INIT) != 0) {
+                    return ExitReason.INIT;
+                }
+                if (takeEvent(cpu)) {
+                    last = null;
+                    continue;
+                }
             }
             if (cpu.halted) {
                 return ExitReason.HALT;
@@ -208,7 +214,11 @@ final class InterpreterWorker implements EngineWorker {
             if (cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
             }
-            if (cpu.events() != 0 && takeEvent(cpu) && cpu.shutdown) {
+            int ev = cpu.events();
+            if ((ev & Cpu.EVENT_INIT) != 0) {
+                return ExitReason.INIT;
+            }
+            if (ev != 0 && takeEvent(cpu) && cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
             }
             if (cpu.halted) {

@@ -117,36 +117,55 @@ public final class Machine {
 
     /**
      * Applies an INIT or STARTUP IPI to {@code t}. INIT resets a halted, shut-down or waiting
-     * vCPU to wait-for-SIPI (INIT to a running vCPU is not modelled and counted as ignored);
-     * the first STARTUP after an INIT starts it in real mode at {@code vector << 12}. Under the
-     * tdx profile both are ignored: APs start only through the wake-up mailbox.
+     * vCPU to wait-for-SIPI at once; a running or parked one gets it at its next instruction
+     * boundary (its engine stops with {@code ExitReason.INIT}, then {@link #applyInit}). The
+     * first STARTUP after an INIT starts a waiting vCPU in real mode at {@code vector << 12};
+     * later ones are ignored, as on hardware. Under the tdx profile both are ignored: APs start
+     * only through the wake-up mailbox. INIT and STARTUP for one vCPU are applied under its
+     * monitor, so a STARTUP right behind an INIT from another thread sees the reset done.
      */
     void deliverInitOrStartup(Vcpu t, boolean init, int vector) {
         if (config.profile.tdx) {
             ignoredIpis.increment();
             return;
         }
-        if (init) {
-            initIpis.increment();
-            int s = t.state();
-            if (s == Vcpu.HALTED || s == Vcpu.SHUTDOWN || s == Vcpu.WAIT_SIPI) {
-                t.cpu.resetToRealMode(0, 0);
-                t.resetApic();
-                t.initCount++;
-                t.setState(Vcpu.WAIT_SIPI);
+        synchronized (t) {
+            if (init) {
+                initIpis.increment();
+                int s = t.state();
+                if (s == Vcpu.WAIT_SIPI || ((s == Vcpu.HALTED || s == Vcpu.SHUTDOWN) && t.casState(s, Vcpu.WAIT_SIPI))) {
+                    resetForInit(t);
+                } else {
+                    t.cpu.raiseEvents(Cpu.EVENT_INIT);
+                    kick(t);
+                }
             } else {
-                ignoredIpis.increment();
-            }
-        } else {
-            sipis.increment();
-            if (t.state() == Vcpu.WAIT_SIPI && t.initCount > 0 && t.sipiCount == 0) {
-                t.sipiCount++;
-                t.cpu.resetToRealMode(vector << 8, 0);
-                if (t.casState(Vcpu.WAIT_SIPI, Vcpu.RUNNABLE)) {
-                    scheduler.enqueue(t);
+                sipis.increment();
+                if (t.state() == Vcpu.WAIT_SIPI && t.initCount > 0 && t.sipiCount == 0) {
+                    t.sipiCount++;
+                    t.cpu.resetToRealMode(vector << 8, 0);
+                    if (t.casState(Vcpu.WAIT_SIPI, Vcpu.RUNNABLE)) {
+                        scheduler.enqueue(t);
+                    }
                 }
             }
         }
+    }
+
+    /** A vCPU's engine stopped for a pending INIT: reset it to wait-for-SIPI. */
+    public void applyInit(Vcpu t) {
+        synchronized (t) {
+            t.cpu.mmu.release();
+            resetForInit(t);
+            t.setState(Vcpu.WAIT_SIPI);
+        }
+    }
+
+    private static void resetForInit(Vcpu t) {
+        t.cpu.resetToRealMode(0, 0);
+        t.resetApic();
+        t.initCount++;
+        t.sipiCount = 0;
     }
 
     /**

@@ -178,6 +178,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                             machine.vcpuStopped(v);
                         }
                         break;
+                    case ExitReason.INIT:
+                        machine.applyInit(v);
+                        break;
                     case ExitReason.SHUTDOWN:
                         v.setState(Vcpu.SHUTDOWN);
                         machine.vcpuStopped(v);

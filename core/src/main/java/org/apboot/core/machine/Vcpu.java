@@ -46,7 +46,7 @@ public final class Vcpu {
     private volatile InterruptRegisters irq;
     private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Vcpu, InterruptRegisters> IRQ =
             java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(Vcpu.class, InterruptRegisters.class, "irq");
-    /** INIT/SIPI received; the architecture ignores a second SIPI once the AP runs. */
+    /** INIT and SIPI received; a SIPI starts the AP only as the first one after an INIT. */
     int sipiCount;
     int initCount;
 
@@ -114,7 +114,7 @@ public final class Vcpu {
         apicEsr = 0;
         apicEsrPending = 0;
         lvt = null;
-        cpu.clearEvents(Cpu.EVENT_INTR | Cpu.EVENT_NMI);
+        cpu.clearEvents(Cpu.EVENT_INTR | Cpu.EVENT_NMI | Cpu.EVENT_INIT);
     }
 
     public int state() {

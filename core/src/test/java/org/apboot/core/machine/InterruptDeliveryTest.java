@@ -85,6 +85,25 @@ class InterruptDeliveryTest {
             0x31, 0xd2, 0x0f, 0x30, 0xb0, 0x78, 0xe6, 0xe9, 0xcf);
 
     /*
+     * At 0x7c00: X2APIC_ON; 1: pause; cmpw $0,0x600; je 1b (wait until vCPU 1 runs);
+     * wrmsr ICR = edx 1 : eax 0x4500 (INIT, assert); mov $200000,%ecx; 2: addr32 loop 2b;
+     * wrmsr ICR = edx 1 : eax 0x4609 (STARTUP, vector 9: 0900:0000); 3: pause; cmpw $0x55,0x602;
+     * jne 3b; cli; hlt
+     */
+    private static final byte[] INIT_SENDER = bytes(
+            0x66, 0xb9, 0x1b, 0x00, 0x00, 0x00, 0x66, 0xb8, 0x00, 0x0c, 0xe0, 0xfe, 0x66, 0x31, 0xd2, 0x0f,
+            0x30, 0x66, 0xb9, 0x0f, 0x08, 0x00, 0x00, 0x66, 0xb8, 0xff, 0x01, 0x00, 0x00, 0x0f, 0x30, 0xf3,
+            0x90, 0x83, 0x3e, 0x00, 0x06, 0x00, 0x74, 0xf7, 0x66, 0xb9, 0x30, 0x08, 0x00, 0x00, 0x66, 0xb8,
+            0x00, 0x45, 0x00, 0x00, 0x66, 0xba, 0x01, 0x00, 0x00, 0x00, 0x0f, 0x30, 0x66, 0xb9, 0x40, 0x0d,
+            0x03, 0x00, 0x67, 0xe2, 0xfd, 0x66, 0xb9, 0x30, 0x08, 0x00, 0x00, 0x66, 0xb8, 0x09, 0x46, 0x00,
+            0x00, 0x66, 0xba, 0x01, 0x00, 0x00, 0x00, 0x0f, 0x30, 0xf3, 0x90, 0x83, 0x3e, 0x02, 0x06, 0x55,
+            0x75, 0xf7, 0xfa, 0xf4);
+    /** At 0x8000, vCPU 1 before the INIT: 1: incw 0x600; jmp 1b (never pauses or halts). */
+    private static final byte[] BUSY_LOOP = bytes(0xff, 0x06, 0x00, 0x06, 0xeb, 0xfa);
+    /** At 0x9000, vCPU 1 after the STARTUP: movw $0x55,0x602; cli; hlt. */
+    private static final byte[] AFTER_STARTUP = bytes(0xc7, 0x06, 0x02, 0x06, 0x55, 0x00, 0xfa, 0xf4);
+
+    /*
      * Sender at 0x7c00: X2APIC_ON; 1: pause; cmpw $1,0x604; jne 1b; xor %bx,%bx;
      * next: inc %bx; wrmsr ICR (0x830) = edx 1 : eax 0x50 (fixed, physical, vector 0x50);
      * 2: pause; cmp 0x600,%bx; jne 2b; cmp $1000,%bx; jne next; movw $0xaa,0x602; cli; hlt
@@ -245,6 +264,33 @@ class InterruptDeliveryTest {
         assertFalse(m.run(T));
         assertEquals(1000, m.read(0x600, 2), "interrupts taken by the receiver");
         assertEquals(0xAA, m.read(0x602, 2), "the sender saw every one acknowledged");
+        assertTrue(m.vcpu(0).halted());
+    }
+
+    @Test
+    void initResetsARunningVcpuAndStartupRestartsItOnTwoHostThreads() {
+        initAndRestart(false);
+    }
+
+    @Test
+    void initResetsARunningVcpuAndStartupRestartsItDeterministically() {
+        initAndRestart(true);
+    }
+
+    private static void initAndRestart(boolean deterministic) {
+        X86Machine.Builder b = X86Machine.builder().ramBytes(1 << 20).cpus(2);
+        X86Machine m = (deterministic ? b.deterministic(true) : b.hostThreads(2)).build();
+        m.load(0x7C00, INIT_SENDER);
+        m.load(0x8000, BUSY_LOOP);
+        m.load(0x9000, AFTER_STARTUP);
+        m.vcpu(0).realMode(0, 0x7C00);
+        m.vcpu(1).realMode(0, 0x8000);
+        m.start(1);
+        assertFalse(m.run(T));
+        assertEquals(0x55, m.read(0x602, 2), "vCPU 1 ran the STARTUP code");
+        assertTrue(m.vcpu(1).halted());
+        assertEquals(0x0900 << 4, m.vcpu(1).segmentBase(1));
+        assertEquals(AFTER_STARTUP.length, m.vcpu(1).rip());
         assertTrue(m.vcpu(0).halted());
     }
 
