@@ -63,6 +63,11 @@ public final class Cpu extends FlagState {
     public long miscEnable = 1; // fast-strings enabled
     public long tscAux;
     public long tscOffset;
+    /**
+     * Clock ticks skipped while halted waiting for the local APIC timer: the vCPU's clock (and
+     * TSC) is its retired instructions plus these, so idle time passes without host time.
+     */
+    public long idleTicks;
 
     // derived mode state, refreshed by updateMode()
     public int modeKey;

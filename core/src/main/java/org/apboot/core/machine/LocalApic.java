@@ -18,8 +18,9 @@ import org.apboot.core.mem.MmioBus;
  * loop when it can take them). Lowest-priority arbitration picks the target with the lowest TPR,
  * then the lowest APIC ID. SMI and ExtINT IPIs, fixed IPIs with a vector below 16 (an ESR send /
  * receive "illegal vector" error) and fixed IPIs to a software-disabled APIC are dropped and
- * counted as ignored. The local vector table (timer, LINT, error, thermal, performance) is
- * accepted and read back as written but raises nothing: there is no APIC timer.
+ * counted as ignored. The timer runs in one-shot and periodic modes ({@link ApicTimer}; TSC-deadline
+ * mode is not advertised); the other local vector table entries (LINT, error, thermal,
+ * performance) are kept as written and raise nothing.
  */
 final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
     static final long DEFAULT_BASE = 0xFEE0_0000L;
@@ -34,7 +35,9 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
     static final int REG_ID = 0x2, REG_VERSION = 0x3, REG_TPR = 0x8, REG_PPR = 0xA, REG_EOI = 0xB,
             REG_LDR = 0xD, REG_DFR = 0xE, REG_SVR = 0xF, REG_ISR = 0x10, REG_TMR = 0x18, REG_IRR = 0x20,
             REG_ESR = 0x28, REG_ICR = 0x30, REG_ICR_HIGH = 0x31, REG_LVT_FIRST = 0x32, REG_LVT_LAST = 0x37,
-            REG_SELF_IPI = 0x3F;
+            REG_TIMER_INITIAL = 0x38, REG_TIMER_CURRENT = 0x39, REG_TIMER_DIVIDE = 0x3E, REG_SELF_IPI = 0x3F;
+    /** The timer's entry in the local vector table. */
+    static final int LVT_TIMER = 0;
 
     // ICR fields
     static final int DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_STARTUP = 6;
@@ -164,7 +167,17 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
             return 0; // every interrupt here is edge-triggered
         }
         if (reg >= REG_LVT_FIRST && reg <= REG_LVT_LAST) {
-            return (v.lvt == null ? LVT_MASKED : v.lvt[reg - REG_LVT_FIRST]) & 0xFFFF_FFFFL;
+            return lvt(v, reg - REG_LVT_FIRST) & 0xFFFF_FFFFL;
+        }
+        ApicTimer timer = v.timer;
+        if (reg == REG_TIMER_INITIAL) {
+            return timer == null ? 0 : timer.initial;
+        }
+        if (reg == REG_TIMER_CURRENT) {
+            return timer == null ? 0 : timer.current(ApicTimer.clock(v.cpu), timerMode(v));
+        }
+        if (reg == REG_TIMER_DIVIDE) {
+            return timer == null ? 0 : timer.divideConfig;
         }
         switch (reg) {
             case REG_ID: return x2 ? v.cpu.apicId & 0xFFFF_FFFFL : (long) (v.cpu.apicId & 0xFF) << 24;
@@ -186,6 +199,17 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
                 java.util.Arrays.fill(v.lvt, LVT_MASKED);
             }
             v.lvt[reg - REG_LVT_FIRST] = value;
+            return;
+        }
+        if (reg == REG_TIMER_INITIAL || reg == REG_TIMER_DIVIDE) {
+            if (v.timer == null) {
+                v.timer = new ApicTimer();
+            }
+            if (reg == REG_TIMER_DIVIDE) {
+                v.timer.setDivide(value);
+            } else {
+                v.timer.load(value, ApicTimer.clock(v.cpu));
+            }
             return;
         }
         switch (reg) {
@@ -232,6 +256,58 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
         if (irq != null && irq.highestRequested() >= 0) {
             v.cpu.raiseEvents(Cpu.EVENT_INTR);
         }
+    }
+
+    private static int lvt(Vcpu v, int entry) {
+        return v.lvt == null ? LVT_MASKED : v.lvt[entry];
+    }
+
+    private static int timerMode(Vcpu v) {
+        return (lvt(v, LVT_TIMER) >>> 17) & 3;
+    }
+
+    // ---------------------------------------------------------------- the timer
+
+    /** True when the vCPU's timer is counting toward an unmasked interrupt. */
+    static boolean timerArmed(Vcpu v) {
+        ApicTimer t = v.timer;
+        return t != null && t.running && (lvt(v, LVT_TIMER) & LVT_MASKED) == 0;
+    }
+
+    /**
+     * On the vCPU's own thread between slots: if its timer's count reached zero, requests the
+     * timer's interrupt and reloads (periodic) or stops (one-shot) the timer.
+     */
+    void pollTimer(Vcpu v) {
+        ApicTimer t = v.timer;
+        if (t == null || !t.running) {
+            return;
+        }
+        long now = ApicTimer.clock(v.cpu);
+        if (now < t.deadline()) {
+            return;
+        }
+        int lvt = lvt(v, LVT_TIMER);
+        t.expired(now, (lvt >>> 17) & 3);
+        if ((lvt & LVT_MASKED) == 0 && (v.apicSvr & SVR_ENABLE) != 0 && (lvt & 0xFF) >= 16) {
+            v.irq().request(lvt & 0xFF);
+            v.cpu.raiseEvents(Cpu.EVENT_INTR);
+        }
+    }
+
+    /**
+     * A vCPU halted with its timer armed and interrupts enabled: nothing but the timer can be
+     * waited for, so its clock skips to the deadline (no host time passes) and the timer fires.
+     */
+    void skipToTimer(Vcpu v) {
+        if (timerArmed(v) && (v.cpu.sysFlags & Cpu.IF) != 0) {
+            long now = ApicTimer.clock(v.cpu);
+            long deadline = v.timer.deadline();
+            if (deadline > now) {
+                v.cpu.idleTicks += deadline - now;
+            }
+        }
+        pollTimer(v);
     }
 
     // ---------------------------------------------------------------- taking interrupts

@@ -169,6 +169,18 @@ public final class Machine {
     }
 
     /**
+     * After a scheduling slot of a vCPU with an APIC timer: fires the timer if its count ran out;
+     * a vCPU that halted with the timer armed and IF set skips its clock to the deadline.
+     */
+    void timerAfterSlot(Vcpu v, boolean halted) {
+        if (halted) {
+            apic.skipToTimer(v);
+        } else {
+            apic.pollTimer(v);
+        }
+    }
+
+    /**
      * After an interrupt or NMI was requested for {@code t}: wakes it if it is halted or parked
      * and can take the event now. A running vCPU notices at its next block boundary; one that
      * halts or parks concurrently re-checks its events after publishing its state, so the

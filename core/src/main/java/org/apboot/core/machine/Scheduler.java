@@ -164,6 +164,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     continue;
                 }
                 int reason = runUntilSteady(w, v);
+                if (v.timer != null) {
+                    machine.timerAfterSlot(v, reason == ExitReason.HALT);
+                }
                 switch (reason) {
                     case ExitReason.BUDGET:
                         queue.add(v);
@@ -297,6 +300,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      */
     private boolean tryPark(Vcpu v) {
         Cpu c = v.cpu;
+        if ((c.sysFlags & Cpu.IF) != 0 && LocalApic.timerArmed(v)) {
+            return false; // its clock must run for the timer to expire: keep it running
+        }
         int size = c.pollSize == 1 || c.pollSize == 2 || c.pollSize == 4 || c.pollSize == 8 ? c.pollSize : 4;
         long phys;
         try {

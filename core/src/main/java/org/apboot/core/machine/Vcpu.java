@@ -40,6 +40,8 @@ public final class Vcpu {
     volatile int apicEsrPending;
     /** An NMI was sent and not yet taken (NMIs do not queue: a second one merges). */
     volatile boolean nmiPending;
+    /** The APIC timer, allocated by the first initial-count write. */
+    ApicTimer timer;
     /** Local vector table as written (null: every entry masked, never written). */
     int[] lvt;
     /** IRR and ISR, allocated by the first interrupt sent to this vCPU. */
@@ -114,6 +116,7 @@ public final class Vcpu {
         apicEsr = 0;
         apicEsrPending = 0;
         lvt = null;
+        timer = null;
         cpu.clearEvents(Cpu.EVENT_INTR | Cpu.EVENT_NMI | Cpu.EVENT_INIT);
     }
 

@@ -29,8 +29,9 @@ import org.apboot.core.fault.CpuException;
  * so software must not use that field).
  *
  * <h2>Time stamp counter</h2>
- * The TSC counts retired guest instructions plus the offset software set through WRMSR: monotonic
- * per CPU and reproducible between runs, which wall-clock time would not be.
+ * The TSC counts retired guest instructions, plus the time a halted CPU skipped waiting for its
+ * APIC timer, plus the offset software set through WRMSR: monotonic per CPU and reproducible
+ * between runs, which wall-clock time would not be.
  */
 public final class Cpuid {
     public static final int MAX_BASIC = 0xB;

@@ -78,7 +78,7 @@ public final class Msrs {
 
     /** The TSC value RDTSC returns: instructions retired plus the offset WRMSR(TSC) set. */
     public static long tsc(Cpu cpu) {
-        return cpu.instructions + cpu.tscOffset;
+        return cpu.instructions + cpu.idleTicks + cpu.tscOffset;
     }
 
     // ---------------------------------------------------------------- RDMSR
@@ -140,7 +140,7 @@ public final class Msrs {
             case IA32_SYSENTER_CS: cpu.sysenterCs = v & 0xFFFF_FFFFL; return;
             case IA32_SYSENTER_ESP: requireCanonical(cpu, msr, v); cpu.sysenterEsp = v; return;
             case IA32_SYSENTER_EIP: requireCanonical(cpu, msr, v); cpu.sysenterEip = v; return;
-            case IA32_TSC: cpu.tscOffset = v - cpu.instructions; return;
+            case IA32_TSC: cpu.tscOffset = v - cpu.instructions - cpu.idleTicks; return;
             case IA32_TSC_AUX:
                 requireLow32(msr, v);
                 cpu.tscAux = v;
