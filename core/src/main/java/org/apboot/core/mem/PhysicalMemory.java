@@ -11,9 +11,10 @@ import java.nio.ByteOrder;
  * <p>Memory model (x86 TSO on the JVM): ordinary guest loads use {@code getAcquire} and ordinary
  * stores {@code setRelease} when naturally aligned; unaligned accesses use plain access bracketed
  * by {@link VarHandle#acquireFence()} / {@link VarHandle#releaseFence()}, because byte-array
- * views reject unaligned acquire/release. LOCK-prefixed operations use
- * {@link #compareAndSet32}/{@link #compareAndSet64} etc.; an unaligned (split) locked operation
- * falls back to one global lock, which every split locked operation takes.
+ * views reject unaligned acquire/release. LOCK-prefixed operations use a compare-and-set on their
+ * containing int or long ({@link #compareAndExchange}); one split across 8-byte words runs as an
+ * {@link #exclusive} operation, which waits for the compare-and-set ones in flight and holds off
+ * new ones, so every locked operation is atomic with respect to every other.
  *
  * <p>Addresses are physical guest addresses; callers (the MMU) have already checked bounds via
  * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException},
@@ -26,7 +27,11 @@ public final class PhysicalMemory {
     private static final VarHandle I8 = MethodHandles.arrayElementVarHandle(byte[].class);
 
     /** Taken by split (page- or line-crossing, unaligned) locked operations. */
-    private static final Object SPLIT_LOCK = new Object();
+    /** Single-CAS locked operations in progress (see {@link #exclusive}). */
+    private final java.util.concurrent.atomic.AtomicInteger wordLocks = new java.util.concurrent.atomic.AtomicInteger();
+    private final Object exclusiveMonitor = new Object();
+    private volatile boolean exclusive;
+    private volatile Thread exclusiveOwner;
     private static final VarHandle WATCH = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final byte[] ram;
@@ -223,29 +228,88 @@ public final class PhysicalMemory {
     public long compareAndExchange(long addr, int size, long expect, long update) {
         int a = (int) addr;
         long found;
-        if (size == 4 && (a & 3) == 0) {
-            found = ((int) I32.compareAndExchange(ram, a, (int) expect, (int) update)) & 0xFFFF_FFFFL;
-        } else if (size == 8 && (a & 7) == 0) {
-            found = (long) I64.compareAndExchange(ram, a, expect, update);
-        } else if ((a & 3) + size <= 4) {
-            found = casInInt(a, size, expect, update);
-        } else if ((a & 7) + size <= 8) {
-            found = casInLong(a, size, expect, update);
-        } else {
-            // a locked access split across 8-byte words: one global lock serialises these
-            synchronized (SPLIT_LOCK) {
-                VarHandle.fullFence();
-                found = readPlain(a, size);
-                if (found == expect) {
+        if ((a & 7) + size > 8) {
+            // split across 8-byte words: no single host CAS covers it, so it runs alone
+            found = exclusive(() -> {
+                long f = readPlain(a, size);
+                if (f == expect) {
                     writePlain(a, size, update);
                 }
-                VarHandle.fullFence();
+                return f;
+            });
+        } else {
+            boolean counted = enterWordLock();
+            try {
+                if (size == 4 && (a & 3) == 0) {
+                    found = ((int) I32.compareAndExchange(ram, a, (int) expect, (int) update)) & 0xFFFF_FFFFL;
+                } else if (size == 8 && (a & 7) == 0) {
+                    found = (long) I64.compareAndExchange(ram, a, expect, update);
+                } else if ((a & 3) + size <= 4) {
+                    found = casInInt(a, size, expect, update);
+                } else {
+                    found = casInLong(a, size, expect, update);
+                }
+            } finally {
+                if (counted) {
+                    wordLocks.getAndDecrement();
+                }
             }
         }
         if (found == expect) {
             notifyWrite(addr, size);
         }
         return found;
+    }
+
+    // ---------------------------------------------------------------- exclusive locked operations
+
+    /**
+     * Runs a locked operation that no single host compare-and-set covers (split across 8-byte
+     * words or pages, or 16 bytes wide) while no other locked operation on this memory is in
+     * progress, so it is atomic with respect to all of them, as a bus lock is. {@code body} uses
+     * plain accesses; locked operations it makes itself (a page walk setting A/D bits) pass.
+     * Ordinary (unlocked) accesses of other vCPUs are not held back.
+     */
+    public long exclusive(java.util.function.LongSupplier body) {
+        synchronized (exclusiveMonitor) {
+            exclusiveOwner = Thread.currentThread();
+            exclusive = true;
+            try {
+                while (wordLocks.get() != 0) {
+                    Thread.onSpinWait();
+                }
+                VarHandle.fullFence();
+                long r = body.getAsLong();
+                VarHandle.fullFence();
+                return r;
+            } finally {
+                exclusive = false;
+                exclusiveOwner = null;
+            }
+        }
+    }
+
+    /**
+     * Announces a single-CAS locked operation; waits while an exclusive one runs. Returns false
+     * (nothing announced) inside this thread's own exclusive section. The announcement and the
+     * exclusive flag are both sequentially consistent, so either the exclusive operation sees the
+     * count or this one sees the flag.
+     */
+    private boolean enterWordLock() {
+        while (true) {
+            if (exclusive) {
+                if (exclusiveOwner == Thread.currentThread()) {
+                    return false;
+                }
+                Thread.onSpinWait();
+                continue;
+            }
+            wordLocks.getAndIncrement();
+            if (!exclusive) {
+                return true;
+            }
+            wordLocks.getAndDecrement();
+        }
     }
 
     /**

@@ -100,15 +100,12 @@ public final class DataOps {
         return found;
     }
 
-    /** Lock for CMPXCHG16B, which has no 128-bit host compare-and-set to map to. */
-    private static final Object WIDE_LOCK = new Object();
-
     /**
      * CMPXCHG16B: compares RDX:RAX with the 16-byte operand at {@code off} (16-byte aligned,
      * else #GP(0)) and, if equal, stores RCX:RBX. Sets ZF; writes the found value into
      * {@code found[0]} (low) and {@code found[1]} (high) for the caller to load on failure.
-     * Serialised against other CMPXCHG16B operations by a host lock; atomic with respect to
-     * them, not to 8-byte locked operations on the same memory.
+     * There is no 128-bit host compare-and-set: it runs as an exclusive locked operation
+     * ({@code PhysicalMemory.exclusive}), atomic with respect to every other locked operation.
      */
     public static boolean cmpxchg16b(Cpu cpu, int seg, long off, long expLo, long expHi,
                                      long newLo, long newHi, long[] found) {
@@ -117,19 +114,20 @@ public final class DataOps {
         }
         long h = Rmw.prepare(cpu, seg, off, 8);
         long h2 = Rmw.prepare(cpu, seg, off + 8, 8);
-        synchronized (WIDE_LOCK) {
+        boolean eq = cpu.ram.exclusive(() -> {
             long lo = Rmw.read(cpu, h, seg, off, 8);
             long hi = Rmw.read(cpu, h2, seg, off + 8, 8);
-            boolean eq = lo == expLo && hi == expHi;
-            if (eq) {
+            boolean same = lo == expLo && hi == expHi;
+            if (same) {
                 Rmw.write(cpu, h, seg, off, 8, newLo);
                 Rmw.write(cpu, h2, seg, off + 8, 8, newHi);
             }
             found[0] = lo;
             found[1] = hi;
-            Flags.update(cpu, Cpu.ZF, eq ? Cpu.ZF : 0);
-            return eq;
-        }
+            return same ? 1 : 0;
+        }) != 0;
+        Flags.update(cpu, Cpu.ZF, eq ? Cpu.ZF : 0);
+        return eq;
     }
 
     /**

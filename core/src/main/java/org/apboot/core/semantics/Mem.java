@@ -156,13 +156,14 @@ public final class Mem {
         if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
             // page-split locked access: make sure both pages are writable before the locked op
             cpu.mmu.translate(lin + size - 1, Mmu.WRITE, cpu.cpl == 3);
-            synchronized (Mem.class) {
-                long found = readLinear(cpu, lin, size, cpu.cpl == 3);
+            boolean user = cpu.cpl == 3;
+            return cpu.ram.exclusive(() -> {
+                long found = readLinear(cpu, lin, size, user);
                 if (found == expect) {
-                    writeLinear(cpu, lin, size, update, cpu.cpl == 3);
+                    writeLinear(cpu, lin, size, update, user);
                 }
                 return found;
-            }
+            });
         }
         if (!cpu.ram.contains(phys, size)) {
             long found = cpu.mmio.read(cpu.index, phys, size);
