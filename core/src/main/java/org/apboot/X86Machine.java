@@ -40,6 +40,12 @@ public final class X86Machine {
         void fault(VcpuHandle vcpu, String fault);
     }
 
+    /** Sees an external interrupt or NMI (vector 2) as it is taken, after delivery. */
+    @FunctionalInterface
+    public interface InterruptHook {
+        void interrupt(VcpuHandle vcpu, int vector);
+    }
+
     /** Sees a change of CPU mode (real, protected, long, compatibility, paging). */
     @FunctionalInterface
     public interface ModeChangeHook {
@@ -58,6 +64,7 @@ public final class X86Machine {
     private final List<InstructionHook> instructionHooks = new ArrayList<>();
     private final List<FaultHook> faultHooks = new ArrayList<>();
     private final List<ModeChangeHook> modeHooks = new ArrayList<>();
+    private final List<InterruptHook> interruptHooks = new ArrayList<>();
     /** Worker used by {@link #step} and {@link #runUntil}, created on first use. */
     private org.apboot.core.engine.EngineWorker stepper;
 
@@ -249,6 +256,16 @@ public final class X86Machine {
         return this;
     }
 
+    public X86Machine onInterrupt(InterruptHook h) {
+        interruptHooks.add(h);
+        return this;
+    }
+
+    private boolean hooked() {
+        return !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()
+                || !interruptHooks.isEmpty();
+    }
+
     public X86Machine onModeChange(ModeChangeHook h) {
         modeHooks.add(h);
         return this;
@@ -276,7 +293,7 @@ public final class X86Machine {
      */
     public boolean run(Duration timeout) {
         Engine e = engine;
-        if (!instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()) {
+        if (hooked()) {
             e = new TracingEngine(engine, new HookTracer());
         }
         return machine.run(e, timeout.toNanos());
@@ -319,8 +336,7 @@ public final class X86Machine {
         if (stepper == null) {
             stepper = engine.newWorker();
         }
-        boolean hooks = !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty();
-        stepper.setTracer(hooks ? new HookTracer() : null);
+        stepper.setTracer(hooked() ? new HookTracer() : null);
         int r = stepper.step(v.cpu());
         if (r == org.apboot.core.engine.ExitReason.INIT) {
             machine.applyInit(machine.vcpu(v.index()));
@@ -366,6 +382,13 @@ public final class X86Machine {
         public void fault(Cpu cpu, CpuException e) {
             for (FaultHook h : faultHooks) {
                 h.fault(handles[cpu.index], e.toString());
+            }
+        }
+
+        @Override
+        public void interrupt(Cpu cpu, int vector) {
+            for (InterruptHook h : interruptHooks) {
+                h.interrupt(handles[cpu.index], vector);
             }
         }
 

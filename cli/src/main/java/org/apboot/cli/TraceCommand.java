@@ -83,6 +83,13 @@ public final class TraceCommand implements java.util.concurrent.Callable<Integer
             }
 
             @Override
+            public void interrupt(Cpu cpu, int vector) {
+                if (cpu.apicId == ap) {
+                    out.printf("-- interrupt 0x%02x taken, handler at %04x:%x%n", vector, cpu.seg[Insn.CS].selector, cpu.rip);
+                }
+            }
+
+            @Override
             public void fault(Cpu cpu, CpuException e) {
                 if (cpu.apicId == ap) {
                     out.printf("-- fault %s at %04x:%x%n", e, cpu.seg[Insn.CS].selector, cpu.rip);

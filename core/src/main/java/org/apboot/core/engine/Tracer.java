@@ -12,6 +12,10 @@ public interface Tracer {
     default void fault(Cpu cpu, org.apboot.core.fault.CpuException e) {
     }
 
+    /** Called after an external interrupt or NMI ({@code vector} 2) was delivered: RIP is the handler's. */
+    default void interrupt(Cpu cpu, int vector) {
+    }
+
     /** Called after any instruction that changed {@code cpu.modeKey}. */
     default void modeChanged(Cpu cpu, int oldModeKey) {
     }

@@ -15,10 +15,11 @@ public final class ExternalEvents {
 
     /**
      * Delivers at most one pending event through the IVT/IDT (return address {@code cpu.rip}).
-     * Returns true when an event was taken (the CPU is then no longer halted; a fault while
-     * delivering it went through the double-fault rules and may have shut the CPU down).
+     * Returns the vector taken (2 for an NMI), or -1 when none could be. After an event the CPU
+     * is no longer halted; a fault while delivering it went through the double-fault rules and
+     * may have shut the CPU down.
      */
-    public static boolean service(Cpu cpu) {
+    public static int service(Cpu cpu) {
         int ev = cpu.events();
         if ((ev & Cpu.EVENT_NMI) != 0 && !cpu.nmiBlocked) {
             // clear the request before looking, so a request raised meanwhile is not lost
@@ -26,7 +27,7 @@ public final class ExternalEvents {
             if (cpu.interrupts.takeNmi(cpu)) {
                 cpu.nmiBlocked = true;
                 ExceptionDelivery.deliverExternal(cpu, Vectors.NMI);
-                return true;
+                return Vectors.NMI;
             }
         }
         if ((ev & Cpu.EVENT_INTR) != 0 && (cpu.sysFlags & Cpu.IF) != 0) {
@@ -34,9 +35,9 @@ public final class ExternalEvents {
             int vector = cpu.interrupts.acknowledge(cpu);
             if (vector >= 0) {
                 ExceptionDelivery.deliverExternal(cpu, vector);
-                return true;
+                return vector;
             }
         }
-        return false;
+        return -1;
     }
 }

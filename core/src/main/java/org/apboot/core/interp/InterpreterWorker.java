@@ -308,8 +308,17 @@ final class InterpreterWorker implements EngineWorker {
      * after an STI / MOV SS / POP SS (the interrupt shadow); a halted CPU has retired the HLT
      * that followed it, so the shadow no longer applies. Returns true when an event was delivered.
      */
-    static boolean takeEvent(Cpu cpu) {
-        return (cpu.halted || !cpu.interruptShadow) && cpu.eventDeliverable() && ExternalEvents.service(cpu);
+    private boolean takeEvent(Cpu cpu) {
+        if ((cpu.halted || !cpu.interruptShadow) && cpu.eventDeliverable()) {
+            int vector = ExternalEvents.service(cpu);
+            if (vector >= 0) {
+                if (tracer != null) {
+                    tracer.interrupt(cpu, vector);
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

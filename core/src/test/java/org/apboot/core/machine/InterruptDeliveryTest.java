@@ -165,10 +165,13 @@ class InterruptDeliveryTest {
         assertFalse(m.run(T));
         assertTrue(m.vcpu(0).halted());
         assertEquals("", m.consoleOutput());
+        java.util.List<String> taken = new java.util.ArrayList<>();
+        m.onInterrupt((v, vector) -> taken.add(vector + "@" + Long.toHexString(v.rip())));
         m.interrupt(0, 0x40);
         assertFalse(m.run(T));
         assertEquals("IB", m.consoleOutput());
         assertTrue(m.vcpu(0).halted());
+        assertEquals(java.util.List.of("64@7c33"), taken, "vector 0x40, handler at 0:7c33");
     }
 
     @Test
