@@ -12,13 +12,8 @@ import org.apboot.core.mem.MmioBus;
  * software enable, the IRR/ISR/TMR pages, the error status register, logical destinations, and
  * the interrupt command register.
  *
- * <p>IPIs: INIT and STARTUP go to {@link Machine#deliverInitOrStartup}; fixed and
- * lowest-priority IPIs set the target's IRR and NMIs its NMI latch, and the target takes them at
- * an instruction boundary through {@link InterruptSource} (waking it from HLT or a parked PAUSE
- * loop when it can take them). Lowest-priority arbitration picks the target with the lowest TPR,
- * then the lowest APIC ID. SMI and ExtINT IPIs, fixed IPIs with a vector below 16 (an ESR send /
- * receive "illegal vector" error) and fixed IPIs to a software-disabled APIC are dropped and
- * counted as ignored. The timer runs in one-shot and periodic modes ({@link ApicTimer}; TSC-deadline
+ * <p>ICR writes go to {@link IpiRouter}; the interrupts it requests are taken by the target at
+ * an instruction boundary through this class's {@link InterruptSource} side. The timer runs in one-shot and periodic modes ({@link ApicTimer}; TSC-deadline
  * mode is not advertised); the other local vector table entries (LINT, error, thermal,
  * performance) are kept as written and raise nothing.
  */
@@ -36,25 +31,18 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
             REG_LDR = 0xD, REG_DFR = 0xE, REG_SVR = 0xF, REG_ISR = 0x10, REG_TMR = 0x18, REG_IRR = 0x20,
             REG_ESR = 0x28, REG_ICR = 0x30, REG_ICR_HIGH = 0x31, REG_LVT_FIRST = 0x32, REG_LVT_LAST = 0x37,
             REG_TIMER_INITIAL = 0x38, REG_TIMER_CURRENT = 0x39, REG_TIMER_DIVIDE = 0x3E, REG_SELF_IPI = 0x3F;
-    /** The timer's entry in the local vector table. */
-    static final int LVT_TIMER = 0;
-
-    // ICR fields
-    static final int DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_STARTUP = 6;
+    /** Local vector table: entries (timer, thermal, perf, LINT0, LINT1, error), the timer's, mask bit. */
+    static final int LVT_ENTRIES = REG_LVT_LAST - REG_LVT_FIRST + 1, LVT_TIMER = 0, LVT_MASKED = 1 << 16;
+    /** Spurious-interrupt vector register: APIC software enable. */
     static final int SVR_ENABLE = 1 << 8;
-    static final int ESR_SEND_ILLEGAL = 1 << 5, ESR_RECEIVE_ILLEGAL = 1 << 6;
 
     private final Machine machine;
-    /** Fixed, lowest-priority and NMI IPIs sent and accepted by a target. */
-    final java.util.concurrent.atomic.LongAdder interruptIpis = new java.util.concurrent.atomic.LongAdder();
-    /** IPIs dropped: SMI, ExtINT, illegal vectors, software-disabled targets. */
-    final java.util.concurrent.atomic.LongAdder droppedIpis = new java.util.concurrent.atomic.LongAdder();
-    /** Number of local vector table entries (timer, thermal, perf, LINT0, LINT1, error). */
-    static final int LVT_ENTRIES = REG_LVT_LAST - REG_LVT_FIRST + 1;
-    static final int LVT_MASKED = 1 << 16;
+    /** Where ICR writes go: destinations, delivery modes, counters. */
+    final IpiRouter ipis;
 
     LocalApic(Machine machine) {
         this.machine = machine;
+        this.ipis = new IpiRouter(machine);
     }
 
     // ---------------------------------------------------------------- MSRs
@@ -101,9 +89,9 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
             }
             int reg = msr - X2APIC_FIRST;
             if (reg == REG_ICR) {
-                sendIpi(v, (int) value, (int) (value >>> 32), true);
+                ipis.send(v, (int) value, (int) (value >>> 32), true);
             } else if (reg == REG_SELF_IPI) {
-                fixed(v, v, (int) value & 0xFF);
+                ipis.fixed(v, v, (int) value & 0xFF);
             } else {
                 writeReg(v, reg, (int) value);
             }
@@ -145,7 +133,7 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
         }
         int reg = (int) ((phys & 0xFFF) >>> 4);
         if (reg == REG_ICR) {
-            sendIpi(v, (int) value, v.apicIcrHigh >>> 24, false);
+            ipis.send(v, (int) value, v.apicIcrHigh >>> 24, false);
         } else if (reg == REG_ICR_HIGH) {
             v.apicIcrHigh = (int) value;
         } else {
@@ -237,7 +225,7 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
     }
 
     /** TPR; CR8 holds its priority class, so a CR8 write since the last TPR write wins. */
-    private static int tpr(Vcpu v) {
+    static int tpr(Vcpu v) {
         int t = v.apicTpr;
         return (t >>> 4) == v.cpu.cr8 ? t : (int) (v.cpu.cr8 << 4);
     }
@@ -342,121 +330,5 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
         Vcpu v = machine.vcpu(cpu.index);
         v.apicTpr = (int) (cpu.cr8 << 4);
         recheck(v);
-    }
-
-    // ---------------------------------------------------------------- sending
-
-    /**
-     * Decodes an ICR write (low dword, destination) and sends the IPI to every target the
-     * destination shorthand, mode (physical or logical) and field select.
-     */
-    private void sendIpi(Vcpu from, int low, int dest, boolean x2) {
-        int vector = low & 0xFF;
-        int mode = (low >>> 8) & 7;
-        boolean logical = (low & (1 << 11)) != 0;
-        boolean assertLevel = (low & (1 << 14)) != 0;
-        boolean levelTriggered = (low & (1 << 15)) != 0;
-        int shorthand = (low >>> 18) & 3;
-        if (mode == DM_INIT && !assertLevel && levelTriggered) {
-            return; // INIT level de-assert: no effect on modern processors
-        }
-        if (mode == DM_LOWEST && shorthand == 0) {
-            Vcpu t = lowestPriority(dest, logical, x2);
-            if (t != null) {
-                fixed(from, t, vector);
-            }
-            return;
-        }
-        if (shorthand == 1) {
-            send(from, from, mode, vector);
-        } else if (shorthand != 0) {
-            for (int i = 0; i < machine.cpuCount(); i++) {
-                Vcpu t = machine.vcpu(i);
-                if (shorthand == 2 || t != from) {
-                    send(from, t, mode, vector);
-                }
-            }
-        } else if (!logical && dest != (x2 ? -1 : 0xFF)) {
-            Vcpu t = machine.byApicId(dest);
-            if (t != null) {
-                send(from, t, mode, vector);
-            }
-        } else {
-            for (int i = 0; i < machine.cpuCount(); i++) {
-                Vcpu t = machine.vcpu(i);
-                if (!logical || matchesLogical(t, dest, x2)) {
-                    send(from, t, mode, vector);
-                }
-            }
-        }
-    }
-
-    private void send(Vcpu from, Vcpu t, int mode, int vector) {
-        switch (mode) {
-            case DM_FIXED: case DM_LOWEST:
-                fixed(from, t, vector);
-                break;
-            case DM_NMI:
-                interruptIpis.increment();
-                t.nmiPending = true;
-                t.cpu.raiseEvents(Cpu.EVENT_NMI);
-                machine.kick(t);
-                break;
-            case DM_INIT: case DM_STARTUP:
-                machine.deliverInitOrStartup(t, mode == DM_INIT, vector);
-                break;
-            default:
-                droppedIpis.increment(); // SMI, ExtINT, reserved: no such sources here
-                break;
-        }
-    }
-
-    /** A fixed interrupt {@code vector} from {@code from} (null: an outside source) to {@code t}. */
-    void fixed(Vcpu from, Vcpu t, int vector) {
-        if (vector < 16) {
-            if (from != null) {
-                from.esrError(ESR_SEND_ILLEGAL);
-            }
-            t.esrError(ESR_RECEIVE_ILLEGAL);
-            droppedIpis.increment();
-            return;
-        }
-        if ((t.apicSvr & SVR_ENABLE) == 0) {
-            droppedIpis.increment();
-            return;
-        }
-        interruptIpis.increment();
-        t.irq().request(vector);
-        t.cpu.raiseEvents(Cpu.EVENT_INTR);
-        machine.kick(t);
-    }
-
-    private static boolean matchesLogical(Vcpu t, int dest, boolean x2) {
-        int id = t.cpu.apicId;
-        if (x2) {
-            return dest == -1 || ((dest >>> 16) == (id >>> 4) && (dest & (1 << (id & 0xF))) != 0);
-        }
-        int ldr = t.apicLdr >>> 24;
-        if (dest == 0xFF) {
-            return true;
-        }
-        if ((t.apicDfr >>> 28) == 0xF) {
-            return (dest & ldr) != 0; // flat model
-        }
-        return (dest >>> 4) == (ldr >>> 4) && (dest & ldr & 0xF) != 0; // cluster model
-    }
-
-    private Vcpu lowestPriority(int dest, boolean logical, boolean x2) {
-        if (!logical && dest != (x2 ? -1 : 0xFF)) {
-            return machine.byApicId(dest);
-        }
-        Vcpu best = null;
-        for (int i = 0; i < machine.cpuCount(); i++) {
-            Vcpu t = machine.vcpu(i);
-            if ((!logical || matchesLogical(t, dest, x2)) && (best == null || tpr(t) < tpr(best))) {
-                best = t;
-            }
-        }
-        return best;
     }
 }

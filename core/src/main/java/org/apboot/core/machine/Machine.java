@@ -206,7 +206,7 @@ public final class Machine {
         if (vector < 16 || vector > 255) {
             throw new IllegalArgumentException("interrupt vector must be 16..255, got " + vector);
         }
-        apic.fixed(null, vcpus[index], vector);
+        apic.ipis.fixed(null, vcpus[index], vector);
     }
 
     /** Requests an NMI for vCPU {@code index}. */
@@ -223,8 +223,8 @@ public final class Machine {
         for (Vcpu v : vcpus) {
             instr += v.cpu.instructions;
         }
-        return new Stats(instr, initIpis.sum(), sipis.sum(), ignoredIpis.sum(), apic.interruptIpis.sum(),
-                apic.droppedIpis.sum(), scheduler.parks.sum(), scheduler.wakes.sum());
+        return new Stats(instr, initIpis.sum(), sipis.sum(), ignoredIpis.sum(), apic.ipis.interruptIpis.sum(),
+                apic.ipis.droppedIpis.sum(), scheduler.parks.sum(), scheduler.wakes.sum());
     }
 
     /**

@@ -77,7 +77,7 @@ public final class Vcpu {
     private static final AtomicIntegerFieldUpdater<Vcpu> ESR_PENDING =
             AtomicIntegerFieldUpdater.newUpdater(Vcpu.class, "apicEsrPending");
 
-    /** Records an APIC error ({@code LocalApic.ESR_*} bits) from any thread. */
+    /** Records an APIC error ({@code IpiRouter.ESR_*} bits) from any thread. */
     void esrError(int bits) {
         ESR_PENDING.getAndAccumulate(this, bits, (a, b) -> a | b);
     }
