@@ -122,6 +122,18 @@ public final class AttSyntax {
         return null;
     }
 
+    /**
+     * Register size of an unimplemented instruction with a general operand: RDPID names a
+     * 32-bit register (64-bit in 64-bit mode) whatever the prefixes; the others follow the
+     * operand size.
+     */
+    private static int generalOperandSize(Insn insn) {
+        if (insn.unimplementedName.equals("rdpid")) {
+            return insn.mode == 64 ? 8 : 4;
+        }
+        return insn.opSize;
+    }
+
     /** Operand size the mode uses when no prefix says otherwise (stack and branch operations). */
     private static int defaultStackSize(Insn insn) {
         return insn.mode == 64 ? 8 : insn.mode / 8;
@@ -343,6 +355,9 @@ public final class AttSyntax {
                 }
                 if (insn.src == Insn.K_RM && op != Op.UNIMPLEMENTED) {
                     return rm(insn, insn.opSize, sb, next);
+                }
+                if (op == Op.UNIMPLEMENTED && OpcodeTable.GENERAL_OPERAND.contains(insn.unimplementedName)) {
+                    return rm(insn, generalOperandSize(insn), sb, next);
                 }
                 return null;
             case JCC: case LOOP: case LOOPE: case LOOPNE: case JRCXZ:

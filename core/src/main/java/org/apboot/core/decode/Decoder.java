@@ -157,6 +157,8 @@ public final class Decoder {
         }
 
         // ---- ModRM and group member
+        // a group looked up in a mandatory-prefix table lists its prefixed members itself
+        boolean prefixTable = map == 1 && e != OpcodeTable.TWO[opc];
         int modrm = -1;
         if ((flags & F_MODRM) != 0) {
             if (p >= lim) {
@@ -178,8 +180,8 @@ public final class Decoder {
                 if ((mf & F_VALID) == 0 || !memberRmOk(map, opc, modrm)) {
                     return invalid(out, p);
                 }
-                if (Entry.op(m) == Op.UNIMPLEMENTED.ordinal() && map == 1 && (rep != Insn.REP_NONE
-                        || osz && opc == 0x01)) {
+                if (Entry.op(m) == Op.UNIMPLEMENTED.ordinal() && map == 1 && !prefixTable
+                        && (rep != Insn.REP_NONE || osz && opc == 0x01)) {
                     return invalid(out, p); // prefixed forms of these groups are other instructions
                 }
                 e = m;

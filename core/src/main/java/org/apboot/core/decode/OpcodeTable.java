@@ -56,6 +56,13 @@ final class OpcodeTable {
     }
 
     /** An UNIMPLEMENTED entry with ModRM (and optional imm) named {@code name}. */
+    /**
+     * Unimplemented instructions that objdump shows with their general-register or memory
+     * operand (the others, x87 and SSE, render by name only).
+     */
+    static final java.util.Set<String> GENERAL_OPERAND = java.util.Set.of("rdrand", "rdseed", "rdpid",
+            "rdfsbase", "rdgsbase", "wrfsbase", "wrgsbase", "clwb", "clflushopt");
+
     static long unimpl(String name, int imm, int flags) {
         return make(Op.UNIMPLEMENTED, O_NONE, O_RM, O_NONE, imm, flags | F_NAME | F_MODRM, nameId(name));
     }
@@ -375,7 +382,19 @@ final class OpcodeTable {
         }
         g15[7] = e(Op.FENCE, O_NONE, O_RM, I_NONE, 0);
         g15[13] = g15[14] = g15[15] = e(Op.FENCE, 0);
-        TWO[0xAE] = groupOf(g15, F_SSE); // prefixed forms (rdfsbase, clwb...) not recognised
+        TWO[0xAE] = groupOf(g15, F_SSE);
+        // mandatory-prefix members of group 15: FS/GS base access (F3, registers) and cache-line
+        // write-backs (66, memory); other prefixed forms stay invalid
+        long[] g15f3 = new long[16];
+        String[] fsgs = {"rdfsbase", "rdgsbase", "wrfsbase", "wrgsbase"};
+        for (int r = 0; r < 4; r++) {
+            g15f3[8 + r] = unimpl(fsgs[r], I_NONE, 0);
+        }
+        TWO_F3[0xAE] = groupOf(g15f3, 0);
+        long[] g15p66 = new long[16];
+        g15p66[6] = unimpl("clwb", I_NONE, 0);
+        g15p66[7] = unimpl("clflushopt", I_NONE, 0);
+        TWO_66[0xAE] = groupOf(g15p66, 0);
         TWO[0xAF] = e(Op.IMUL, O_REG, O_RM, I_NONE, M);
         TWO[0xB0] = e(Op.CMPXCHG, O_RM, O_REG, I_NONE, M | F_BYTE);
         TWO[0xB1] = e(Op.CMPXCHG, O_RM, O_REG, I_NONE, M);
@@ -408,6 +427,9 @@ final class OpcodeTable {
         g9[14] = unimpl("rdrand", I_NONE, 0);
         g9[15] = unimpl("rdseed", I_NONE, 0);
         TWO[0xC7] = groupOf(g9, 0);
+        long[] g9f3 = new long[16];
+        g9f3[15] = unimpl("rdpid", I_NONE, 0);
+        TWO_F3[0xC7] = groupOf(g9f3, 0);
         for (int r = 0; r < 8; r++) {
             TWO[0xC8 + r] = e(Op.BSWAP, O_OPREG, O_NONE, I_NONE, 0);
         }

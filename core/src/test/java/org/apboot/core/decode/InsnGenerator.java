@@ -20,7 +20,9 @@ final class InsnGenerator {
             "ca", "cb", "c2", "c3", "c8", "c9", "e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "ec",
             "ed", "ee", "ef", "a0", "a1", "a2", "a3", "0f05", "0f07", "0f34", "0f35", "0f30", "0f32",
             "0f31", "0fa2", "0f06", "0f08", "0f09", "0f0b", "f1", "cc", "cd", "f4", "0f02", "0f03",
-            "0fb2", "0fb4", "0fb5", "0fc0", "0fc1", "0fb0", "0fb1", "0fc8", "0f1f", "98", "99", "d7");
+            "0fb2", "0fb4", "0fb5", "0fc0", "0fc1", "0fb0", "0fb1", "0fc8", "0f1f", "98", "99", "d7",
+            "f30faec0", "f30faec8", "f30faed0", "f30faed8", "660fae30", "660fae38", "f30fc7f8", "0fc7f0",
+            "0fc7f8", "0f0d");
 
     private static int[][] parse(String... hex) {
         int[][] r = new int[hex.length][];
@@ -103,8 +105,13 @@ final class InsnGenerator {
         boolean string = map < 70 && (opc >= 0xA4 && opc <= 0xA7 || opc >= 0xAA && opc <= 0xAF
                 || opc >= 0x6C && opc <= 0x6F);
         int[] seed = rnd.nextInt(3) == 0 ? DIRECTED[rnd.nextInt(DIRECTED.length)] : null;
-        int[] pfx = new int[4];
+        int[] pfx = new int[5];
         int np = 0;
+        if (seed != null && (seed[0] == 0x66 || seed[0] == 0xF3)) {
+            // a mandatory prefix goes with the other prefixes, before any REX
+            pfx[np++] = seed[0];
+            seed = java.util.Arrays.copyOfRange(seed, 1, seed.length);
+        }
         if (rnd.nextInt(4) == 0) {
             pfx[np++] = 0x66;
         }
