@@ -156,6 +156,9 @@ public final class AttSyntax {
         switch (op) {
             case UNIMPLEMENTED:
                 sb.append(insn.unimplementedName);
+                if (X87Table.isX87(insn)) {
+                    X87Table.environmentSuffix(insn, sb);
+                }
                 return;
             case JCC:
                 sb.append('j').append(CC[insn.cond & 15]);
@@ -358,6 +361,12 @@ public final class AttSyntax {
                 }
                 if (op == Op.UNIMPLEMENTED && OpcodeTable.GENERAL_OPERAND.contains(insn.unimplementedName)) {
                     return rm(insn, generalOperandSize(insn), sb, next);
+                }
+                if (op == Op.UNIMPLEMENTED && X87Table.isX87(insn)) {
+                    if (insn.rmReg < 0) {
+                        return memory(insn, sb, next);
+                    }
+                    X87Table.registerOperands(insn.opcode, insn.modrm, sb);
                 }
                 return null;
             case JCC: case LOOP: case LOOPE: case LOOPNE: case JRCXZ:

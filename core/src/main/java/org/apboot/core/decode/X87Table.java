@@ -62,6 +62,62 @@ final class X87Table {
         }
     }
 
+    /**
+     * Appends the operands of a register form as objdump's AT&amp;T syntax shows them: the forms
+     * named by ModRM.rm take none (FNSTSW takes %ax); ST(i) alone for FCOM/FCOMP (D8), FLD/FXCH
+     * (D9) and the DD forms; "%st(i),%st" where ST(0) is the destination (D8, FCMOVcc, FUCOMI,
+     * FCOMI and their popping forms); "%st,%st(i)" where ST(i) is (DC, DE).
+     */
+    static void registerOperands(int op, int modrm, StringBuilder sb) {
+        int reg = (modrm >> 3) & 7;
+        String name = REG[(op - 0xD8) & 7][reg];
+        if (name == null || "*".equals(name)) {
+            if (op == 0xDF && modrm == 0xE0) {
+                sb.append("%ax");
+            }
+            return;
+        }
+        String st = "%st(" + (modrm & 7) + ")";
+        switch (op) {
+            case 0xD8:
+                sb.append(st);
+                if (reg != 2 && reg != 3) {
+                    sb.append(",%st");
+                }
+                return;
+            case 0xD9: case 0xDD:
+                sb.append(st);
+                return;
+            case 0xDC: case 0xDE:
+                sb.append("%st,").append(st);
+                return;
+            default:
+                sb.append(st).append(",%st");
+        }
+    }
+
+    /**
+     * FLDENV, FNSTENV, FRSTOR and FNSAVE with an operand-size prefix use the other environment
+     * format, which objdump marks with a suffix: {@code l} (32-bit) in 16-bit mode, {@code s}
+     * (16-bit) elsewhere.
+     */
+    static void environmentSuffix(Insn insn, StringBuilder sb) {
+        if (insn.opSizePrefix && insn.rmReg < 0) {
+            switch (insn.unimplementedName) {
+                case "fldenv": case "fnstenv": case "frstor": case "fnsave":
+                    sb.append(insn.mode == 16 ? 'l' : 's');
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /** True for an instruction decoded from the x87 escape opcodes. */
+    static boolean isX87(Insn insn) {
+        return insn.opcode >= 0xD8 && insn.opcode <= 0xDF;
+    }
+
     /** Mnemonic id of x87 opcode {@code op} (D8-DF) with ModRM {@code modrm}, or -1. */
     static int nameId(int op, int modrm) {
         return IDS[((op - 0xD8) & 7) << 8 | (modrm & 0xFF)];

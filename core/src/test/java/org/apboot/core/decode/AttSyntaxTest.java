@@ -54,6 +54,26 @@ class AttSyntaxTest {
         assertEquals("(bad)", r(64, "f3 0f ae e0"));
     }
 
+    /** Expected texts as objdump 2.40 prints them. */
+    @Test
+    void x87RegisterAndMemoryForms() {
+        assertEquals("fadd   %st(1),%st", r(64, "d8 c1"));
+        assertEquals("fcomp  %st(1)", r(64, "d8 d9"));
+        assertEquals("fxch   %st(1)", r(64, "d9 c9"));
+        assertEquals("fabs", r(64, "d9 e1"));
+        assertEquals("fcmovnbe %st(1),%st", r(64, "db d1"));
+        assertEquals("fsubr  %st,%st(1)", r(64, "dc e9"));
+        assertEquals("fstp   %st(1)", r(64, "dd d9"));
+        assertEquals("fdivrp %st,%st(1)", r(64, "de f9"));
+        assertEquals("fcompp", r(64, "de d9"));
+        assertEquals("fucomip %st(1),%st", r(64, "df e9"));
+        assertEquals("fnstsw %ax", r(64, "df e0"));
+        assertEquals("fldt   (%rax)", r(64, "db 28"));
+        assertEquals("fildll 0x8(%esp)", r(32, "df 6c 24 08"));
+        assertEquals("fldenvs (%rcx)", r(64, "66 d9 21"));
+        assertEquals("fnsavel (%bx,%di)", r(16, "66 dd 31"));
+    }
+
     @Test
     void branchesAreAbsolute() {
         assertEquals("jmp    0x16", r(32, "eb fe", 0x16));
@@ -119,6 +139,6 @@ class AttSyntaxTest {
         assertEquals("xlat   %ds:(%ebx)", r(32, "d7"));
         assertEquals("sete   %al", r(32, "0f 94 c0"));
         assertEquals("cmovne %ecx,%eax", r(32, "0f 45 c1"));
-        assertEquals("fld", r(32, "d9 c0"));
+        assertEquals("fld    %st(0)", r(32, "d9 c0"));
     }
 }
