@@ -123,6 +123,45 @@ public final class AttSyntax {
     }
 
     /**
+     * Operands of an SSE/MMX instruction in the form {@link SseTable#form} gives:
+     * {@code [$imm,]rm,reg}, or {@code reg,rm} for stores, or {@code $imm,rm} for the
+     * shift-by-immediate groups.
+     */
+    private static String sseOperands(Insn insn, int form, StringBuilder sb, long next) {
+        boolean mmx = (form & SseTable.MMX) != 0;
+        if ((form & SseTable.IMM) != 0) {
+            sb.append("$0x").append(Long.toHexString(insn.imm & 0xFF)).append(',');
+        }
+        if ((form & SseTable.SHIFT) != 0) {
+            vectorReg(insn.rmReg, mmx, sb);
+            return null;
+        }
+        String comment = null;
+        if ((form & SseTable.STORE) != 0) {
+            vectorReg(insn.reg, mmx, sb);
+            sb.append(',');
+        }
+        if (insn.rmReg >= 0) {
+            vectorReg(insn.rmReg, mmx, sb);
+        } else {
+            comment = memory(insn, sb, next);
+        }
+        if ((form & SseTable.STORE) == 0) {
+            sb.append(',');
+            vectorReg(insn.reg, mmx, sb);
+        }
+        return comment;
+    }
+
+    private static void vectorReg(int r, boolean mmx, StringBuilder sb) {
+        if (mmx) {
+            sb.append("%mm").append(r & 7);
+        } else {
+            sb.append("%xmm").append(r & 15);
+        }
+    }
+
+    /**
      * Register size of an unimplemented instruction with a general operand: RDPID names a
      * 32-bit register (64-bit in 64-bit mode) whatever the prefixes; the others follow the
      * operand size.
@@ -361,6 +400,9 @@ public final class AttSyntax {
                 }
                 if (op == Op.UNIMPLEMENTED && OpcodeTable.GENERAL_OPERAND.contains(insn.unimplementedName)) {
                     return rm(insn, generalOperandSize(insn), sb, next);
+                }
+                if (op == Op.UNIMPLEMENTED && SseTable.form(insn) != 0) {
+                    return sseOperands(insn, SseTable.form(insn), sb, next);
                 }
                 if (op == Op.UNIMPLEMENTED && X87Table.isX87(insn)) {
                     if (insn.rmReg < 0) {

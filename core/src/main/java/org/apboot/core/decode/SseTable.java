@@ -6,7 +6,13 @@ import static org.apboot.core.decode.Entry.*;
  * MMX/SSE instructions of the 0F, 0F 38 and 0F 3A maps: recognised (correct length and name) but
  * not implemented. Each row is {@code opcode:none,66,F3,F2[:flags]} where a name is the mnemonic
  * under that mandatory prefix ({@code -} or missing: not valid) and flags are {@code i} (imm8),
- * {@code m} (memory operand only), {@code r} (register operand only), {@code n} (no ModRM).
+ * {@code m} (memory operand only), {@code r} (register operand only), {@code n} (no ModRM),
+ * {@code s} (the ModRM.rm operand is the destination: stores) and {@code x} (operands not
+ * rendered: general-register, implicit-register and pseudo-op forms show the name only).
+ *
+ * <p>Operands render as objdump's AT&amp;T syntax: {@code [$imm,]rm,reg} ({@code reg,rm} for
+ * stores), XMM registers, or MMX registers for the unprefixed forms of the integer instructions
+ * MMX shares with SSE2 (same name with and without 66).
  */
 final class SseTable {
     private SseTable() {
@@ -14,15 +20,15 @@ final class SseTable {
 
     private static final String[] MAP_0F = {
         "0e:femms::::n", "0f:3dnow:::i",
-        "10:movups,movupd,movss,movsd", "11:movups,movupd,movss,movsd",
-        "12:movlps,movlpd,movsldup,movddup", "13:movlps,movlpd:m",
+        "10:movups,movupd,movss,movsd", "11:movups,movupd,movss,movsd:s",
+        "12:movlps,movlpd,movsldup,movddup:x", "13:movlps,movlpd:ms",
         "14:unpcklps,unpcklpd", "15:unpckhps,unpckhpd",
-        "16:movhps,movhpd,movshdup", "17:movhps,movhpd:m",
-        "28:movaps,movapd", "29:movaps,movapd",
-        "2a:cvtpi2ps,cvtpi2pd,cvtsi2ss,cvtsi2sd", "2b:movntps,movntpd:m",
-        "2c:cvttps2pi,cvttpd2pi,cvttss2si,cvttsd2si", "2d:cvtps2pi,cvtpd2pi,cvtss2si,cvtsd2si",
+        "16:movhps,movhpd,movshdup:x", "17:movhps,movhpd:ms",
+        "28:movaps,movapd", "29:movaps,movapd:s",
+        "2a:cvtpi2ps,cvtpi2pd,cvtsi2ss,cvtsi2sd:x", "2b:movntps,movntpd:ms",
+        "2c:cvttps2pi,cvttpd2pi,cvttss2si,cvttsd2si:x", "2d:cvtps2pi,cvtpd2pi,cvtss2si,cvtsd2si:x",
         "2e:ucomiss,ucomisd", "2f:comiss,comisd",
-        "50:movmskps,movmskpd:r", "51:sqrtps,sqrtpd,sqrtss,sqrtsd",
+        "50:movmskps,movmskpd:rx", "51:sqrtps,sqrtpd,sqrtss,sqrtsd",
         "52:rsqrtps,-,rsqrtss", "53:rcpps,-,rcpss",
         "54:andps,andpd", "55:andnps,andnpd", "56:orps,orpd", "57:xorps,xorpd",
         "58:addps,addpd,addss,addsd", "59:mulps,mulpd,mulss,mulsd",
@@ -33,26 +39,26 @@ final class SseTable {
         "63:packsswb,packsswb", "64:pcmpgtb,pcmpgtb", "65:pcmpgtw,pcmpgtw",
         "66:pcmpgtd,pcmpgtd", "67:packuswb,packuswb", "68:punpckhbw,punpckhbw",
         "69:punpckhwd,punpckhwd", "6a:punpckhdq,punpckhdq", "6b:packssdw,packssdw",
-        "6c:-,punpcklqdq", "6d:-,punpckhqdq", "6e:movd,movd", "6f:movq,movdqa,movdqu",
+        "6c:-,punpcklqdq", "6d:-,punpckhqdq", "6e:movd,movd:x", "6f:movq,movdqa,movdqu",
         "70:pshufw,pshufd,pshufhw,pshuflw:i",
         "74:pcmpeqb,pcmpeqb", "75:pcmpeqw,pcmpeqw", "76:pcmpeqd,pcmpeqd", "77:emms::::n",
-        "78:vmread", "79:vmwrite",
+        "78:vmread:x", "79:vmwrite:x",
         "7c:-,haddpd,-,haddps", "7d:-,hsubpd,-,hsubps",
-        "7e:movd,movd,movq", "7f:movq,movdqa,movdqu",
-        "c2:cmpps,cmppd,cmpss,cmpsd:i", "c3:movnti:m", "c4:pinsrw,pinsrw:i",
-        "c5:pextrw,pextrw:ir", "c6:shufps,shufpd:i",
+        "7e:movd,movd,movq:x", "7f:movq,movdqa,movdqu:s",
+        "c2:cmpps,cmppd,cmpss,cmpsd:ix", "c3:movnti:mx", "c4:pinsrw,pinsrw:ix",
+        "c5:pextrw,pextrw:irx", "c6:shufps,shufpd:i",
         "d0:-,addsubpd,-,addsubps", "d1:psrlw,psrlw", "d2:psrld,psrld", "d3:psrlq,psrlq",
-        "d4:paddq,paddq", "d5:pmullw,pmullw", "d6:-,movq", "d7:pmovmskb,pmovmskb:r",
+        "d4:paddq,paddq", "d5:pmullw,pmullw", "d6:-,movq:s", "d7:pmovmskb,pmovmskb:rx",
         "d8:psubusb,psubusb", "d9:psubusw,psubusw", "da:pminub,pminub", "db:pand,pand",
         "dc:paddusb,paddusb", "dd:paddusw,paddusw", "de:pmaxub,pmaxub", "df:pandn,pandn",
         "e0:pavgb,pavgb", "e1:psraw,psraw", "e2:psrad,psrad", "e3:pavgw,pavgw",
         "e4:pmulhuw,pmulhuw", "e5:pmulhw,pmulhw", "e6:-,cvttpd2dq,cvtdq2pd,cvtpd2dq",
-        "e7:movntq,movntdq:m",
+        "e7:movntq,movntdq:ms",
         "e8:psubsb,psubsb", "e9:psubsw,psubsw", "ea:pminsw,pminsw", "eb:por,por",
         "ec:paddsb,paddsb", "ed:paddsw,paddsw", "ee:pmaxsw,pmaxsw", "ef:pxor,pxor",
         "f0:-,-,-,lddqu:m", "f1:psllw,psllw", "f2:pslld,pslld", "f3:psllq,psllq",
         "f4:pmuludq,pmuludq", "f5:pmaddwd,pmaddwd", "f6:psadbw,psadbw",
-        "f7:maskmovq,maskmovdqu:r",
+        "f7:maskmovq,maskmovdqu:rx",
         "f8:psubb,psubb", "f9:psubw,psubw", "fa:psubd,psubd", "fb:psubq,psubq",
         "fc:paddb,paddb", "fd:paddw,paddw", "fe:paddd,paddd",
     };
@@ -61,7 +67,7 @@ final class SseTable {
         "00:pshufb,pshufb", "01:phaddw,phaddw", "02:phaddd,phaddd", "03:phaddsw,phaddsw",
         "04:pmaddubsw,pmaddubsw", "05:phsubw,phsubw", "06:phsubd,phsubd", "07:phsubsw,phsubsw",
         "08:psignb,psignb", "09:psignw,psignw", "0a:psignd,psignd", "0b:pmulhrsw,pmulhrsw",
-        "10:-,pblendvb", "14:-,blendvps", "15:-,blendvpd", "17:-,ptest",
+        "10:-,pblendvb:x", "14:-,blendvps:x", "15:-,blendvpd:x", "17:-,ptest",
         "1c:pabsb,pabsb", "1d:pabsw,pabsw", "1e:pabsd,pabsd",
         "20:-,pmovsxbw", "21:-,pmovsxbd", "22:-,pmovsxbq", "23:-,pmovsxwd", "24:-,pmovsxwq",
         "25:-,pmovsxdq", "28:-,pmuldq", "29:-,pcmpeqq", "2a:-,movntdqa:m", "2b:-,packusdw",
@@ -69,21 +75,21 @@ final class SseTable {
         "35:-,pmovzxdq", "37:-,pcmpgtq", "38:-,pminsb", "39:-,pminsd", "3a:-,pminuw",
         "3b:-,pminud", "3c:-,pmaxsb", "3d:-,pmaxsd", "3e:-,pmaxuw", "3f:-,pmaxud",
         "40:-,pmulld", "41:-,phminposuw",
-        "80:-,invept:m", "81:-,invvpid:m", "82:-,invpcid:m",
-        "c8:sha1nexte", "c9:sha1msg1", "ca:sha1msg2", "cb:sha256rnds2", "cc:sha256msg1",
+        "80:-,invept:mx", "81:-,invvpid:mx", "82:-,invpcid:mx",
+        "c8:sha1nexte", "c9:sha1msg1", "ca:sha1msg2", "cb:sha256rnds2:x", "cc:sha256msg1",
         "cd:sha256msg2", "cf:-,gf2p8mulb",
         "db:-,aesimc", "dc:-,aesenc", "dd:-,aesenclast", "de:-,aesdec", "df:-,aesdeclast",
-        "f0:movbe,movbe,-,crc32b", "f1:movbe,movbe,-,crc32",
-        "f6:-,adcx,adox",
+        "f0:movbe,movbe,-,crc32b:x", "f1:movbe,movbe,-,crc32:x",
+        "f6:-,adcx,adox:x",
     };
 
     private static final String[] MAP_3A = {
         "08:-,roundps:i", "09:-,roundpd:i", "0a:-,roundss:i", "0b:-,roundsd:i",
         "0c:-,blendps:i", "0d:-,blendpd:i", "0e:-,pblendw:i", "0f:palignr,palignr:i",
-        "14:-,pextrb:i", "15:-,pextrw:i", "16:-,pextrd:i", "17:-,extractps:i",
-        "20:-,pinsrb:i", "21:-,insertps:i", "22:-,pinsrd:i",
-        "40:-,dpps:i", "41:-,dppd:i", "42:-,mpsadbw:i", "44:-,pclmulqdq:i",
-        "60:-,pcmpestrm:i", "61:-,pcmpestri:i", "62:-,pcmpistrm:i", "63:-,pcmpistri:i",
+        "14:-,pextrb:x", "15:-,pextrw:x", "16:-,pextrd:x", "17:-,extractps:x",
+        "20:-,pinsrb:x", "21:-,insertps:i", "22:-,pinsrd:x",
+        "40:-,dpps:i", "41:-,dppd:i", "42:-,mpsadbw:i", "44:-,pclmulqdq:x",
+        "60:-,pcmpestrm:ix", "61:-,pcmpestri:ix", "62:-,pcmpistrm:i", "63:-,pcmpistri:i",
         "cc:sha1rnds4:i", "ce:-,gf2p8affineqb:i", "cf:-,gf2p8affineinvqb:i",
         "df:-,aeskeygenassist:i",
     };
@@ -95,11 +101,29 @@ final class SseTable {
         {null, null, "psrlq", null, null, null, "psllq", null},
     };
 
+    /** {@link #FORMS} bits: operands rendered, rm is the destination, imm8 first, MMX registers, shift group. */
+    static final int RENDER = 1, STORE = 2, IMM = 4, MMX = 8, SHIFT = 16;
+    /** Operand form by [map - 1][prefix: none, 66, F3, F2][opcode]; 0 = name only. */
+    private static final byte[][][] FORMS = new byte[3][4][256];
+
+    /**
+     * The operand form of an SSE/MMX instruction ({@link #RENDER} etc.), or 0 when it renders by
+     * name only.
+     */
+    static int form(Insn insn) {
+        int map = insn.opcode >>> 8;
+        if (map < 1 || map > 3) {
+            return 0;
+        }
+        int pfx = insn.rep == Insn.REP ? 2 : insn.rep == Insn.REPNE ? 3 : insn.opSizePrefix ? 1 : 0;
+        return FORMS[map - 1][pfx][insn.opcode & 0xFF];
+    }
+
     static void fill() {
         long[][] two = {OpcodeTable.TWO, OpcodeTable.TWO_66, OpcodeTable.TWO_F3, OpcodeTable.TWO_F2};
-        load(MAP_0F, two, false);
-        load(MAP_38, OpcodeTable.T38, false);
-        load(MAP_3A, OpcodeTable.T3A, true);
+        load(MAP_0F, two, false, 0);
+        load(MAP_38, OpcodeTable.T38, false, 1);
+        load(MAP_3A, OpcodeTable.T3A, true, 2);
         for (int g = 0; g < 3; g++) {
             for (int pfx = 0; pfx < 2; pfx++) {
                 long[] m = new long[16];
@@ -113,11 +137,12 @@ final class SseTable {
                     }
                 }
                 two[pfx][0x71 + g] = OpcodeTable.groupOf(m, 0);
+                FORMS[0][pfx][0x71 + g] = (byte) (RENDER | SHIFT | IMM | (pfx == 0 ? MMX : 0));
             }
         }
     }
 
-    private static void load(String[] rows, long[][] tables, boolean imm8) {
+    private static void load(String[] rows, long[][] tables, boolean imm8, int mapIndex) {
         for (String row : rows) {
             String[] parts = row.split(":", -1);
             int opcode = Integer.parseInt(parts[0], 16);
@@ -141,6 +166,12 @@ final class SseTable {
                 tables[pfx][opcode] = modrm
                         ? OpcodeTable.unimpl(n, imm, f | F_MODRM)
                         : OpcodeTable.unimplNoModrm(n, imm, f);
+                if (modrm && fl.indexOf('x') < 0) {
+                    boolean mmx = pfx == 0 && (names.length > 1 && n.equals(names[1])
+                            || n.equals("movq") || n.equals("pshufw") || n.equals("movntq"));
+                    FORMS[mapIndex][pfx][opcode] = (byte) (RENDER | (fl.indexOf('s') >= 0 ? STORE : 0)
+                            | (imm != I_NONE ? IMM : 0) | (mmx ? MMX : 0));
+                }
             }
         }
     }

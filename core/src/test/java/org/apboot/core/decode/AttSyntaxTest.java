@@ -56,6 +56,26 @@ class AttSyntaxTest {
 
     /** Expected texts as objdump 2.40 prints them. */
     @Test
+    void sseAndMmxOperands() {
+        assertEquals("addpd  %xmm1,%xmm0", r(64, "66 0f 58 c1"));
+        assertEquals("movaps %xmm1,(%rax)", r(64, "0f 29 08"));
+        assertEquals("movss  (%rax),%xmm1", r(64, "f3 0f 10 08"));
+        assertEquals("movss  %xmm1,(%rax)", r(64, "f3 0f 11 08"));
+        assertEquals("paddb  %mm1,%mm0", r(64, "0f fc c1"));
+        assertEquals("paddb  %xmm1,%xmm0", r(64, "66 0f fc c1"));
+        assertEquals("pshufw $0x1b,(%rcx),%mm0", r(64, "0f 70 01 1b"));
+        assertEquals("pshufd $0x1b,(%rcx),%xmm0", r(64, "66 0f 70 01 1b"));
+        assertEquals("movq   %mm1,(%rax)", r(64, "0f 7f 08"));
+        assertEquals("movq   %xmm1,(%rax)", r(64, "66 0f d6 08"));
+        assertEquals("psrlw  $0x3,%mm0", r(64, "0f 71 d0 03"));
+        assertEquals("psrldq $0x4,%xmm0", r(64, "66 0f 73 d8 04"));
+        assertEquals("palignr $0x8,%xmm1,%xmm0", r(64, "66 0f 3a 0f c1 08"));
+        assertEquals("pshufb (%rcx),%mm0", r(64, "0f 38 00 01"));
+        assertEquals("movaps %xmm1,%xmm9", r(64, "44 0f 28 c9"));
+    }
+
+    /** Expected texts as objdump 2.40 prints them. */
+    @Test
     void x87RegisterAndMemoryForms() {
         assertEquals("fadd   %st(1),%st", r(64, "d8 c1"));
         assertEquals("fcomp  %st(1)", r(64, "d8 d9"));
