@@ -97,6 +97,7 @@ final class InterpreterWorker implements EngineWorker {
                     } catch (CpuException e) {
                         last = null;
                         raise(cpu, e);
+                        executed++; // a delivery uses budget: a fault storm must not hold the thread
                         continue;
                     }
                     if (b.crossesPage) {
@@ -110,7 +111,9 @@ final class InterpreterWorker implements EngineWorker {
                 }
                 done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
             }
-            executed += retire(cpu, mode, done);
+            // a block that retired nothing (its first instruction faulted) still uses budget, so
+            // a guest that faults for ever in a loop of deliveries returns to the scheduler
+            executed += Math.max(1, retire(cpu, mode, done));
             if (done < 0) {
                 return ExitReason.PAUSE;
             }

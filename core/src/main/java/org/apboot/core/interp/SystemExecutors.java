@@ -94,11 +94,11 @@ public final class SystemExecutors implements ExecutorTable.ExecutorFamily {
         t.accept(Op.OUT, SystemExecutors::out);
         t.accept(Op.INS, (cpu, i) -> {
             noLock(i);
-            Io.ins(cpu, i.opSize, i.addrSize, i.rep);
+            StringExecutors.again(cpu, i, Io.ins(cpu, i.opSize, i.addrSize, i.rep));
         });
         t.accept(Op.OUTS, (cpu, i) -> {
             noLock(i);
-            Io.outs(cpu, i.opSize, i.addrSize, i.seg, i.rep);
+            StringExecutors.again(cpu, i, Io.outs(cpu, i.opSize, i.addrSize, i.seg, i.rep));
         });
     }
 

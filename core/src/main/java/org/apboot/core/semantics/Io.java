@@ -11,8 +11,9 @@ import org.apboot.core.mem.Mmu;
  * (SDM vol. 1 section 19.5): when CPL &gt; IOPL, or in virtual-8086 mode, every byte of the access
  * must have a clear bit in the TSS I/O permission bitmap.
  *
- * <p>String forms with REP run to completion in one call, updating rCX and rDI/rSI after every
- * element, so a fault part-way leaves the registers describing the remaining work and the
+ * <p>String forms with REP run at most {@link Strings#ITERATIONS_PER_STEP} iterations per call
+ * (returning false when more remain: the engine re-executes the instruction), updating rCX and
+ * rDI/rSI after every element, so a fault part-way leaves the registers describing the remaining work and the
  * instruction restarts where it stopped, as on hardware. INS checks the destination before
  * reading the port, so a faulting store never swallows a port read.
  */
@@ -91,16 +92,20 @@ public final class Io {
     }
 
     /** INS/INSB/INSW/INSD: port DX to ES:rDI, {@code rep} as encoded (any REP prefix repeats). */
-    public static void ins(Cpu cpu, int size, int addrSize, int rep) {
+    public static boolean ins(Cpu cpu, int size, int addrSize, int rep) {
         int port = (int) (cpu.r[Cpu.RDX] & 0xFFFF);
         long am = addrMask(addrSize);
         boolean repeat = rep != Insn.REP_NONE;
         if (repeat && (cpu.r[Cpu.RCX] & am) == 0) {
-            return;
+            return true;
         }
         checkPermission(cpu, port, size);
         boolean user = cpu.cpl == 3;
+        long budget = Strings.ITERATIONS_PER_STEP;
         do {
+            if (budget-- == 0) {
+                return false;
+            }
             long di = cpu.r[Cpu.RDI] & am;
             long lin = Mem.linear(cpu, Insn.ES, di, size, true);
             cpu.mmu.translate(lin, Mmu.WRITE, user);
@@ -112,18 +117,23 @@ public final class Io {
                 cpu.setReg(Cpu.RCX, addrSize, (cpu.r[Cpu.RCX] & am) - 1);
             }
         } while (repeat && (cpu.r[Cpu.RCX] & am) != 0);
+        return true;
     }
 
     /** OUTS/OUTSB/OUTSW/OUTSD: {@code seg}:rSI to port DX. */
-    public static void outs(Cpu cpu, int size, int addrSize, int seg, int rep) {
+    public static boolean outs(Cpu cpu, int size, int addrSize, int seg, int rep) {
         int port = (int) (cpu.r[Cpu.RDX] & 0xFFFF);
         long am = addrMask(addrSize);
         boolean repeat = rep != Insn.REP_NONE;
         if (repeat && (cpu.r[Cpu.RCX] & am) == 0) {
-            return;
+            return true;
         }
         checkPermission(cpu, port, size);
+        long budget = Strings.ITERATIONS_PER_STEP;
         do {
+            if (budget-- == 0) {
+                return false;
+            }
             long si = cpu.r[Cpu.RSI] & am;
             long v = Mem.read(cpu, seg, si, size);
             cpu.io.out(cpu.index, port, size, (int) v);
@@ -132,5 +142,6 @@ public final class Io {
                 cpu.setReg(Cpu.RCX, addrSize, (cpu.r[Cpu.RCX] & am) - 1);
             }
         } while (repeat && (cpu.r[Cpu.RCX] & am) != 0);
+        return true;
     }
 }

@@ -11,9 +11,12 @@ import org.apboot.core.decode.Insn;
  * bits, 32-bit ones zero-extend); DF picks the direction. The destination is always ES:rDI (no
  * override); the source segment ({@code srcSeg}) is DS or the override.
  *
- * <p>A repeated instruction runs to completion within one call. Registers are written back after
- * every iteration, so a fault in the middle leaves rSI, rDI and rCX exactly as after the last
- * completed iteration, as hardware does; the engine then reports the fault with RIP at the
+ * <p>A repeated instruction runs at most {@link #ITERATIONS_PER_STEP} iterations per call and
+ * returns false when iterations remain: the engine then leaves RIP at the instruction, so the
+ * next execution resumes it, and events (interrupts, the scheduler's quantum) can come in
+ * between, as hardware lets them between iterations. Registers are written back after every
+ * iteration, so a fault in the middle leaves rSI, rDI and rCX exactly as after the last
+ * completed iteration, as hardware does; the engine reports the fault with RIP at the
  * instruction, and re-executing it resumes the remaining iterations. A REP prefix on MOVS, STOS
  * and LODS repeats them whether encoded F3 or F2; CMPS and SCAS stop on ZF = 0 (F3) or ZF = 1
  * (F2).
@@ -22,11 +25,14 @@ public final class Strings {
     private Strings() {
     }
 
+    /** Iterations a repeated string instruction runs before it returns to the engine. */
+    public static final long ITERATIONS_PER_STEP = 4096;
+
     private static long delta(Cpu cpu, int size) {
         return (cpu.sysFlags & Cpu.DF) != 0 ? -size : size;
     }
 
-    public static void movs(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
+    public static boolean movs(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
         long d = delta(cpu, size);
         long am = Flags.mask(addrSize);
         if (rep == Insn.REP_NONE) {
@@ -34,10 +40,13 @@ public final class Strings {
             Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
             cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
             cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
-            return;
+            return true;
         }
         long n = cpu.r[Cpu.RCX] & am;
-        while (n != 0) {
+        for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
+            if (budget == 0) {
+                return false;
+            }
             long v = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
             Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
             cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
@@ -45,47 +54,56 @@ public final class Strings {
             n--;
             cpu.setReg(Cpu.RCX, addrSize, n);
         }
+        return true;
     }
 
-    public static void stos(Cpu cpu, int size, int addrSize, int rep) {
+    public static boolean stos(Cpu cpu, int size, int addrSize, int rep) {
         long d = delta(cpu, size);
         long am = Flags.mask(addrSize);
         long v = cpu.r[Cpu.RAX];
         if (rep == Insn.REP_NONE) {
             Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
             cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
-            return;
+            return true;
         }
         long n = cpu.r[Cpu.RCX] & am;
-        while (n != 0) {
+        for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
+            if (budget == 0) {
+                return false;
+            }
             Mem.write(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size, v);
             cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
             n--;
             cpu.setReg(Cpu.RCX, addrSize, n);
         }
+        return true;
     }
 
-    public static void lods(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
+    public static boolean lods(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
         long d = delta(cpu, size);
         long am = Flags.mask(addrSize);
         if (rep == Insn.REP_NONE) {
             long v = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
             cpu.setReg(Cpu.RAX, size, v);
             cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
-            return;
+            return true;
         }
         long n = cpu.r[Cpu.RCX] & am;
-        while (n != 0) {
+        for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
+            if (budget == 0) {
+                return false;
+            }
             long v = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
             cpu.setReg(Cpu.RAX, size, v);
             cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
             n--;
             cpu.setReg(Cpu.RCX, addrSize, n);
         }
+        return true;
     }
 
     /** CMPS: flags of CMP [srcSeg:rSI], [ES:rDI]. */
-    public static void cmps(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
+    public static boolean cmps(Cpu cpu, int size, int addrSize, int srcSeg, int rep) {
         long d = delta(cpu, size);
         long am = Flags.mask(addrSize);
         if (rep == Insn.REP_NONE) {
@@ -94,11 +112,14 @@ public final class Strings {
             Alu.sub(cpu, size, a, b);
             cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI] + d);
             cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
-            return;
+            return true;
         }
         boolean whileEqual = rep == Insn.REP;
         long n = cpu.r[Cpu.RCX] & am;
-        while (n != 0) {
+        for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
+            if (budget == 0) {
+                return false;
+            }
             long a = Mem.read(cpu, srcSeg, cpu.r[Cpu.RSI] & am, size);
             long b = Mem.read(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size);
             Alu.sub(cpu, size, a, b);
@@ -110,10 +131,11 @@ public final class Strings {
                 break;
             }
         }
+        return true;
     }
 
     /** SCAS: flags of CMP rAX, [ES:rDI]. */
-    public static void scas(Cpu cpu, int size, int addrSize, int rep) {
+    public static boolean scas(Cpu cpu, int size, int addrSize, int rep) {
         long d = delta(cpu, size);
         long am = Flags.mask(addrSize);
         long a = cpu.r[Cpu.RAX] & Flags.mask(size);
@@ -121,11 +143,14 @@ public final class Strings {
             long b = Mem.read(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size);
             Alu.sub(cpu, size, a, b);
             cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
-            return;
+            return true;
         }
         boolean whileEqual = rep == Insn.REP;
         long n = cpu.r[Cpu.RCX] & am;
-        while (n != 0) {
+        for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
+            if (budget == 0) {
+                return false;
+            }
             long b = Mem.read(cpu, Insn.ES, cpu.r[Cpu.RDI] & am, size);
             Alu.sub(cpu, size, a, b);
             cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI] + d);
@@ -135,5 +160,6 @@ public final class Strings {
                 break;
             }
         }
+        return true;
     }
 }
