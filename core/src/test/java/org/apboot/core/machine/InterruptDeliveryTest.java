@@ -256,15 +256,26 @@ class InterruptDeliveryTest {
         pingPong(true);
     }
 
-    private static void pingPong(boolean deterministic) {
+    /**
+     * Two real-mode vCPUs, vCPU 0 at 0:7C00 running {@code first}, vCPU 1 at 0:8000 running
+     * {@code second}, on two host threads or deterministically; {@code more} is loaded at 0x9000.
+     * Runs until nothing can run.
+     */
+    private static X86Machine runPair(boolean deterministic, byte[] first, byte[] second, byte[] more) {
         X86Machine.Builder b = X86Machine.builder().ramBytes(1 << 20).cpus(2);
         X86Machine m = (deterministic ? b.deterministic(true) : b.hostThreads(2)).build();
-        m.load(0x7C00, PING_SENDER);
-        m.load(0x8000, PING_RECEIVER);
+        m.load(0x7C00, first);
+        m.load(0x8000, second);
+        m.load(0x9000, more);
         m.vcpu(0).realMode(0, 0x7C00);
         m.vcpu(1).realMode(0, 0x8000);
         m.start(1);
         assertFalse(m.run(T));
+        return m;
+    }
+
+    private static void pingPong(boolean deterministic) {
+        X86Machine m = runPair(deterministic, PING_SENDER, PING_RECEIVER, new byte[0]);
         assertEquals(1000, m.read(0x600, 2), "interrupts taken by the receiver");
         assertEquals(0xAA, m.read(0x602, 2), "the sender saw every one acknowledged");
         assertTrue(m.vcpu(0).halted());
@@ -281,15 +292,7 @@ class InterruptDeliveryTest {
     }
 
     private static void initAndRestart(boolean deterministic) {
-        X86Machine.Builder b = X86Machine.builder().ramBytes(1 << 20).cpus(2);
-        X86Machine m = (deterministic ? b.deterministic(true) : b.hostThreads(2)).build();
-        m.load(0x7C00, INIT_SENDER);
-        m.load(0x8000, BUSY_LOOP);
-        m.load(0x9000, AFTER_STARTUP);
-        m.vcpu(0).realMode(0, 0x7C00);
-        m.vcpu(1).realMode(0, 0x8000);
-        m.start(1);
-        assertFalse(m.run(T));
+        X86Machine m = runPair(deterministic, INIT_SENDER, BUSY_LOOP, AFTER_STARTUP);
         assertEquals(0x55, m.read(0x602, 2), "vCPU 1 ran the STARTUP code");
         assertTrue(m.vcpu(1).halted());
         assertEquals(0x0900 << 4, m.vcpu(1).segmentBase(1));
