@@ -23,7 +23,7 @@ final class NativeX86 {
     static final int OUT_RAX = 40, OUT_RCX = 48, OUT_RDX = 56, OUT_RBX = 64, OUT_FLAGS = 72;
     static final int MEM = 256, MEM_SIZE = 64, BLOCK = 512;
 
-    private static final int PROT_RWX = 7, MAP_PRIVATE_ANON = 0x02 | 0x20;
+    private static final int PROT_RWX = 7, PROT_RW = 3, MAP_PRIVATE_ANON = 0x02 | 0x20, MAP_FIXED_NOREPLACE = 0x100000;
     private static final long REGION = 1 << 20;
 
     private final Pointer code;
@@ -89,6 +89,41 @@ final class NativeX86 {
         code.write(at + pre.length + insn.length, post, 0, post.length);
         used += (len + 15) & ~15;
         return Function.getFunction(code.share(at));
+    }
+
+    /** A callable function made of exactly {@code bytes} (its own prologue and epilogue). */
+    Function raw(byte[] bytes) {
+        if (used + bytes.length > REGION) {
+            throw new IllegalStateException("stub region full");
+        }
+        long at = used;
+        code.write(at, bytes, 0, bytes.length);
+        used += (bytes.length + 15) & ~15;
+        return Function.getFunction(code.share(at));
+    }
+
+    /**
+     * Maps {@code size} bytes of read-write memory at exactly one of {@code candidates} (libc mmap
+     * with MAP_FIXED_NOREPLACE, so nothing already mapped is touched), or returns null. A kernel
+     * that does not know the flag treats the address as a hint: a different address is unmapped
+     * and the next candidate tried.
+     */
+    static Pointer mapFixed(long size, long... candidates) {
+        NativeLibrary c = NativeLibrary.getInstance("c");
+        Function mmap = c.getFunction("mmap");
+        Function munmap = c.getFunction("munmap");
+        for (long want : candidates) {
+            Pointer p = (Pointer) mmap.invoke(Pointer.class,
+                    new Object[] {new Pointer(want), size, PROT_RW, MAP_PRIVATE_ANON | MAP_FIXED_NOREPLACE, -1, 0L});
+            long got = p == null ? 0 : Pointer.nativeValue(p);
+            if (got == want) {
+                return p;
+            }
+            if (got != 0 && got != -1L) {
+                munmap.invoke(Integer.class, new Object[] {p, size});
+            }
+        }
+        return null;
     }
 
     /** Runs {@code stub} with the inputs; outputs land in {@link #block}. */
