@@ -77,7 +77,12 @@ public final class AttSyntax {
             case CMPS: case SCAS:
                 sb.append(insn.rep == Insn.REP ? "repz " : "repnz ");
                 break;
-            case PAUSE: case POPCNT: case TZCNT: case LZCNT: case UNIMPLEMENTED:
+            case PAUSE: case POPCNT: case TZCNT: case LZCNT:
+                break;
+            case UNIMPLEMENTED:
+                if (!UnimplementedSyntax.mandatoryRep(insn)) {
+                    sb.append(insn.rep == Insn.REP ? "repz " : "repnz ");
+                }
                 break;
             case JCC: case JMP: case CALL: case RET:
                 sb.append(insn.rep == Insn.REP ? "repz " : "bnd ");
@@ -122,57 +127,6 @@ public final class AttSyntax {
         return null;
     }
 
-    /**
-     * Operands of an SSE/MMX instruction in the form {@link SseTable#form} gives:
-     * {@code [$imm,]rm,reg}, or {@code reg,rm} for stores, or {@code $imm,rm} for the
-     * shift-by-immediate groups.
-     */
-    private static String sseOperands(Insn insn, int form, StringBuilder sb, long next) {
-        boolean mmx = (form & SseTable.MMX) != 0;
-        if ((form & SseTable.IMM) != 0) {
-            sb.append("$0x").append(Long.toHexString(insn.imm & 0xFF)).append(',');
-        }
-        if ((form & SseTable.SHIFT) != 0) {
-            vectorReg(insn.rmReg, mmx, sb);
-            return null;
-        }
-        String comment = null;
-        if ((form & SseTable.STORE) != 0) {
-            vectorReg(insn.reg, mmx, sb);
-            sb.append(',');
-        }
-        if (insn.rmReg >= 0) {
-            vectorReg(insn.rmReg, mmx, sb);
-        } else {
-            comment = memory(insn, sb, next);
-        }
-        if ((form & SseTable.STORE) == 0) {
-            sb.append(',');
-            vectorReg(insn.reg, mmx, sb);
-        }
-        return comment;
-    }
-
-    private static void vectorReg(int r, boolean mmx, StringBuilder sb) {
-        if (mmx) {
-            sb.append("%mm").append(r & 7);
-        } else {
-            sb.append("%xmm").append(r & 15);
-        }
-    }
-
-    /**
-     * Register size of an unimplemented instruction with a general operand: RDPID names a
-     * 32-bit register (64-bit in 64-bit mode) whatever the prefixes; the others follow the
-     * operand size.
-     */
-    private static int generalOperandSize(Insn insn) {
-        if (insn.unimplementedName.equals("rdpid")) {
-            return insn.mode == 64 ? 8 : 4;
-        }
-        return insn.opSize;
-    }
-
     /** Operand size the mode uses when no prefix says otherwise (stack and branch operations). */
     private static int defaultStackSize(Insn insn) {
         return insn.mode == 64 ? 8 : insn.mode / 8;
@@ -194,9 +148,11 @@ public final class AttSyntax {
         int os = insn.opSize;
         switch (op) {
             case UNIMPLEMENTED:
-                sb.append(insn.unimplementedName);
                 if (X87Table.isX87(insn)) {
+                    sb.append(insn.unimplementedName);
                     X87Table.environmentSuffix(insn, sb);
+                } else {
+                    UnimplementedSyntax.mnemonic(insn, sb);
                 }
                 return;
             case JCC:
@@ -398,11 +354,8 @@ public final class AttSyntax {
                 if (insn.src == Insn.K_RM && op != Op.UNIMPLEMENTED) {
                     return rm(insn, insn.opSize, sb, next);
                 }
-                if (op == Op.UNIMPLEMENTED && OpcodeTable.GENERAL_OPERAND.contains(insn.unimplementedName)) {
-                    return rm(insn, generalOperandSize(insn), sb, next);
-                }
-                if (op == Op.UNIMPLEMENTED && SseTable.form(insn) != 0) {
-                    return sseOperands(insn, SseTable.form(insn), sb, next);
+                if (op == Op.UNIMPLEMENTED && insn.operandForm != null) {
+                    return UnimplementedSyntax.operands(insn, next, sb);
                 }
                 if (op == Op.UNIMPLEMENTED && X87Table.isX87(insn)) {
                     if (insn.rmReg < 0) {
@@ -538,7 +491,7 @@ public final class AttSyntax {
         return size >= 8 ? v : v & ((1L << (size * 8)) - 1);
     }
 
-    private static void reg(int r, int size, StringBuilder sb) {
+    static void reg(int r, int size, StringBuilder sb) {
         sb.append('%');
         if (r >= 16) {
             sb.append(R8[r]);

@@ -168,21 +168,19 @@ public final class Decoder {
             p++;
             out.modrm = modrm;
             if ((flags & F_GROUP) != 0) {
-                int g = Entry.aux(e);
-                int reg = (modrm >>> 3) & 7;
-                long m;
-                if (modrm >= 0xC0) {
-                    m = g == OpcodeTable.GROUP_0F01 ? OpcodeTable.G7_REG[modrm & 0x3F] : OpcodeTable.GROUPS[g][8 + reg];
-                } else {
-                    m = OpcodeTable.GROUPS[g][reg];
+                int i = OpcodeTable.member(modrm);
+                long m = OpcodeTable.GROUPS[Entry.aux(e)][i];
+                if ((Entry.flags(m) & F_VALID) == 0 && prefixTable) {
+                    // a prefixed group lists only its own members; the others are the
+                    // unprefixed group's, the prefix then being ignored
+                    long base = OpcodeTable.TWO[opc];
+                    if ((Entry.flags(base) & (F_GROUP | F_SSE)) == F_GROUP) {
+                        m = OpcodeTable.GROUPS[Entry.aux(base)][i];
+                    }
                 }
                 int mf = Entry.flags(m);
-                if ((mf & F_VALID) == 0 || !memberRmOk(map, opc, modrm)) {
+                if ((mf & F_VALID) == 0) {
                     return invalid(out, p);
-                }
-                if (Entry.op(m) == Op.UNIMPLEMENTED.ordinal() && map == 1 && !prefixTable
-                        && (rep != Insn.REP_NONE || osz && opc == 0x01)) {
-                    return invalid(out, p); // prefixed forms of these groups are other instructions
                 }
                 e = m;
                 flags = (flags & ~F_GROUP) | mf;
@@ -342,25 +340,12 @@ public final class Decoder {
         }
         if ((flags & F_NAME) != 0) {
             out.unimplementedName = OpcodeTable.NAMES[Entry.aux(e)];
+            out.operandForm = OpcodeTable.FORMS[Entry.aux(e)];
         }
         if (lock && (!op.lockable() || out.dst != Insn.K_RM || out.rmReg >= 0)) {
             out.op = Op.INVALID;
         }
         return p;
-    }
-
-    /** Register-form group members defined for one ModRM.rm value only. */
-    private static boolean memberRmOk(int map, int opc, int modrm) {
-        if (modrm < 0xC0) {
-            return true;
-        }
-        if (map == 0 && (opc == 0xC6 || opc == 0xC7)) {
-            return (modrm & 0x38) != 0x38 || modrm == 0xF8; // XABORT, XBEGIN
-        }
-        if (map == 1 && opc == 0xAE && modrm >= 0xF0) {
-            return (modrm & 7) == 0; // MFENCE, SFENCE
-        }
-        return true;
     }
 
     /**

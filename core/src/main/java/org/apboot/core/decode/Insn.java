@@ -98,6 +98,12 @@ public final class Insn {
     /** Mnemonic for {@link Op#UNIMPLEMENTED}; null otherwise. */
     public String unimplementedName;
     /**
+     * How the disassembler shows the operands of an {@link Op#UNIMPLEMENTED} instruction (a
+     * table constant, see {@code UnimplementedSyntax}); null when it has none or renders another
+     * way (x87).
+     */
+    public String operandForm;
+    /**
      * Opcode as encoded: map in bits 8-9 (0 one-byte, 1 0F, 2 0F 38, 3 0F 3A), opcode byte in
      * bits 0-7 (rendering of aliases and diagnostics).
      */
@@ -139,6 +145,7 @@ public final class Insn {
         opSizePrefix = false;
         addrSizePrefix = false;
         unimplementedName = null;
+        operandForm = null;
         opcode = 0;
         modrm = -1;
         sib = -1;
@@ -174,6 +181,7 @@ public final class Insn {
         opSizePrefix = o.opSizePrefix;
         addrSizePrefix = o.addrSizePrefix;
         unimplementedName = o.unimplementedName;
+        operandForm = o.operandForm;
         opcode = o.opcode;
         modrm = o.modrm;
         sib = o.sib;

@@ -30,50 +30,60 @@ final class OpcodeTable {
     static final long[][] T3A = new long[4][256];
     /** MOVSXD, the 64-bit meaning of opcode 63. */
     static final long MOVSXD_ENTRY;
-    /** 0F 01 with mod == 3, indexed by reg << 3 | rm. */
-    static final long[] G7_REG = new long[64];
-
-    /** Groups: [id][0..7] memory forms by ModRM.reg, [id][8..15] register forms. */
+    /**
+     * Groups by id: [0..7] memory forms by ModRM.reg, [8 + (ModRM & 0x3F)] register forms (by
+     * reg and rm, so forms named by the whole ModRM byte need no second table).
+     */
     static final long[][] GROUPS;
-    /** Group id of 0F 01 (its register forms go through {@link #G7_REG}). */
-    static final int GROUP_0F01;
+    /** Index of the member for {@code modrm} in a {@link #GROUPS} row. */
+    static int member(int modrm) {
+        return modrm >= 0xC0 ? 8 + (modrm & 0x3F) : (modrm >>> 3) & 7;
+    }
 
     /** Mnemonics of UNIMPLEMENTED entries, by aux id. */
     static final String[] NAMES;
+    /** Operand forms of UNIMPLEMENTED entries (see {@link UnimplementedSyntax}), by aux id. */
+    static final String[] FORMS;
 
     private static final List<long[]> groups = new ArrayList<>();
     private static final List<String> names = new ArrayList<>();
+    private static final List<String> forms = new ArrayList<>();
     private static final Map<String, Integer> nameIds = new HashMap<>();
 
+    /** Id of a mnemonic with no operand form (x87: rendered by {@link X87Table}). */
     static int nameId(String name) {
-        Integer id = nameIds.get(name);
+        return nameId(name, null);
+    }
+
+    /** Id of the pair (mnemonic, operand form); ids index {@link #NAMES} and {@link #FORMS}. */
+    static int nameId(String name, String form) {
+        String key = form == null ? name : name + '\0' + form;
+        Integer id = nameIds.get(key);
         if (id == null) {
             id = names.size();
             names.add(name);
-            nameIds.put(name, id);
+            forms.add(form);
+            nameIds.put(key, id);
         }
         return id;
     }
 
     /** An UNIMPLEMENTED entry with ModRM (and optional imm) named {@code name}. */
-    /**
-     * Unimplemented instructions that objdump shows with their general-register or memory
-     * operand (the others, x87 and SSE, render by name only).
-     */
-    static final java.util.Set<String> GENERAL_OPERAND = java.util.Set.of("rdrand", "rdseed", "rdpid",
-            "rdfsbase", "rdgsbase", "wrfsbase", "wrgsbase", "clwb", "clflushopt");
-
-    static long unimpl(String name, int imm, int flags) {
-        return make(Op.UNIMPLEMENTED, O_NONE, O_RM, O_NONE, imm, flags | F_NAME | F_MODRM, nameId(name));
+    static long unimpl(String name, String form, int imm, int flags) {
+        return make(Op.UNIMPLEMENTED, O_NONE, O_RM, O_NONE, imm, flags | F_NAME | F_MODRM, nameId(name, form));
     }
 
     /** An UNIMPLEMENTED entry without ModRM. */
-    static long unimplNoModrm(String name, int imm, int flags) {
-        return make(Op.UNIMPLEMENTED, O_NONE, O_NONE, O_NONE, imm, flags | F_NAME, nameId(name));
+    static long unimplNoModrm(String name, String form, int imm, int flags) {
+        return make(Op.UNIMPLEMENTED, O_NONE, O_NONE, O_NONE, imm, flags | F_NAME, nameId(name, form));
     }
 
+    /**
+     * Registers a group. Sixteen members are by ModRM.reg (memory, then register forms) and are
+     * widened to the row layout of {@link #GROUPS}; 72 members are taken as they are.
+     */
     private static int newGroup(long[] members) {
-        groups.add(members);
+        groups.add(members.length == 16 ? widen(members) : members);
         return groups.size() - 1;
     }
 
@@ -98,11 +108,56 @@ final class OpcodeTable {
         return make(Op.INVALID, 0, 0, 0, 0, F_GROUP | F_MODRM | flags, newGroup(m));
     }
 
+    /** The 72-member row of sixteen members by ModRM.reg (see {@link #GROUPS}). */
+    static long[] widen(long[] members) {
+        long[] row = new long[8 + 64];
+        System.arraycopy(members, 0, row, 0, 8);
+        for (int i = 0; i < 64; i++) {
+            row[8 + i] = members[8 + (i >>> 3)];
+        }
+        return row;
+    }
+
     static long groupOf(long[] members, int flags) {
         return make(Op.INVALID, 0, 0, 0, 0, F_GROUP | F_MODRM | flags, newGroup(members));
     }
 
     private static final int M = F_MODRM;
+    /** A prefixed-group member that is invalid, not the unprefixed group's member. */
+    private static final long BLOCKED = make(Op.INVALID, O_NONE, O_NONE, O_NONE, I_NONE, 0, 0);
+
+    /** Register forms of a group row given as "ModRM name" (the rest as {@link #fillRegForms}). */
+    private static void namedRegForms(long[] row, String formPrefix, String... forms) {
+        String[] names = new String[64];
+        for (String f : forms) {
+            names[Integer.parseInt(f.substring(0, 2), 16) & 0x3F] = f.substring(3);
+        }
+        fillRegForms(row, names, formPrefix, 0);
+    }
+
+    /**
+     * Register forms of a 72-member group row named by ModRM & 0x3F: entries are a mnemonic,
+     * optionally {@code name:form}; a trailing {@code /} marks a 64-bit-only form.
+     */
+    private static void fillRegForms(long[] row, String[] names, String formPrefix, int flags) {
+        if (names.length != 64) {
+            throw new IllegalStateException("64 register forms expected");
+        }
+        for (int i = 0; i < 64; i++) {
+            String n = names[i];
+            if (n == null) {
+                continue;
+            }
+            int f = flags;
+            if (n.endsWith("/")) {
+                n = n.substring(0, n.length() - 1);
+                f |= F_O64;
+            }
+            int colon = n.indexOf(':');
+            String form = formPrefix + (colon < 0 ? "" : n.substring(colon + 1));
+            row[8 + i] = unimplNoModrm(colon < 0 ? n : n.substring(0, colon), form, I_NONE, f);
+        }
+    }
 
     static {
         buildOneByte();
@@ -111,8 +166,8 @@ final class OpcodeTable {
         SseTable.fill();
         X87Table.init();
         GROUPS = groups.toArray(new long[0][]);
-        GROUP_0F01 = Entry.aux(TWO[0x01]);
         NAMES = names.toArray(new String[0]);
+        FORMS = forms.toArray(new String[0]);
     }
 
     private static void alu(int base, Op op) {
@@ -192,7 +247,7 @@ final class OpcodeTable {
         ONE[0x98] = e(Op.CBW, 0);
         ONE[0x99] = e(Op.CWD, 0);
         ONE[0x9A] = e(Op.CALL_FAR, O_NONE, O_IMM, I_PTR, F_I64);
-        ONE[0x9B] = unimplNoModrm("fwait", I_NONE, 0);
+        ONE[0x9B] = unimplNoModrm("fwait", "", I_NONE, 0);
         ONE[0x9C] = e(Op.PUSHF, F_D64);
         ONE[0x9D] = e(Op.POPF, F_D64);
         ONE[0x9E] = e(Op.SAHF, 0);
@@ -223,12 +278,15 @@ final class OpcodeTable {
                 M | F_MEM | F_I64 | F_SEGAUX, Insn.ES);
         ONE[0xC5] = make(Op.LOAD_FAR_PTR, O_REG, O_RM, O_NONE, I_NONE,
                 M | F_MEM | F_I64 | F_SEGAUX, Insn.DS);
-        long[] g11b = new long[16];
-        long[] g11v = new long[16];
-        g11b[0] = g11b[8] = e(Op.MOV, O_RM, O_IMM, I_B, F_BYTE);
-        g11v[0] = g11v[8] = e(Op.MOV, O_RM, O_IMM, I_Z, 0);
-        g11b[15] = unimpl("xabort", I_BU, F_BYTE);
-        g11v[15] = make(Op.UNIMPLEMENTED, O_NONE, O_RM, O_NONE, I_JZ, F_NAME, nameId("xbegin"));
+        long[] g11bReg = new long[16];
+        long[] g11vReg = new long[16];
+        g11bReg[0] = g11bReg[8] = e(Op.MOV, O_RM, O_IMM, I_B, F_BYTE);
+        g11vReg[0] = g11vReg[8] = e(Op.MOV, O_RM, O_IMM, I_Z, 0);
+        // XABORT and XBEGIN are register forms with ModRM F8 only
+        long[] g11b = widen(g11bReg);
+        long[] g11v = widen(g11vReg);
+        g11b[8 + 0x38] = unimpl("xabort", "I", I_BU, F_BYTE);
+        g11v[8 + 0x38] = make(Op.UNIMPLEMENTED, O_NONE, O_RM, O_NONE, I_JZ, F_NAME, nameId("xbegin", "J;sz"));
         ONE[0xC6] = groupOf(g11b, F_BYTE);
         ONE[0xC7] = groupOf(g11v, 0);
         ONE[0xC8] = e(Op.ENTER, O_NONE, O_NONE, I_ENTER, F_D64);
@@ -308,30 +366,45 @@ final class OpcodeTable {
         g7[1] = e(Op.SIDT, O_RM, O_NONE, I_NONE, F_DTSZ);
         g7[2] = e(Op.LGDT, O_NONE, O_RM, I_NONE, F_DTSZ);
         g7[3] = e(Op.LIDT, O_NONE, O_RM, I_NONE, F_DTSZ);
-        g7[4] = e(Op.SMSW, O_RM, O_NONE, I_NONE, F_MEM16);
-        g7[6] = e(Op.LMSW, O_NONE, O_RM, I_NONE, F_OP16);
+        g7[4] = g7[12] = e(Op.SMSW, O_RM, O_NONE, I_NONE, F_MEM16);
+        g7[6] = g7[14] = e(Op.LMSW, O_NONE, O_RM, I_NONE, F_OP16);
         g7[7] = e(Op.INVLPG, O_NONE, O_RM, I_NONE, 0);
-        TWO[0x01] = groupOf(g7, 0);
-        for (int rm = 0; rm < 8; rm++) {
-            G7_REG[(4 << 3) | rm] = withFlags(e(Op.SMSW, O_RM, O_NONE, I_NONE, F_MEM16), M);
-            G7_REG[(6 << 3) | rm] = withFlags(e(Op.LMSW, O_NONE, O_RM, I_NONE, F_OP16), M);
-        }
+        long[] g7row = widen(g7);
+        // register forms named by the whole ModRM byte: "name" or "name:operand form"
         String[] g7names = {
-            null, "vmcall", "vmlaunch", "vmresume", "vmxoff", null, null, null,
-            "monitor", "mwait", "clac", "stac", null, null, null, "encls",
+            "enclv", "vmcall", "vmlaunch", "vmresume", "vmxoff", "pconfig", "wrmsrns", null,
+            "monitor:A,%ecx,%edx", "mwait:%eax,%ecx", "clac", "stac", null, null, null, "encls",
             "xgetbv", "xsetbv", null, null, "vmfunc", "xend", "xtest", "enclu",
             "vmrun", "vmmcall", "vmload", "vmsave", "stgi", "clgi", "skinit", "invlpga",
             null, null, null, null, null, null, null, null,
             "serialize", null, null, null, null, null, "rdpkru", "wrpkru",
             null, null, null, null, null, null, null, null,
-            null, "rdtscp", "monitorx", "mwaitx", "clzero", "rdpru", null, null};
-        for (int i = 0; i < 64; i++) {
-            if (g7names[i] != null) {
-                G7_REG[i] = unimplNoModrm(g7names[i], I_NONE, 0);
-            }
+            null, "rdtscp", "monitorx:A,%ecx,%edx", "mwaitx:%eax,%ecx,%ebx", "clzero", "rdpru", "invlpgb",
+            "tlbsync"};
+        fillRegForms(g7row, g7names, "", 0);
+        g7row[8 + 0x38] = e(Op.SWAPGS, F_O64);
+        g7row[8 + 0x39] = e(Op.RDTSCP, 0);
+        TWO[0x01] = groupOf(g7row, 0);
+        // prefixed 0F 01 forms (shadow stacks, TDX/SEV guest and host calls, user interrupts);
+        // members not listed fall back to the unprefixed group
+        long[] g7f3 = new long[8 + 64];
+        g7f3[5] = unimpl("rstorssp", "=M", I_NONE, F_MEM);
+        namedRegForms(g7f3, "=", "c6 wrmsrlist/", "d9 vmgexit", "e8 setssbsy", "ea saveprevssp", "ec uiret/",
+                "ed testui/", "ee clui/", "ef stui/", "fa mcommit", "fd rmpquery/", "fe rmpadjust/", "ff psmash/");
+        TWO_F3[0x01] = groupOf(g7f3, 0);
+        long[] g7f2 = new long[8 + 64];
+        namedRegForms(g7f2, "=", "c6 rdmsrlist/", "d9 vmgexit", "e8 xsusldtrk", "e9 xresldtrk", "fe rmpupdate/",
+                "ff pvalidate");
+        TWO_F2[0x01] = groupOf(g7f2, 0);
+        long[] g7p66 = new long[8 + 64];
+        g7p66[8 + 0x0C] = unimplNoModrm("tdcall", "", I_NONE, 0);
+        g7p66[8 + 0x0D] = unimplNoModrm("seamret", "", I_NONE, F_O64);
+        g7p66[8 + 0x0E] = unimplNoModrm("seamops", "", I_NONE, F_O64);
+        g7p66[8 + 0x0F] = unimplNoModrm("seamcall", "", I_NONE, F_O64);
+        for (int m : new int[] {0x06, 0x19, 0x28, 0x2E, 0x2F, 0x3A, 0x3B, 0x3D, 0x3E, 0x3F}) {
+            g7p66[8 + m] = BLOCKED; // forms that take no 66 prefix
         }
-        G7_REG[0x38] = e(Op.SWAPGS, F_O64);
-        G7_REG[0x39] = e(Op.RDTSCP, 0);
+        TWO_66[0x01] = groupOf(g7p66, 0);
         TWO[0x02] = e(Op.LAR, O_REG, O_RM, I_NONE, M | F_S16);
         TWO[0x03] = e(Op.LSL, O_REG, O_RM, I_NONE, M | F_S16);
         TWO[0x05] = e(Op.SYSCALL, 0);
@@ -339,7 +412,7 @@ final class OpcodeTable {
         TWO[0x07] = e(Op.SYSRET, 0);
         TWO[0x08] = e(Op.INVD, 0);
         TWO[0x09] = e(Op.WBINVD, 0);
-        TWO_F3[0x09] = unimplNoModrm("wbnoinvd", I_NONE, 0);
+        TWO_F3[0x09] = unimplNoModrm("wbnoinvd", "=", I_NONE, 0);
         TWO[0x0B] = e(Op.UD2, 0);
         // hint NOPs; prefetches are NOPs architecturally (the renderer names them)
         TWO[0x0D] = e(Op.NOP, O_NONE, O_RM, I_NONE, M | F_MEM);
@@ -354,10 +427,10 @@ final class OpcodeTable {
         TWO[0x30] = e(Op.WRMSR, 0);
         TWO[0x31] = e(Op.RDTSC, 0);
         TWO[0x32] = e(Op.RDMSR, 0);
-        TWO[0x33] = unimplNoModrm("rdpmc", I_NONE, 0);
+        TWO[0x33] = unimplNoModrm("rdpmc", "", I_NONE, 0);
         TWO[0x34] = e(Op.SYSENTER, 0);
         TWO[0x35] = e(Op.SYSEXIT, 0);
-        TWO[0x37] = unimplNoModrm("getsec", I_NONE, 0);
+        TWO[0x37] = unimplNoModrm("getsec", "", I_NONE, 0);
         for (int c = 0; c < 16; c++) {
             TWO[0x40 + c] = e(Op.CMOVCC, O_REG, O_RM, I_NONE, M | F_CC);
             TWO[0x80 + c] = e(Op.JCC, O_NONE, O_IMM, I_JZ, F_F64 | F_CC);
@@ -371,29 +444,46 @@ final class OpcodeTable {
         TWO[0xA5] = make(Op.SHLD, O_RM, O_REG, O_CL, I_NONE, M, 0);
         TWO[0xA8] = seg(Op.PUSH_SEG, Insn.GS, 0);
         TWO[0xA9] = seg(Op.POP_SEG, Insn.GS, 0);
-        TWO[0xAA] = unimplNoModrm("rsm", I_NONE, 0);
+        TWO[0xAA] = unimplNoModrm("rsm", "", I_NONE, 0);
         TWO[0xAB] = e(Op.BTS, O_RM, O_REG, I_NONE, M);
         TWO[0xAC] = make(Op.SHRD, O_RM, O_REG, O_IMM, I_BU, M, 0);
         TWO[0xAD] = make(Op.SHRD, O_RM, O_REG, O_CL, I_NONE, M, 0);
         long[] g15 = new long[16];
         String[] g15mem = {"fxsave", "fxrstor", "ldmxcsr", "stmxcsr", "xsave", "xrstor", "xsaveopt"};
         for (int r = 0; r < 7; r++) {
-            g15[r] = unimpl(g15mem[r], I_NONE, 0);
+            g15[r] = unimpl(g15mem[r], r == 2 || r == 3 ? "M" : "M;64", I_NONE, 0);
         }
         g15[7] = e(Op.FENCE, O_NONE, O_RM, I_NONE, 0);
         g15[13] = g15[14] = g15[15] = e(Op.FENCE, 0);
-        TWO[0xAE] = groupOf(g15, F_SSE);
-        // mandatory-prefix members of group 15: FS/GS base access (F3, registers) and cache-line
-        // write-backs (66, memory); other prefixed forms stay invalid
+        long[] g15row = widen(g15);
+        for (int rm = 1; rm < 8; rm++) {
+            g15row[8 + 0x30 + rm] = g15row[8 + 0x38 + rm] = 0; // MFENCE and SFENCE take rm = 0 only
+        }
+        TWO[0xAE] = groupOf(g15row, 0);
+        // mandatory-prefix members of group 15; members not listed fall back to the unprefixed
+        // group (the prefix is then only rendered)
         long[] g15f3 = new long[16];
         String[] fsgs = {"rdfsbase", "rdgsbase", "wrfsbase", "wrgsbase"};
         for (int r = 0; r < 4; r++) {
-            g15f3[8 + r] = unimpl(fsgs[r], I_NONE, 0);
+            g15f3[8 + r] = unimpl(fsgs[r], "=Ev", I_NONE, 0);
         }
+        g15f3[4] = unimpl("ptwrite", "=Ey;m", I_NONE, 0);
+        g15f3[12] = unimpl("ptwrite", "=Ey", I_NONE, 0);
+        g15f3[13] = unimpl("incsspd", "=Ey;W=incsspq", I_NONE, 0);
+        g15f3[6] = unimpl("clrssbsy", "=M", I_NONE, 0);
+        g15f3[14] = unimpl("umonitor", "=Ea", I_NONE, 0);
+        g15f3[5] = g15f3[7] = BLOCKED; // XRSTOR and CLFLUSH take no F3
         TWO_F3[0xAE] = groupOf(g15f3, 0);
+        long[] g15f2 = new long[16];
+        g15f2[14] = unimpl("umwait", "=Ey", I_NONE, 0);
+        // XSAVE, XRSTOR, XSAVEOPT, CLFLUSH and LFENCE take no F2
+        g15f2[4] = g15f2[5] = g15f2[6] = g15f2[7] = g15f2[13] = BLOCKED;
+        TWO_F2[0xAE] = groupOf(g15f2, 0);
         long[] g15p66 = new long[16];
-        g15p66[6] = unimpl("clwb", I_NONE, 0);
-        g15p66[7] = unimpl("clflushopt", I_NONE, 0);
+        g15p66[6] = unimpl("clwb", "M", I_NONE, 0);
+        g15p66[7] = unimpl("clflushopt", "M", I_NONE, 0);
+        g15p66[4] = g15p66[5] = g15p66[13] = BLOCKED; // XSAVE, XRSTOR and LFENCE take no 66
+        g15p66[14] = unimpl("tpause", "Ey", I_NONE, 0);
         TWO_66[0xAE] = groupOf(g15p66, 0);
         TWO[0xAF] = e(Op.IMUL, O_REG, O_RM, I_NONE, M);
         TWO[0xB0] = e(Op.CMPXCHG, O_RM, O_REG, I_NONE, M | F_BYTE);
@@ -405,7 +495,7 @@ final class OpcodeTable {
         TWO[0xB6] = e(Op.MOVZX, O_REG, O_RM, I_NONE, M | F_S8);
         TWO[0xB7] = e(Op.MOVZX, O_REG, O_RM, I_NONE, M | F_S16);
         TWO_F3[0xB8] = e(Op.POPCNT, O_REG, O_RM, I_NONE, M);
-        TWO[0xB9] = unimpl("ud1", I_NONE, 0);
+        TWO[0xB9] = unimpl("ud1", "Ev,Gv", I_NONE, 0);
         Op[] g8 = {null, null, null, null, Op.BT, Op.BTS, Op.BTR, Op.BTC};
         TWO[0xBA] = group(make(Op.INVALID, O_RM, O_IMM, O_NONE, I_BU, 0, 0), 0, g8);
         TWO[0xBB] = e(Op.BTC, O_RM, O_REG, I_NONE, M);
@@ -419,20 +509,28 @@ final class OpcodeTable {
         TWO[0xC1] = e(Op.XADD, O_RM, O_REG, I_NONE, M);
         long[] g9 = new long[16];
         g9[1] = e(Op.CMPXCHG8B, O_RM, O_NONE, I_NONE, 0);
-        g9[3] = unimpl("xrstors", I_NONE, 0);
-        g9[4] = unimpl("xsavec", I_NONE, 0);
-        g9[5] = unimpl("xsaves", I_NONE, 0);
-        g9[6] = unimpl("vmptrld", I_NONE, 0);
-        g9[7] = unimpl("vmptrst", I_NONE, 0);
-        g9[14] = unimpl("rdrand", I_NONE, 0);
-        g9[15] = unimpl("rdseed", I_NONE, 0);
+        g9[3] = unimpl("xrstors", "M;64", I_NONE, 0);
+        g9[4] = unimpl("xsavec", "M;64", I_NONE, 0);
+        g9[5] = unimpl("xsaves", "M;64", I_NONE, 0);
+        g9[6] = unimpl("vmptrld", "M", I_NONE, 0);
+        g9[7] = unimpl("vmptrst", "M", I_NONE, 0);
+        g9[14] = unimpl("rdrand", "Ev", I_NONE, 0);
+        g9[15] = unimpl("rdseed", "Ev", I_NONE, 0);
         TWO[0xC7] = groupOf(g9, 0);
         long[] g9f3 = new long[16];
-        g9f3[15] = unimpl("rdpid", I_NONE, 0);
+        g9f3[6] = unimpl("vmxon", "=M", I_NONE, 0);
+        g9f3[14] = unimpl("senduipi", "=Eq", I_NONE, F_O64);
+        g9f3[15] = unimpl("rdpid", "=Eq", I_NONE, 0);
         TWO_F3[0xC7] = groupOf(g9f3, 0);
+        long[] g9p66 = new long[16];
+        g9p66[6] = unimpl("vmclear", "M", I_NONE, 0);
+        TWO_66[0xC7] = groupOf(g9p66, 0);
+        long[] g9f2 = new long[16];
+        g9f2[6] = BLOCKED; // VMPTRLD takes no F2
+        TWO_F2[0xC7] = groupOf(g9f2, 0);
         for (int r = 0; r < 8; r++) {
             TWO[0xC8 + r] = e(Op.BSWAP, O_OPREG, O_NONE, I_NONE, 0);
         }
-        TWO[0xFF] = unimpl("ud0", I_NONE, 0);
+        TWO[0xFF] = unimpl("ud0", "Ev,Gv", I_NONE, 0);
     }
 }

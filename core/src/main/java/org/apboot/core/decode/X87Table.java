@@ -29,7 +29,7 @@ final class X87Table {
         {"fadd", "fmul", null, null, "fsub", "fsubr", "fdiv", "fdivr"},
         {"ffree", null, "fst", "fstp", "fucom", "fucomp", null, null},
         {"faddp", "fmulp", null, "*", "fsubp", "fsubrp", "fdivp", "fdivrp"},
-        {null, null, null, null, "*", "fucomip", "fcomip", null},
+        {"ffreep", null, null, null, "*", "fucomip", "fcomip", null},
     };
 
     /** Register forms whose name depends on rm: opcode byte, ModRM byte, name. */
@@ -65,7 +65,7 @@ final class X87Table {
     /**
      * Appends the operands of a register form as objdump's AT&amp;T syntax shows them: the forms
      * named by ModRM.rm take none (FNSTSW takes %ax); ST(i) alone for FCOM/FCOMP (D8), FLD/FXCH
-     * (D9) and the DD forms; "%st(i),%st" where ST(0) is the destination (D8, FCMOVcc, FUCOMI,
+     * (D9), the DD forms and FFREEP; "%st(i),%st" where ST(0) is the destination (D8, FCMOVcc, FUCOMI,
      * FCOMI and their popping forms); "%st,%st(i)" where ST(i) is (DC, DE).
      */
     static void registerOperands(int op, int modrm, StringBuilder sb) {
@@ -87,6 +87,12 @@ final class X87Table {
                 return;
             case 0xD9: case 0xDD:
                 sb.append(st);
+                return;
+            case 0xDF:
+                sb.append(st);
+                if (reg != 0) { // FFREEP names ST(i) alone
+                    sb.append(",%st");
+                }
                 return;
             case 0xDC: case 0xDE:
                 sb.append("%st,").append(st);

@@ -49,9 +49,97 @@ class AttSyntaxTest {
         assertEquals("rdrand %ax", r(32, "66 0f c7 f0"));
         assertEquals("rdseed %rax", r(64, "48 0f c7 f8"));
         assertEquals("clflush (%rax)", r(64, "0f ae 38"));
-        // prefixed forms objdump knows but this decoder does not claim: undecodable here
-        assertEquals("(bad)", r(64, "f3 0f ae 00"));
-        assertEquals("(bad)", r(64, "f3 0f ae e0"));
+        // members a prefixed group does not define are the unprefixed group's, the prefix shown
+        assertEquals("repz fxsave (%rax)", r(64, "f3 0f ae 00"));
+        assertEquals("ptwrite %eax", r(64, "f3 0f ae e0"));
+        assertEquals("ptwrite (%bx)", r(16, "f3 0f ae 27"));
+        assertEquals("rdrand %ax", r(64, "66 0f c7 f0"));
+        assertEquals("(bad)", r(64, "66 0f ae e8"));
+    }
+
+    /** Expected texts as objdump 2.40 prints them. */
+    @Test
+    void systemExtensions() {
+        assertEquals("incsspd %eax", r(64, "f3 0f ae e8"));
+        assertEquals("incsspq %rax", r(64, "f3 48 0f ae e8"));
+        assertEquals("clrssbsy (%rax)", r(64, "f3 0f ae 30"));
+        assertEquals("setssbsy", r(64, "f3 0f 01 e8"));
+        assertEquals("rstorssp (%rax)", r(64, "f3 0f 01 28"));
+        assertEquals("wrssd  %eax,(%rax)", r(64, "0f 38 f6 00"));
+        assertEquals("wrssq  %rax,(%rax)", r(64, "48 0f 38 f6 00"));
+        assertEquals("wrussd %eax,(%rax)", r(64, "66 0f 38 f5 00"));
+        assertEquals("umonitor %rax", r(64, "f3 0f ae f0"));
+        assertEquals("umwait %eax", r(64, "f2 0f ae f0"));
+        assertEquals("tpause %eax", r(64, "66 0f ae f0"));
+        assertEquals("movdiri %eax,(%rax)", r(64, "0f 38 f9 00"));
+        assertEquals("movdir64b (%rax),%rax", r(64, "66 0f 38 f8 00"));
+        assertEquals("movdir64b (%bx,%si),%ax", r(32, "67 66 0f 38 f8 00"));
+        assertEquals("enqcmd (%rax),%rax", r(64, "f2 0f 38 f8 00"));
+        assertEquals("vmxon  (%rax)", r(64, "f3 0f c7 30"));
+        assertEquals("vmclear (%rax)", r(64, "66 0f c7 30"));
+        assertEquals("senduipi %rax", r(64, "f3 0f c7 f0"));
+        assertEquals("wrmsrns", r(64, "0f 01 c6"));
+        assertEquals("invlpgb", r(64, "0f 01 fe"));
+        assertEquals("tlbsync", r(64, "0f 01 ff"));
+        assertEquals("tdcall", r(32, "66 0f 01 cc"));
+        assertEquals("seamcall", r(64, "66 0f 01 cf"));
+        assertEquals("pvalidate", r(64, "f2 0f 01 ff"));
+        assertEquals("psmash", r(64, "f3 0f 01 ff"));
+        assertEquals("hreset $0x1", r(64, "f3 0f 3a f0 c0 01"));
+        assertEquals("monitor %rax,%ecx,%edx", r(64, "0f 01 c8"));
+        assertEquals("monitor %eax,%ecx,%edx", r(32, "0f 01 c8"));
+        assertEquals("mwait  %eax,%ecx", r(64, "0f 01 c9"));
+        assertEquals("mwaitx %eax,%ecx,%ebx", r(64, "0f 01 fb"));
+        assertEquals("repz rdpmc", r(64, "f3 0f 33"));
+        assertEquals("xsusldtrk", r(64, "f2 0f 01 e8"));
+        assertEquals("fxsave64 (%rax)", r(64, "48 0f ae 00"));
+        assertEquals("ldmxcsr (%rax)", r(64, "0f ae 10"));
+        assertEquals("xsaves64 (%rax)", r(64, "48 0f c7 28"));
+        assertEquals("ud1    %ecx,%eax", r(64, "0f b9 c1"));
+        assertEquals("ud0    (%rax),%eax", r(64, "0f ff 00"));
+        assertEquals("xabort $0x1", r(64, "c6 f8 01"));
+        assertEquals("xbegin 0x205", r(16, "c7 f8 01 02"));
+        assertEquals("xbeginl 0x4030208", r(16, "66 c7 f8 01 02 03 04"));
+    }
+
+    /** Expected texts as objdump 2.40 prints them. */
+    @Test
+    void sseGeneralRegistersAndPseudoOps() {
+        assertEquals("movd   %eax,%xmm0", r(64, "66 0f 6e c0"));
+        assertEquals("movq   %rax,%xmm0", r(64, "66 48 0f 6e c0"));
+        assertEquals("movq   %mm0,%rcx", r(64, "48 0f 7e c1"));
+        assertEquals("movd   %xmm1,(%rax)", r(64, "66 0f 7e 08"));
+        assertEquals("movq   %xmm1,%xmm0", r(64, "f3 0f 7e c1"));
+        assertEquals("movd   %eax,%mm0", r(32, "0f 6e c0"));
+        assertEquals("movhlps %xmm1,%xmm0", r(64, "0f 12 c1"));
+        assertEquals("movlps (%rax),%xmm1", r(64, "0f 12 08"));
+        assertEquals("cvtsi2sd %eax,%xmm0", r(64, "f2 0f 2a c0"));
+        assertEquals("cvtsi2sdq (%rax),%xmm0", r(64, "f2 48 0f 2a 00"));
+        assertEquals("cvtsi2sd (%eax),%xmm0", r(32, "f2 0f 2a 00"));
+        assertEquals("cvttss2si (%rcx),%eax", r(64, "f3 0f 2c 01"));
+        assertEquals("cvtss2si %xmm1,%rax", r(64, "f3 48 0f 2d c1"));
+        assertEquals("cvtpi2ps %mm1,%xmm0", r(32, "0f 2a c1"));
+        assertEquals("pextrd $0x1,%xmm0,%eax", r(64, "66 0f 3a 16 c0 01"));
+        assertEquals("pextrq $0x1,%xmm0,%rax", r(64, "66 48 0f 3a 16 c0 01"));
+        assertEquals("pextrw $0x3,%xmm1,%eax", r(64, "66 0f c5 c1 03"));
+        assertEquals("pinsrw $0x2,%eax,%mm0", r(64, "0f c4 c0 02"));
+        assertEquals("cmpltpd %xmm1,%xmm0", r(64, "66 0f c2 c1 01"));
+        assertEquals("cmpps  $0x9,%xmm1,%xmm0", r(64, "0f c2 c1 09"));
+        assertEquals("pclmulhqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 11"));
+        assertEquals("pclmullqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 10"));
+        assertEquals("pcmpestriq $0x5,%xmm0,%xmm0", r(64, "66 48 0f 3a 61 c0 05"));
+        assertEquals("blendvps %xmm0,%xmm1,%xmm0", r(64, "66 0f 38 14 c1"));
+        assertEquals("crc32  %cl,%eax", r(64, "f2 0f 38 f0 c1"));
+        assertEquals("crc32q (%rax),%rax", r(64, "f2 48 0f 38 f1 00"));
+        assertEquals("adcx   %ecx,%eax", r(64, "66 0f 38 f6 c1"));
+        assertEquals("vmread %rax,%rcx", r(64, "0f 78 c1"));
+        assertEquals("vmwrite (%eax),%ecx", r(32, "0f 79 08"));
+        assertEquals("movnti %ecx,(%rax)", r(64, "0f c3 08"));
+        assertEquals("pmovmskb %mm1,%eax", r(64, "0f d7 c1"));
+        assertEquals("movmskps %xmm1,%eax", r(64, "0f 50 c1"));
+        assertEquals("movdq2q %xmm1,%mm0", r(64, "f2 0f d6 c1"));
+        assertEquals("movq2dq %mm1,%xmm0", r(64, "f3 0f d6 c1"));
+        assertEquals("movntsd %xmm1,(%rax)", r(64, "f2 0f 2b 08"));
     }
 
     /** Expected texts as objdump 2.40 prints them. */
@@ -92,6 +180,14 @@ class AttSyntaxTest {
         assertEquals("fildll 0x8(%esp)", r(32, "df 6c 24 08"));
         assertEquals("fldenvs (%rcx)", r(64, "66 d9 21"));
         assertEquals("fnsavel (%bx,%di)", r(16, "66 dd 31"));
+        assertEquals("fld1", r(64, "d9 e8"));
+        assertEquals("fmulp  %st,%st(1)", r(64, "de c9"));
+        assertEquals("fimull (%rax)", r(64, "da 08"));
+        assertEquals("fnstsw (%rax)", r(64, "dd 38"));
+        assertEquals("fucomi %st(0),%st", r(64, "db e8"));
+        assertEquals("frstors (%rax)", r(64, "66 dd 20"));
+        assertEquals("ffreep %st(1)", r(64, "df c1"));
+        assertEquals("repz fadd %st(1),%st", r(64, "f3 d8 c1"));
     }
 
     @Test

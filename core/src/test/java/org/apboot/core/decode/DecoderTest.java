@@ -581,6 +581,24 @@ class DecoderTest {
         assertEquals(Op.UNIMPLEMENTED, d(64, "c4 e2 79 18 00").op);
         assertEquals(Op.UNIMPLEMENTED, d(64, "c5 f8 77").op);
         invalid(32, "f3 0f 60 c0", 3); // mandatory prefix without a form
+        // the operand fields of unimplemented forms are filled like any other
+        Insn m = d(64, "66 44 0f 3a 16 4c 24 08 02");
+        assertEquals(Op.UNIMPLEMENTED, m.op);
+        assertEquals("pextrd", m.unimplementedName);
+        assertEquals(9, m.reg);
+        assertEquals(-1, m.rmReg);
+        assertEquals(4, m.base);
+        assertEquals(8, m.disp);
+        assertEquals(2, m.imm);
+        assertEquals(9, m.length);
+        assertEquals("wrssd", d(64, "0f 38 f6 00").unimplementedName);
+        assertEquals("senduipi", d(64, "f3 0f c7 f0").unimplementedName);
+        assertEquals("tdcall", d(64, "66 0f 01 cc").unimplementedName);
+        invalid(32, "66 0f 01 cf", 4); // SEAMCALL: 64-bit mode only
+        invalid(64, "0f 38 f6 c0", 4); // WRSSD: memory operand only
+        Insn x = d(64, "df c1");
+        assertEquals("ffreep", x.unimplementedName);
+        assertEquals(1, x.rmReg);
     }
 
     @Test

@@ -22,7 +22,17 @@ final class InsnGenerator {
             "0f31", "0fa2", "0f06", "0f08", "0f09", "0f0b", "f1", "cc", "cd", "f4", "0f02", "0f03",
             "0fb2", "0fb4", "0fb5", "0fc0", "0fc1", "0fb0", "0fb1", "0fc8", "0f1f", "98", "99", "d7",
             "f30faec0", "f30faec8", "f30faed0", "f30faed8", "660fae30", "660fae38", "f30fc7f8", "0fc7f0",
-            "0fc7f8", "0f0d");
+            "0fc7f8", "0f0d",
+            // system and general-purpose extensions (recognised, not implemented)
+            "f30faee0", "f30fae20", "f30faee8", "f30fae30", "f30faef0", "f20faef0", "660faef0", "f30f01e8",
+            "f30f0128", "f20f01e8", "0f38f6", "660f38f5", "0f38f9", "660f38f8", "f20f38f8", "f30f38f8",
+            "f30fc730", "660fc730", "f30fc7f0", "0f01c6", "0f01fe", "0f01ff", "660f01cc", "660f01cf",
+            "f20f01ff", "f30f01ff", "f30f3af0c0", "0f01c8", "0f01c9", "0f01fa", "0f01fb", "0fb9", "0fff",
+            "c6f8", "c7f8", "0fae00", "0fae08", "0fae10", "0fae18", "0fae20", "0fae28", "0fae30", "0fc718",
+            "0fc720", "0fc728", "0fc730", "0fc738", "0f78", "0f79", "f20f38f0", "f20f38f1", "0f38f0",
+            "0f38f1", "660f38f6", "f30f38f6", "0f38fc", "0f33", "0f37", "0faa",
+            // rarer implemented families the seeds above crowd out
+            "0f0020", "0f0028", "f630", "f730", "f638", "f738");
 
     private static int[][] parse(String... hex) {
         int[][] r = new int[hex.length][];
@@ -77,7 +87,13 @@ final class InsnGenerator {
         if (insn.opcode >= 0x118 && insn.opcode <= 0x11F && insn.rep != Insn.REP_NONE) {
             return true;
         }
-        // VEX (C4/C5): out of scope, recognised by length only.
+        // VEX (C4/C5): recognised by length only, and which VEX opcodes are defined (so how long an
+        // undefined one is) is out of scope.
+        // 66 with F3/F2 0F D6 (MOVQ2DQ/MOVDQ2Q): objdump names the MMX operand as XMM; the CPU
+        // ignores the 66.
+        if (insn.opcode == 0x1D6 && insn.opSizePrefix && insn.rep != Insn.REP_NONE) {
+            return true;
+        }
         // 66 0F 09: objdump rejects the prefix because F3 0F 09 is WBNOINVD; the CPU ignores it.
         return insn.opcode == 0x10F || insn.opcode == 0x11A || insn.opcode == 0x11B || insn.op == Op.SALC
                 || "(vex)".equals(insn.unimplementedName) || insn.opcode == 0x109 && insn.opSizePrefix;
@@ -101,13 +117,13 @@ final class InsnGenerator {
         int opc;
         do {
             opc = rnd.nextInt(256);
-        } while (map < 70 && (isPrefix(opc) || opc == 0x0F || mode == 64 && (opc & 0xF0) == 0x40));
-        boolean string = map < 70 && (opc >= 0xA4 && opc <= 0xA7 || opc >= 0xAA && opc <= 0xAF
+        } while (map < 55 && (isPrefix(opc) || opc == 0x0F || mode == 64 && (opc & 0xF0) == 0x40));
+        boolean string = map < 55 && (opc >= 0xA4 && opc <= 0xA7 || opc >= 0xAA && opc <= 0xAF
                 || opc >= 0x6C && opc <= 0x6F);
         int[] seed = rnd.nextInt(3) == 0 ? DIRECTED[rnd.nextInt(DIRECTED.length)] : null;
         int[] pfx = new int[5];
         int np = 0;
-        if (seed != null && (seed[0] == 0x66 || seed[0] == 0xF3)) {
+        if (seed != null && (seed[0] == 0x66 || seed[0] == 0xF3 || seed[0] == 0xF2)) {
             // a mandatory prefix goes with the other prefixes, before any REX
             pfx[np++] = seed[0];
             seed = java.util.Arrays.copyOfRange(seed, 1, seed.length);
@@ -126,8 +142,16 @@ final class InsnGenerator {
             if (f3 && rnd.nextBoolean()) {
                 pfx[np++] = 0xF3; // PAUSE, POPCNT, TZCNT, LZCNT
             }
-        } else if (string && rnd.nextInt(3) == 0 || map >= 70 && rnd.nextInt(4) == 0) {
+        } else if (string && rnd.nextInt(3) == 0) {
             pfx[np++] = rnd.nextBoolean() ? 0xF3 : 0xF2;
+        } else if (map >= 65) {
+            // the SSE maps: each mandatory prefix (or none) about equally often
+            int m = rnd.nextInt(4);
+            if (m == 1 && (np == 0 || pfx[0] != 0x66)) {
+                pfx[np++] = 0x66;
+            } else if (m >= 2) {
+                pfx[np++] = m == 2 ? 0xF3 : 0xF2;
+            }
         }
         for (int i = np - 1; i > 0; i--) {
             int j = rnd.nextInt(i + 1);
@@ -150,11 +174,20 @@ final class InsnGenerator {
             }
             return b;
         }
-        if (map >= 70) {
+        if (map >= 55 && map < 65) {
+            // x87: every escape opcode, register and memory forms alike
+            b[n++] = (byte) (0xD8 + rnd.nextInt(8));
+            b[n++] = (byte) (rnd.nextBoolean() ? 0xC0 + rnd.nextInt(64) : rnd.nextInt(0xC0));
+            while (n < b.length) {
+                b[n++] = (byte) rnd.nextInt(256);
+            }
+            return b;
+        }
+        if (map >= 65) {
             b[n++] = 0x0F;
-            if (map >= 95) {
+            if (map >= 93) {
                 b[n++] = 0x3A;
-            } else if (map >= 90) {
+            } else if (map >= 85) {
                 b[n++] = 0x38;
             }
         }
