@@ -21,9 +21,8 @@ import org.apboot.core.mem.PhysicalMemory;
  *
  * <p>Layout, as offsets from the image base (guest physical 0 under KVM and the interpreter):
  * the loop at {@link #LOOP}, a #DE handler at {@link #HANDLER}, GDT and IDT, one stub per
- * instruction form at {@link #STUBS} ({@code insn; ret}, 8 bytes each), room for a 64-bit entry
- * trampoline and its data at {@link #TRAMPOLINE}, a stack below {@link #STACK_TOP} (some 40 KiB,
- * enough for a host signal frame taken while the loop runs natively), then the input
+ * instruction form at {@link #STUBS} ({@code insn; ret}, 8 bytes each), a stack below
+ * {@link #STACK_TOP}, room for a 64-bit entry trampoline at {@link #TRAMPOLINE}, then the input
  * table at {@link #IN} (16 bytes per case: EAX, EFLAGS, stub offset, 0) and the output table
  * right after it (16 bytes per case: EAX, EFLAGS, EDX, 0).
  *
@@ -57,7 +56,7 @@ import org.apboot.core.mem.PhysicalMemory;
  */
 public final class LegacyBatch {
     public static final int LOOP = 0x1000, HANDLER = 0x1040, GDT = 0x2000, IDT = 0x2800, STUBS = 0x3000,
-            TRAMPOLINE = 0x5000, STACK_TOP = 0x10000, IN = 0x10000;
+            STACK_TOP = 0x8000, TRAMPOLINE = 0x9000, IN = 0x10000;
     /** Offset of the loop's final HLT, which a far-called loop replaces with LRET. */
     public static final int LOOP_END = LOOP + 0x21;
     /** EDX after a case whose instruction raised #DE. */
