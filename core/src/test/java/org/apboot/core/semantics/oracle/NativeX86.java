@@ -23,8 +23,7 @@ final class NativeX86 {
     static final int OUT_RAX = 40, OUT_RCX = 48, OUT_RDX = 56, OUT_RBX = 64, OUT_FLAGS = 72;
     static final int MEM = 256, MEM_SIZE = 64, BLOCK = 512;
 
-    private static final int PROT_RWX = 7, PROT_RW = 3, MAP_PRIVATE_ANON = 0x02 | 0x20, MAP_FIXED_NOREPLACE = 0x100000,
-            MAP_32BIT = 0x40;
+    private static final int PROT_RWX = 7, PROT_RW = 3, MAP_PRIVATE_ANON = 0x02 | 0x20, MAP_FIXED_NOREPLACE = 0x100000;
     private static final long REGION = 1 << 20;
 
     private final Pointer code;
@@ -125,22 +124,6 @@ final class NativeX86 {
             }
         }
         return null;
-    }
-
-    /**
-     * Maps {@code size} bytes of read-write-execute memory below 2 GiB (MAP_32BIT), where 32-bit
-     * code can address it, or returns null.
-     */
-    static Pointer map32(long size) {
-        Function mmap = NativeLibrary.getInstance("c").getFunction("mmap");
-        Pointer p = (Pointer) mmap.invoke(Pointer.class,
-                new Object[] {Pointer.NULL, size, PROT_RWX, MAP_PRIVATE_ANON | MAP_32BIT, -1, 0L});
-        long got = p == null ? -1L : Pointer.nativeValue(p);
-        return got == -1L || got == 0 || got + size > 0x8000_0000L ? null : p;
-    }
-
-    static void unmap(Pointer p, long size) {
-        NativeLibrary.getInstance("c").getFunction("munmap").invoke(Integer.class, new Object[] {p, size});
     }
 
     /** Runs {@code stub} with the inputs; outputs land in {@link #block}. */

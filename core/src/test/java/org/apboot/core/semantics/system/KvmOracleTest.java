@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.jna.Library;
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,15 +35,57 @@ import org.junit.jupiter.api.Test;
  * <p>Skipped, with the reason, where {@code /dev/kvm} is absent or cannot be opened.
  */
 class KvmOracleTest {
+    // ioctl numbers (linux/kvm.h)
+    private static final long KVM_GET_API_VERSION = 0xAE00, KVM_CREATE_VM = 0xAE01,
+            KVM_GET_VCPU_MMAP_SIZE = 0xAE04, KVM_GET_SUPPORTED_CPUID = 0xC008AE05L,
+            KVM_SET_USER_MEMORY_REGION = 0x4020AE46L, KVM_SET_TSS_ADDR = 0xAE47,
+            KVM_CREATE_VCPU = 0xAE41, KVM_RUN = 0xAE80, KVM_GET_REGS = 0x8090AE81L,
+            KVM_SET_REGS = 0x4090AE82L, KVM_GET_SREGS = 0x8138AE83L, KVM_SET_SREGS = 0x4138AE84L,
+            KVM_SET_CPUID2 = 0x4008AE90L;
+    private static final int KVM_EXIT_IO = 2, KVM_EXIT_HLT = 5;
+    private static final int O_RDWR = 2, O_CLOEXEC = 0x80000;
+    private static final int PROT_RW = 3, MAP_SHARED = 1, MAP_PRIVATE_ANON = 0x22;
+    private static final int SREGS_SIZE = 312, REGS_SIZE = 144;
     private static final int CHECKPOINT_PORT = 0xE9;
     private static final long MEM_SIZE = 0x200000;
     private static final long CODE = 0x1000, PML4 = 0x10000;
 
+    /** The libc calls the oracle needs. */
+    public interface LibC extends Library {
+        int open(String path, int flags);
+
+        int close(int fd);
+
+        int ioctl(int fd, NativeLong request, Pointer arg);
+
+        int ioctl(int fd, NativeLong request, long arg);
+
+        Pointer mmap(Pointer addr, NativeLong length, int prot, int flags, int fd, NativeLong offset);
+
+        int munmap(Pointer addr, NativeLong length);
+    }
+
+    private static LibC libc;
     private static String unavailable;
 
     @BeforeAll
     static void openKvm() {
-        unavailable = KvmVm.unavailable();
+        try {
+            libc = Native.load("c", LibC.class);
+        } catch (Throwable t) {
+            unavailable = "libc not loadable through JNA: " + t;
+            return;
+        }
+        int fd = libc.open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            unavailable = "/dev/kvm is absent or cannot be opened (errno " + Native.getLastError() + ")";
+            return;
+        }
+        int api = libc.ioctl(fd, new NativeLong(KVM_GET_API_VERSION), 0L);
+        libc.close(fd);
+        if (api != 12) {
+            unavailable = "unexpected KVM API version " + api;
+        }
     }
 
     /**
@@ -332,6 +377,22 @@ class KvmOracleTest {
 
     // ---------------------------------------------------------------- KVM side
 
+    private static long ioctl(int fd, long req, Pointer arg) {
+        int r = libc.ioctl(fd, new NativeLong(req), arg);
+        if (r < 0) {
+            throw new IllegalStateException(String.format("ioctl 0x%x failed: errno %d", req, Native.getLastError()));
+        }
+        return r;
+    }
+
+    private static long ioctl(int fd, long req, long arg) {
+        int r = libc.ioctl(fd, new NativeLong(req), arg);
+        if (r < 0) {
+            throw new IllegalStateException(String.format("ioctl 0x%x failed: errno %d", req, Native.getLastError()));
+        }
+        return r;
+    }
+
     /** kvm_sregs segment at {@code off}: base u64, limit u32, selector u16, type, present, dpl, db, s, l, g, avl. */
     private static String kvmSeg(Memory sr, String name, int off) {
         long base = sr.getLong(off);
@@ -344,9 +405,11 @@ class KvmOracleTest {
         return seg(name, sel, base, limit, attrs);
     }
 
-    private static String kvmSnapshot(KvmVm vm) {
-        Memory sr = vm.sregs();
-        Memory rg = vm.regs();
+    private static String kvmSnapshot(int vcpu) {
+        Memory sr = new Memory(SREGS_SIZE);
+        ioctl(vcpu, KVM_GET_SREGS, sr);
+        Memory rg = new Memory(REGS_SIZE);
+        ioctl(vcpu, KVM_GET_REGS, rg);
         // kvm_sregs: cs, ds, es, fs, gs, ss, tr, ldt (24 bytes each), gdt, idt (16), cr0, cr2, cr3, cr4, cr8, efer
         int[] order = {2, 0, 5, 1, 3, 4}; // es, cs, ss, ds, fs, gs -> kvm index
         StringBuilder s = new StringBuilder();
@@ -364,8 +427,19 @@ class KvmOracleTest {
 
     static List<String> runKvm(int[] code) {
         List<String> out = new ArrayList<>();
-        try (KvmVm vm = KvmVm.create(MEM_SIZE)) {
-            Pointer mem = vm.mem;
+        int kvm = libc.open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        int vm = -1, vcpu = -1;
+        Pointer mem = null, run = null;
+        long runSize = 0;
+        try {
+            vm = (int) ioctl(kvm, KVM_CREATE_VM, 0L);
+            try {
+                ioctl(vm, KVM_SET_TSS_ADDR, 0xFFFB_D000L);
+            } catch (IllegalStateException e) {
+                // only needed for real mode without unrestricted guest support
+            }
+            mem = libc.mmap(null, new NativeLong(MEM_SIZE), PROT_RW, MAP_PRIVATE_ANON, -1, new NativeLong(0));
+            assertTrue(Pointer.nativeValue(mem) != -1L, "mmap of guest memory failed");
             for (int i = 0; i < code.length; i++) {
                 mem.setByte(CODE + i, (byte) code[i]);
             }
@@ -374,32 +448,67 @@ class KvmOracleTest {
             for (int i = 0; i < 4; i++) {
                 mem.setLong(PML4 + 0x2000 + 8L * i, ((long) i << 21) | 0x83);
             }
+            Memory region = new Memory(32);
+            region.setInt(0, 0); // slot
+            region.setInt(4, 0); // flags
+            region.setLong(8, 0); // guest physical address
+            region.setLong(16, MEM_SIZE);
+            region.setLong(24, Pointer.nativeValue(mem));
+            ioctl(vm, KVM_SET_USER_MEMORY_REGION, region);
+            vcpu = (int) ioctl(vm, KVM_CREATE_VCPU, 0L);
+            // the guest CPUID gates EFER.LME/NXE and CR4 bits: give it what KVM supports
+            int nent = 128;
+            Memory cpuid = new Memory(8 + 40L * nent);
+            cpuid.clear();
+            cpuid.setInt(0, nent);
+            ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid);
+            ioctl(vcpu, KVM_SET_CPUID2, cpuid);
+            runSize = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0L);
+            run = libc.mmap(null, new NativeLong(runSize), PROT_RW, MAP_SHARED, vcpu, new NativeLong(0));
+            assertTrue(Pointer.nativeValue(run) != -1L, "mmap of kvm_run failed");
 
-            Memory sr = vm.sregs();
+            Memory sr = new Memory(SREGS_SIZE);
+            ioctl(vcpu, KVM_GET_SREGS, sr);
             sr.setLong(0, 0); // cs.base
             sr.setShort(12, (short) 0); // cs.selector
-            vm.setSregs(sr);
-            Memory rg = new Memory(KvmVm.REGS_SIZE);
+            ioctl(vcpu, KVM_SET_SREGS, sr);
+            Memory rg = new Memory(REGS_SIZE);
             rg.clear();
-            rg.setLong(KvmVm.REG_RIP, CODE);
-            rg.setLong(KvmVm.REG_RFLAGS, 2);
-            vm.setRegs(rg);
+            rg.setLong(16 * 8, CODE); // rip
+            rg.setLong(17 * 8, 2); // rflags
+            ioctl(vcpu, KVM_SET_REGS, rg);
 
             for (int i = 0; i < 64; i++) {
-                int reason = vm.run();
-                if (reason == KvmVm.KVM_EXIT_IO) {
-                    if (vm.ioPort() == CHECKPOINT_PORT) {
-                        out.add(kvmSnapshot(vm));
+                ioctl(vcpu, KVM_RUN, 0L);
+                int reason = run.getInt(8);
+                if (reason == KVM_EXIT_IO) {
+                    int port = run.getShort(32 + 2) & 0xFFFF;
+                    if (port == CHECKPOINT_PORT) {
+                        out.add(kvmSnapshot(vcpu));
                     }
                     continue;
                 }
-                if (reason == KvmVm.KVM_EXIT_HLT) {
-                    out.add(kvmSnapshot(vm) + " halted");
+                if (reason == KVM_EXIT_HLT) {
+                    out.add(kvmSnapshot(vcpu) + " halted");
                 } else {
-                    out.add("KVM exit " + reason + ": " + kvmSnapshot(vm));
+                    out.add("KVM exit " + reason + ": " + kvmSnapshot(vcpu));
                 }
                 break;
             }
+        } finally {
+            if (run != null) {
+                libc.munmap(run, new NativeLong(runSize));
+            }
+            if (vcpu >= 0) {
+                libc.close(vcpu);
+            }
+            if (vm >= 0) {
+                libc.close(vm);
+            }
+            if (mem != null) {
+                libc.munmap(mem, new NativeLong(MEM_SIZE));
+            }
+            libc.close(kvm);
         }
         return out;
     }
