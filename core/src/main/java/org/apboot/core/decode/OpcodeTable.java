@@ -391,10 +391,14 @@ final class OpcodeTable {
         g7f3[5] = unimpl("rstorssp", "=M", I_NONE, F_MEM);
         namedRegForms(g7f3, "=", "c6 wrmsrlist/", "d9 vmgexit", "e8 setssbsy", "ea saveprevssp", "ec uiret/",
                 "ed testui/", "ee clui/", "ef stui/", "fa mcommit", "fd rmpquery/", "fe rmpadjust/", "ff psmash/");
+        g7f3[8 + 0x0F] = g7f3[8 + 0x3B] = BLOCKED; // ENCLS and MWAITX take no F3
         TWO_F3[0x01] = groupOf(g7f3, 0);
         long[] g7f2 = new long[8 + 64];
         namedRegForms(g7f2, "=", "c6 rdmsrlist/", "d9 vmgexit", "e8 xsusldtrk", "e9 xresldtrk", "fe rmpupdate/",
                 "ff pvalidate");
+        for (int m : new int[] {0x0F, 0x2E, 0x2F, 0x3A, 0x3B, 0x3D}) {
+            g7f2[8 + m] = BLOCKED; // ENCLS, RDPKRU, WRPKRU, MONITORX, MWAITX and RDPRU take no F2
+        }
         TWO_F2[0x01] = groupOf(g7f2, 0);
         long[] g7p66 = new long[8 + 64];
         g7p66[8 + 0x0C] = unimplNoModrm("tdcall", "", I_NONE, 0);
@@ -419,7 +423,7 @@ final class OpcodeTable {
         for (int op = 0x18; op <= 0x1F; op++) {
             TWO[op] = e(Op.NOP, O_NONE, O_RM, I_NONE, M);
         }
-        TWO_F3[0x1E] = TWO[0x1E];
+        TWO_F3[0x1E] = TWO_F2[0x1E] = TWO[0x1E];
         TWO[0x20] = e(Op.MOV_FROM_CR, O_RM, O_NONE, I_NONE, M | F_MODIGN | F_CRSZ | F_SPECREG);
         TWO[0x21] = e(Op.MOV_FROM_DR, O_RM, O_NONE, I_NONE, M | F_MODIGN | F_CRSZ | F_SPECREG);
         TWO[0x22] = e(Op.MOV_TO_CR, O_NONE, O_RM, I_NONE, M | F_MODIGN | F_CRSZ | F_SPECREG);
@@ -526,7 +530,7 @@ final class OpcodeTable {
         g9p66[6] = unimpl("vmclear", "M", I_NONE, 0);
         TWO_66[0xC7] = groupOf(g9p66, 0);
         long[] g9f2 = new long[16];
-        g9f2[6] = BLOCKED; // VMPTRLD takes no F2
+        g9f2[6] = g9f2[14] = g9f2[15] = BLOCKED; // VMPTRLD, RDRAND and RDSEED take no F2
         TWO_F2[0xC7] = groupOf(g9f2, 0);
         for (int r = 0; r < 8; r++) {
             TWO[0xC8 + r] = e(Op.BSWAP, O_OPREG, O_NONE, I_NONE, 0);

@@ -59,7 +59,7 @@ final class InsnGenerator {
         for (;;) {
             byte[] b = candidate();
             int len = Decoder.decode(b, 0, b.length, mode, insn);
-            if (len <= 0 || insn.op == Op.INVALID || excluded(b, len)) {
+            if (len <= 0 || insn.op == Op.INVALID || excluded(insn)) {
                 continue;
             }
             if (insn.op.lockable() && insn.hasMemoryOperand() && insn.dst == Insn.K_RM && rnd.nextInt(3) == 0) {
@@ -79,7 +79,7 @@ final class InsnGenerator {
     }
 
     /** Encodings whose oracle output depends on things outside this decoder's scope. */
-    private boolean excluded(byte[] b, int len) {
+    static boolean excluded(Insn insn) {
         // 3DNow! (0F 0F): the mnemonic comes from the trailing byte, many values are undefined.
         // 0F 1A/1B: MPX bound instructions in objdump, reserved NOPs here (MPX is gone).
         // SALC (D6): undocumented, objdump prints (bad).
