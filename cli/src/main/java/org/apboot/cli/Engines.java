@@ -2,6 +2,7 @@ package org.apboot.cli;
 
 import org.apboot.core.engine.EngineFactory;
 import org.apboot.core.interp.Interpreter;
+import org.apboot.jit.JitEngine;
 import picocli.CommandLine;
 
 /** Maps the {@code --engine} value to an engine. */
@@ -14,8 +15,7 @@ final class Engines {
             case "interp":
                 return Interpreter::new;
             case "jit":
-                throw new CommandLine.ParameterException(cmd,
-                        "--engine jit: the translator is not part of this build yet; use --engine interp");
+                return JitEngine::new;
             default:
                 throw new CommandLine.ParameterException(cmd, "--engine must be interp or jit, got '" + name + "'");
         }

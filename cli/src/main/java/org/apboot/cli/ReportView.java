@@ -41,6 +41,7 @@ final class ReportView {
         es.put("misses", e.misses());
         es.put("hitRate", e.hitRate());
         es.put("invalidations", e.invalidations());
+        e.counters().forEach(es::put);
         m.put("engineStats", es);
         var ms = r.machineStats();
         Map<String, Object> mst = new LinkedHashMap<>();
@@ -103,6 +104,11 @@ final class ReportView {
         BootReport.EngineSummary e = r.engineStats();
         out.printf("  engine            %,d blocks built, cache hit rate %.4f, %,d invalidations%n",
                 e.blocksBuilt(), e.hitRate(), e.invalidations());
+        if (!e.counters().isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            e.counters().forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(String.format("%s %,d", k, v)));
+            out.printf("  engine counters   %s%n", sb);
+        }
         var ms = r.machineStats();
         out.printf("  machine           %,d INIT, %,d SIPI, %,d parks, %,d wake-ups%n",
                 ms.initIpis(), ms.startupIpis(), ms.parks(), ms.wakes());

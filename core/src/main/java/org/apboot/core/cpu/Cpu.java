@@ -343,11 +343,29 @@ public final class Cpu extends FlagState {
             r[i] = (r[i] & ~0xFF00L) | ((v & 0xFF) << 8);
             return;
         }
+        r[reg] = merge(r[reg], size, v);
+    }
+
+    /**
+     * The new value of a general register {@code old} after writing {@code v} at {@code size}
+     * bytes: 8- and 16-bit writes keep the upper bits, 32-bit writes zero-extend to 64.
+     */
+    public static long merge(long old, int size, long v) {
         switch (size) {
-            case 1: r[reg] = (r[reg] & ~0xFFL) | (v & 0xFF); break;
-            case 2: r[reg] = (r[reg] & ~0xFFFFL) | (v & 0xFFFF); break;
-            case 4: r[reg] = v & 0xFFFF_FFFFL; break;
-            default: r[reg] = v; break;
+            case 1: return (old & ~0xFFL) | (v & 0xFF);
+            case 2: return (old & ~0xFFFFL) | (v & 0xFFFF);
+            case 4: return v & 0xFFFF_FFFFL;
+            default: return v;
+        }
+    }
+
+    /** The low {@code size} bytes of register value {@code v}, zero-extended. */
+    public static long low(long v, int size) {
+        switch (size) {
+            case 1: return v & 0xFF;
+            case 2: return v & 0xFFFF;
+            case 4: return v & 0xFFFF_FFFFL;
+            default: return v;
         }
     }
 }

@@ -18,6 +18,40 @@ public final class EngineStats {
     /** Blocks invalidated by guest writes to their bytes. */
     public final LongAdder invalidations = new LongAdder();
 
+    /** An engine's own counters, by name, in the order they were first asked for. */
+    private final java.util.concurrent.ConcurrentMap<String, LongAdder> named =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * The engine-specific counter {@code name} (created on first use; look it up once and keep
+     * the adder, not per event). Shown by {@code boot}, {@code --json} and the embedding
+     * statistics.
+     */
+    public LongAdder counter(String name) {
+        LongAdder a = named.get(name);
+        if (a == null) {
+            synchronized (order) {
+                a = named.get(name);
+                if (a == null) {
+                    a = new LongAdder();
+                    named.put(name, a);
+                    order.add(name);
+                }
+            }
+        }
+        return a;
+    }
+
+    /** The engine-specific counters and their current sums, in creation order. */
+    public java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (String n : order) {
+            m.put(n, named.get(n).sum());
+        }
+        return m;
+    }
+
     /** Fraction of lookups that did not build a block. */
     public double hitRate() {
         long hits = jumpCacheHits.sum() + sharedCacheHits.sum();

@@ -10,10 +10,19 @@ import org.apboot.core.mem.PhysicalMemory;
  * decoded-block cache shared by every vCPU.
  */
 public final class Interpreter implements Engine {
-    private final EngineStats stats = new EngineStats();
+    private final EngineStats stats;
     private final BlockCache cache;
 
     public Interpreter(PhysicalMemory ram) {
+        this(ram, new EngineStats());
+    }
+
+    /**
+     * An interpreter counting into {@code stats}: an engine that wraps this one (the translator
+     * runs cold code here) shares one set of counters.
+     */
+    public Interpreter(PhysicalMemory ram, EngineStats stats) {
+        this.stats = stats;
         this.cache = new BlockCache(ram, stats);
     }
 

@@ -6,10 +6,10 @@ import org.apboot.core.decode.Op;
 import org.apboot.core.engine.EngineStats;
 import org.apboot.core.engine.EngineWorker;
 import org.apboot.core.engine.ExitReason;
+import org.apboot.core.engine.RunLoop;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.ExceptionDelivery;
-import org.apboot.core.fault.ExternalEvents;
 import org.apboot.core.fault.Vectors;
 import org.apboot.core.mem.Mmu;
 import org.apboot.core.semantics.Debug;
@@ -67,7 +67,7 @@ final class InterpreterWorker implements EngineWorker {
                 if ((ev & Cpu.EVENT_INIT) != 0) {
                     return ExitReason.INIT;
                 }
-                if (takeEvent(cpu)) {
+                if (RunLoop.takeEvent(cpu, tracer)) {
                     last = null;
                     continue;
                 }
@@ -80,7 +80,7 @@ final class InterpreterWorker implements EngineWorker {
             }
             int mode = cpu.modeIndex;
             int done;
-            if ((cpu.sysFlags & (Cpu.TF | Cpu.RF)) != 0 || cpu.debugActive) {
+            if (RunLoop.debugStepping(cpu)) {
                 last = null;
                 done = stepWithDebug(cpu);
             } else {
@@ -113,22 +113,11 @@ final class InterpreterWorker implements EngineWorker {
             }
             // a block that retired nothing (its first instruction faulted) still uses budget, so
             // a guest that faults for ever in a loop of deliveries returns to the scheduler
-            executed += Math.max(1, retire(cpu, mode, done));
+            executed += Math.max(1, RunLoop.retire(cpu, mode, done));
             if (done < 0) {
                 return ExitReason.PAUSE;
             }
         }
-    }
-
-    /**
-     * Counts what a block (or step) retired in {@code mode}, per block so the TSC, derived from
-     * the count, stays current. {@code done} is negated for a PAUSE exit. Returns the count.
-     */
-    private static int retire(Cpu cpu, int mode, int done) {
-        int n = done < 0 ? -done : done;
-        cpu.instructions += n;
-        cpu.modeInstructions[mode] += n;
-        return n;
     }
 
     /**
@@ -221,7 +210,7 @@ final class InterpreterWorker implements EngineWorker {
             if ((ev & Cpu.EVENT_INIT) != 0) {
                 return ExitReason.INIT;
             }
-            if (ev != 0 && takeEvent(cpu) && cpu.shutdown) {
+            if (ev != 0 && RunLoop.takeEvent(cpu, tracer) && cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
             }
             if (cpu.halted) {
@@ -229,7 +218,7 @@ final class InterpreterWorker implements EngineWorker {
             }
             int mode = cpu.modeIndex;
             int done = stepWithDebug(cpu);
-            retire(cpu, mode, done);
+            RunLoop.retire(cpu, mode, done);
             if (cpu.shutdown) {
                 return ExitReason.SHUTDOWN;
             }
@@ -304,24 +293,6 @@ final class InterpreterWorker implements EngineWorker {
             }
         }
         return n;
-    }
-
-    /**
-     * At a block boundary with events requested: takes one if it can be taken now. Never right
-     * after an STI / MOV SS / POP SS (the interrupt shadow); a halted CPU has retired the HLT
-     * that followed it, so the shadow no longer applies. Returns true when an event was delivered.
-     */
-    private boolean takeEvent(Cpu cpu) {
-        if ((cpu.halted || !cpu.interruptShadow) && cpu.eventDeliverable()) {
-            int vector = ExternalEvents.service(cpu);
-            if (vector >= 0) {
-                if (tracer != null) {
-                    tracer.interrupt(cpu, vector);
-                }
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

@@ -27,7 +27,12 @@ public final class Operands {
                 a += cpu.r[i.index] << i.scale;
             }
         }
-        switch (i.addrSize) {
+        return wrap(i.addrSize, a);
+    }
+
+    /** An effective address {@code a} wrapped to the address size ({@code addrSize} bytes). */
+    public static long wrap(int addrSize, long a) {
+        switch (addrSize) {
             case 2: return a & 0xFFFF;
             case 4: return a & 0xFFFF_FFFFL;
             default: return a;

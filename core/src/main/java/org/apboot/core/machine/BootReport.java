@@ -34,7 +34,7 @@ public record BootReport(
 
     /** Engine counters at the end of the run. */
     public record EngineSummary(long blocksBuilt, long jumpCacheHits, long sharedCacheHits, long misses,
-                                long invalidations, double hitRate) {
+                                long invalidations, double hitRate, java.util.Map<String, Long> counters) {
     }
 
     public boolean success() {

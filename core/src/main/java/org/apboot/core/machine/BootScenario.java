@@ -184,7 +184,7 @@ public final class BootScenario {
         }
         EngineStats es = engine.stats();
         BootReport.EngineSummary summary = new BootReport.EngineSummary(es.blocksBuilt.sum(), es.jumpCacheHits.sum(),
-                es.sharedCacheHits.sum(), es.misses.sum(), es.invalidations.sum(), es.hitRate());
+                es.sharedCacheHits.sum(), es.misses.sum(), es.invalidations.sum(), es.hitRate(), es.counters());
         return new BootReport(aps, online, failed, engine.name(), config.pathName(), config.profile().cliName(),
                 config.pagingLevels(), trampolineName, params.serial() ? "serial" : "parallel",
                 config.work().name().toLowerCase(java.util.Locale.ROOT)

@@ -18,6 +18,76 @@ public final class Alu {
     private Alu() {
     }
 
+    // ---------------------------------------------------------------- values
+
+    /*
+     * The value layer: results and flag records as pure functions of the operands, so generated
+     * code that keeps registers and the lazy-flag record in JVM locals calls the same
+     * definitions (with constant op and size, which HotSpot folds) as the Cpu-field methods below.
+     */
+
+    /**
+     * The result of binary operation {@code op} ({@code OP_*}) at {@code size} bytes, masked;
+     * {@code carryIn} is CF for ADC and SBB (ignored otherwise). CMP yields the difference and
+     * TEST the conjunction (what their flags are computed from).
+     */
+    public static long result(int op, int size, long a, long b, boolean carryIn) {
+        long r;
+        switch (op) {
+            case OP_ADD: r = a + b; break;
+            case OP_OR: r = a | b; break;
+            case OP_ADC: r = a + b + (carryIn ? 1 : 0); break;
+            case OP_SBB: r = a - b - (carryIn ? 1 : 0); break;
+            case OP_AND: case OP_TEST: r = a & b; break;
+            case OP_XOR: r = a ^ b; break;
+            default: r = a - b; break; // SUB, CMP
+        }
+        return r & Flags.mask(size);
+    }
+
+    /** The lazy-flag kind ({@code Flags.ADD} ...) binary operation {@code op} records. */
+    public static int flagKind(int op) {
+        switch (op) {
+            case OP_ADD: return Flags.ADD;
+            case OP_ADC: return Flags.ADC;
+            case OP_SBB: return Flags.SBB;
+            case OP_SUB: case OP_CMP: return Flags.SUB;
+            default: return Flags.LOGIC;
+        }
+    }
+
+    /** True when binary operation {@code op} reads CF (ADC, SBB). */
+    public static boolean readsCarry(int op) {
+        return op == OP_ADC || op == OP_SBB;
+    }
+
+    /** True when binary operation {@code op} writes its result back (all but CMP and TEST). */
+    public static boolean writesResult(int op) {
+        return op != OP_CMP && op != OP_TEST;
+    }
+
+    /** The first operand a flag record of {@code kind} keeps: the result itself for logic operations. */
+    public static long recordedDst(int kind, long a, long r) {
+        return kind == Flags.LOGIC ? r : a;
+    }
+
+    /** The second operand a flag record of {@code kind} keeps: 0 for logic operations. */
+    public static long recordedSrc(int kind, long b) {
+        return kind == Flags.LOGIC ? 0 : b;
+    }
+
+    /** INC's result at {@code size} bytes (flags: {@code Flags.INC}, dst a, src 1, CF kept). */
+    public static long incResult(int size, long a) {
+        return (a + 1) & Flags.mask(size);
+    }
+
+    /** DEC's result at {@code size} bytes (flags: {@code Flags.DEC}, dst a, src 1, CF kept). */
+    public static long decResult(int size, long a) {
+        return (a - 1) & Flags.mask(size);
+    }
+
+    // ---------------------------------------------------------------- Cpu fields
+
     public static long add(Cpu cpu, int size, long a, long b) {
         long r = (a + b) & Flags.mask(size);
         Flags.record(cpu, Flags.ADD, size, a, b, r);
@@ -72,14 +142,14 @@ public final class Alu {
 
     /** INC: CF unchanged. */
     public static long inc(Cpu cpu, int size, long a) {
-        long r = (a + 1) & Flags.mask(size);
+        long r = incResult(size, a);
         Flags.recordKeepCarry(cpu, Flags.INC, size, a, r);
         return r;
     }
 
     /** DEC: CF unchanged. */
     public static long dec(Cpu cpu, int size, long a) {
-        long r = (a - 1) & Flags.mask(size);
+        long r = decResult(size, a);
         Flags.recordKeepCarry(cpu, Flags.DEC, size, a, r);
         return r;
     }

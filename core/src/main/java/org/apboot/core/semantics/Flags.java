@@ -89,9 +89,19 @@ public final class Flags {
 
     /** Records INC/DEC, which keep CF. */
     public static void recordKeepCarry(Cpu cpu, int op, int size, long dst, long res) {
-        long cf = cpu.flagOp == EAGER ? cpu.flagBits & Cpu.CF : (carry(cpu) ? Cpu.CF : 0);
-        cpu.flagBits = cf;
-        record(cpu, op, size, dst, 1, res);
+        cpu.flagBits = keptCarry(cpu.flagOp, cpu.flagSize, cpu.flagDst, cpu.flagSrc, cpu.flagRes, cpu.flagBits);
+        record(cpu, op, size, dst, INC_DEC_SRC, res);
+    }
+
+    /** The {@code src} an INC or DEC record keeps (the 1 added or subtracted). */
+    public static final long INC_DEC_SRC = 1;
+
+    /**
+     * The {@code bits} of an INC/DEC record that follows the record (op .. bits): the CF it keeps,
+     * at its RFLAGS position.
+     */
+    public static long keptCarry(int op, int size, long dst, long src, long res, long bits) {
+        return carryOf(op, size, dst, src, res, bits) ? Cpu.CF : 0;
     }
 
     /** Sets the six arithmetic flags directly (bits at RFLAGS positions; other bits ignored). */
@@ -121,114 +131,176 @@ public final class Flags {
 
     // ---------------------------------------------------------------- reading
 
-    public static boolean carry(Cpu cpu) {
-        switch (cpu.flagOp) {
-            case EAGER: return (cpu.flagBits & Cpu.CF) != 0;
+    /*
+     * Every flag is defined once, as a pure function of a lazy-flag record (op, size, dst, src,
+     * res, bits) held anywhere: in the Cpu fields (the interpreter) or in JVM locals (translated
+     * code, which passes constants for op and size so the switch folds away). The Cpu-field
+     * readers below are thin wrappers.
+     */
+
+    /** CF of the record. */
+    public static boolean carryOf(int op, int size, long dst, long src, long res, long bits) {
+        switch (op) {
+            case EAGER: return (bits & Cpu.CF) != 0;
             case ADD: {
-                long m = mask(cpu.flagSize);
-                return Long.compareUnsigned(cpu.flagRes & m, cpu.flagDst & m) < 0;
+                long m = mask(size);
+                return Long.compareUnsigned(res & m, dst & m) < 0;
             }
-            case ADC: return adcCarry(cpu, mask(cpu.flagSize));
+            case ADC: {
+                // src holds the second operand; the carry-in is recovered from the result
+                long m = mask(size);
+                long a = dst & m, b = src & m, r = res & m;
+                long cin = (r - a - b) & m;
+                return cin == 0 ? Long.compareUnsigned(r, a) < 0 : Long.compareUnsigned(r, a) <= 0;
+            }
             case SUB: {
-                long m = mask(cpu.flagSize);
-                return Long.compareUnsigned(cpu.flagDst & m, cpu.flagSrc & m) < 0;
+                long m = mask(size);
+                return Long.compareUnsigned(dst & m, src & m) < 0;
             }
-            case SBB: return sbbBorrow(cpu, mask(cpu.flagSize));
+            case SBB: {
+                long m = mask(size);
+                long a = dst & m, b = src & m, r = res & m;
+                long bin = (a - b - r) & m;
+                return bin == 0 ? Long.compareUnsigned(a, b) < 0 : Long.compareUnsigned(a, b) <= 0;
+            }
             case LOGIC: return false;
-            case INC: case DEC: return (cpu.flagBits & Cpu.CF) != 0;
-            case NEG: return (cpu.flagDst & mask(cpu.flagSize)) != 0;
-            case SHL: return shlCarry(cpu);
-            case SHR: case SAR: return ((cpu.flagDst >>> (cpu.flagSrc - 1)) & 1) != 0;
-            case MUL: return cpu.flagSrc != 0;
-            default: throw new IllegalStateException("flag op " + cpu.flagOp);
+            case INC: case DEC: return (bits & Cpu.CF) != 0;
+            case NEG: return (dst & mask(size)) != 0;
+            case SHL: {
+                int width = size * 8;
+                return src <= width && ((dst >>> (width - src)) & 1) != 0;
+            }
+            case SHR: case SAR: return ((dst >>> (src - 1)) & 1) != 0;
+            case MUL: return src != 0;
+            default: throw new IllegalStateException("flag op " + op);
         }
     }
 
-    private static boolean adcCarry(Cpu cpu, long m) {
-        // flagSrc holds the second operand; the carry-in is recovered from the result
-        long a = cpu.flagDst & m, b = cpu.flagSrc & m, r = cpu.flagRes & m;
-        long cin = (r - a - b) & m;
-        return cin == 0 ? Long.compareUnsigned(r, a) < 0 : Long.compareUnsigned(r, a) <= 0;
+    /** ZF of the record. */
+    public static boolean zeroOf(int op, int size, long res, long bits) {
+        return op == EAGER ? (bits & Cpu.ZF) != 0 : (res & mask(size)) == 0;
     }
 
-    private static boolean sbbBorrow(Cpu cpu, long m) {
-        long a = cpu.flagDst & m, b = cpu.flagSrc & m, r = cpu.flagRes & m;
-        long bin = (a - b - r) & m;
-        return bin == 0 ? Long.compareUnsigned(a, b) < 0 : Long.compareUnsigned(a, b) <= 0;
+    /** SF of the record. */
+    public static boolean signOf(int op, int size, long res, long bits) {
+        return op == EAGER ? (bits & Cpu.SF) != 0 : (res & signBit(size)) != 0;
     }
 
-    private static boolean shlCarry(Cpu cpu) {
-        int bits = cpu.flagSize * 8;
-        long count = cpu.flagSrc;
-        if (count > bits) {
-            return false;
+    /** PF of the record. */
+    public static boolean parityOf(int op, long res, long bits) {
+        return op == EAGER ? (bits & Cpu.PF) != 0 : PARITY[(int) (res & 0xFF)] != 0;
+    }
+
+    /** AF of the record. */
+    public static boolean adjustOf(int op, long dst, long src, long res, long bits) {
+        switch (op) {
+            case EAGER: return (bits & Cpu.AF) != 0;
+            case LOGIC: case MUL: return false; // undefined for logic and multiply: chosen clear
+            case SHL: case SHR: case SAR: return true; // undefined: set, as the oracle host does
+            case NEG: return ((dst ^ res) & 0x10) != 0;
+            default: return ((dst ^ src ^ res) & 0x10) != 0;
         }
-        return ((cpu.flagDst >>> (bits - count)) & 1) != 0;
+    }
+
+    /** OF of the record. */
+    public static boolean overflowOf(int op, int size, long dst, long src, long res, long bits) {
+        long sb = signBit(size);
+        switch (op) {
+            case EAGER: return (bits & Cpu.OF) != 0;
+            case ADD: case ADC: case INC: return ((dst ^ res) & (src ^ res) & sb) != 0;
+            case SUB: case SBB: case DEC: return ((dst ^ src) & (dst ^ res) & sb) != 0;
+            case LOGIC: return false;
+            case NEG: return (res & mask(size)) == sb;
+            case SHL: return ((res & sb) != 0) ^ carryOf(op, size, dst, src, res, bits);
+            // the sign change of the last one-bit step: the two top bits of the result differ
+            // (count 1: SHR gives MSB(operand), SHRD gives MSB(operand) XOR MSB(result))
+            case SHR: return (((res << 1) ^ res) & sb) != 0;
+            case SAR: return false;
+            case MUL: return src != 0;
+            default: throw new IllegalStateException("flag op " + op);
+        }
+    }
+
+    /** The six arithmetic flags of the record at their RFLAGS positions. */
+    public static long arithOf(int op, int size, long dst, long src, long res, long bits) {
+        if (op == EAGER) {
+            return bits & Cpu.ARITH_FLAGS;
+        }
+        long f = 0;
+        if (carryOf(op, size, dst, src, res, bits)) f |= Cpu.CF;
+        if (parityOf(op, res, bits)) f |= Cpu.PF;
+        if (adjustOf(op, dst, src, res, bits)) f |= Cpu.AF;
+        if (zeroOf(op, size, res, bits)) f |= Cpu.ZF;
+        if (signOf(op, size, res, bits)) f |= Cpu.SF;
+        if (overflowOf(op, size, dst, src, res, bits)) f |= Cpu.OF;
+        return f;
+    }
+
+    /**
+     * Condition code {@code cc} (0 = O ... 15 = G) of the record, as Jcc/SETcc/CMOVcc evaluate
+     * it. After SUB/CMP the operands are compared directly (one compare, no flag work).
+     */
+    public static boolean condOf(int cc, int op, int size, long dst, long src, long res, long bits) {
+        if (op == SUB) {
+            long m = mask(size);
+            long a = dst & m, b = src & m;
+            boolean r;
+            switch (cc >> 1) {
+                case 1: r = Long.compareUnsigned(a, b) < 0; break;
+                case 2: r = a == b; break;
+                case 3: r = Long.compareUnsigned(a, b) <= 0; break;
+                case 6: r = signExtend(a, size) < signExtend(b, size); break;
+                case 7: r = signExtend(a, size) <= signExtend(b, size); break;
+                default: return condSlow(cc, op, size, dst, src, res, bits);
+            }
+            return (cc & 1) != 0 ? !r : r;
+        }
+        return condSlow(cc, op, size, dst, src, res, bits);
+    }
+
+    private static boolean condSlow(int cc, int op, int size, long dst, long src, long res, long bits) {
+        boolean r;
+        switch (cc >> 1) {
+            case 0: r = overflowOf(op, size, dst, src, res, bits); break;
+            case 1: r = carryOf(op, size, dst, src, res, bits); break;
+            case 2: r = zeroOf(op, size, res, bits); break;
+            case 3: r = carryOf(op, size, dst, src, res, bits) || zeroOf(op, size, res, bits); break;
+            case 4: r = signOf(op, size, res, bits); break;
+            case 5: r = parityOf(op, res, bits); break;
+            case 6: r = signOf(op, size, res, bits) != overflowOf(op, size, dst, src, res, bits); break;
+            default: r = zeroOf(op, size, res, bits)
+                    || signOf(op, size, res, bits) != overflowOf(op, size, dst, src, res, bits); break;
+        }
+        return (cc & 1) != 0 ? !r : r;
+    }
+
+    public static boolean carry(Cpu cpu) {
+        return carryOf(cpu.flagOp, cpu.flagSize, cpu.flagDst, cpu.flagSrc, cpu.flagRes, cpu.flagBits);
     }
 
     public static boolean zero(Cpu cpu) {
-        if (cpu.flagOp == EAGER) {
-            return (cpu.flagBits & Cpu.ZF) != 0;
-        }
-        return (cpu.flagRes & mask(cpu.flagSize)) == 0;
+        return zeroOf(cpu.flagOp, cpu.flagSize, cpu.flagRes, cpu.flagBits);
     }
 
     public static boolean sign(Cpu cpu) {
-        if (cpu.flagOp == EAGER) {
-            return (cpu.flagBits & Cpu.SF) != 0;
-        }
-        return (cpu.flagRes & signBit(cpu.flagSize)) != 0;
+        return signOf(cpu.flagOp, cpu.flagSize, cpu.flagRes, cpu.flagBits);
     }
 
     public static boolean parity(Cpu cpu) {
-        if (cpu.flagOp == EAGER) {
-            return (cpu.flagBits & Cpu.PF) != 0;
-        }
-        return PARITY[(int) (cpu.flagRes & 0xFF)] != 0;
+        return parityOf(cpu.flagOp, cpu.flagRes, cpu.flagBits);
     }
 
     public static boolean adjust(Cpu cpu) {
-        switch (cpu.flagOp) {
-            case EAGER: return (cpu.flagBits & Cpu.AF) != 0;
-            case LOGIC: case MUL: return false; // undefined for logic and multiply: chosen clear
-            case SHL: case SHR: case SAR: return true; // undefined: set, as the oracle host does
-            case NEG: return ((cpu.flagDst ^ cpu.flagRes) & 0x10) != 0;
-            default: return ((cpu.flagDst ^ cpu.flagSrc ^ cpu.flagRes) & 0x10) != 0;
-        }
+        return adjustOf(cpu.flagOp, cpu.flagDst, cpu.flagSrc, cpu.flagRes, cpu.flagBits);
     }
 
     public static boolean overflow(Cpu cpu) {
-        long sb = signBit(cpu.flagSize);
-        long d = cpu.flagDst, s = cpu.flagSrc, r = cpu.flagRes;
-        switch (cpu.flagOp) {
-            case EAGER: return (cpu.flagBits & Cpu.OF) != 0;
-            case ADD: case ADC: case INC: return ((d ^ r) & (s ^ r) & sb) != 0;
-            case SUB: case SBB: case DEC: return ((d ^ s) & (d ^ r) & sb) != 0;
-            case LOGIC: return false;
-            case NEG: return (r & mask(cpu.flagSize)) == sb;
-            case SHL: return (((r & sb) != 0) ^ carry(cpu));
-            // the sign change of the last one-bit step: the two top bits of the result differ
-            // (count 1: SHR gives MSB(operand), SHRD gives MSB(operand) XOR MSB(result))
-            case SHR: return (((r << 1) ^ r) & sb) != 0;
-            case SAR: return false;
-            case MUL: return s != 0;
-            default: throw new IllegalStateException("flag op " + cpu.flagOp);
-        }
+        return overflowOf(cpu.flagOp, cpu.flagSize, cpu.flagDst, cpu.flagSrc, cpu.flagRes, cpu.flagBits);
     }
 
     /** The six arithmetic flags at their RFLAGS positions. */
     public static long arith(Cpu cpu) {
-        if (cpu.flagOp == EAGER) {
-            return cpu.flagBits;
-        }
-        long f = 0;
-        if (carry(cpu)) f |= Cpu.CF;
-        if (parity(cpu)) f |= Cpu.PF;
-        if (adjust(cpu)) f |= Cpu.AF;
-        if (zero(cpu)) f |= Cpu.ZF;
-        if (sign(cpu)) f |= Cpu.SF;
-        if (overflow(cpu)) f |= Cpu.OF;
-        return f;
+        return arithOf(cpu.flagOp, cpu.flagSize, cpu.flagDst, cpu.flagSrc, cpu.flagRes, cpu.flagBits);
     }
 
     /** The whole RFLAGS value. */
@@ -252,37 +324,6 @@ public final class Flags {
 
     /** Evaluates condition code {@code cc} (0 = O ... 15 = G) as Jcc/SETcc/CMOVcc do. */
     public static boolean cond(Cpu cpu, int cc) {
-        if (cpu.flagOp == SUB) {
-            // CMP/SUB followed by a condition: compare the operands directly
-            int size = cpu.flagSize;
-            long m = mask(size);
-            long a = cpu.flagDst & m, b = cpu.flagSrc & m;
-            boolean r;
-            switch (cc >> 1) {
-                case 1: r = Long.compareUnsigned(a, b) < 0; break;
-                case 2: r = a == b; break;
-                case 3: r = Long.compareUnsigned(a, b) <= 0; break;
-                case 6: r = signExtend(a, size) < signExtend(b, size); break;
-                case 7: r = signExtend(a, size) <= signExtend(b, size); break;
-                default: return condSlow(cpu, cc);
-            }
-            return (cc & 1) != 0 ? !r : r;
-        }
-        return condSlow(cpu, cc);
-    }
-
-    private static boolean condSlow(Cpu cpu, int cc) {
-        boolean r;
-        switch (cc >> 1) {
-            case 0: r = overflow(cpu); break;
-            case 1: r = carry(cpu); break;
-            case 2: r = zero(cpu); break;
-            case 3: r = carry(cpu) || zero(cpu); break;
-            case 4: r = sign(cpu); break;
-            case 5: r = parity(cpu); break;
-            case 6: r = sign(cpu) != overflow(cpu); break;
-            default: r = zero(cpu) || sign(cpu) != overflow(cpu); break;
-        }
-        return (cc & 1) != 0 ? !r : r;
+        return condOf(cc, cpu.flagOp, cpu.flagSize, cpu.flagDst, cpu.flagSrc, cpu.flagRes, cpu.flagBits);
     }
 }

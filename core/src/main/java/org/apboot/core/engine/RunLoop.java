@@ -1,0 +1,56 @@
+package org.apboot.core.engine;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.fault.ExternalEvents;
+
+/**
+ * The parts of an engine's run loop every engine must do the same way, so that interrupts,
+ * interrupt shadows and retired-instruction counts never depend on which engine runs a vCPU.
+ *
+ * <p>Call order at each block boundary: {@link #takeEvent} when {@link Cpu#events()} is non-zero
+ * (return {@link ExitReason#INIT} first when {@link Cpu#EVENT_INIT} is set), then check
+ * {@link Cpu#halted} and the budget, then run a block and {@link #retire} what it retired.
+ */
+public final class RunLoop {
+    private RunLoop() {
+    }
+
+    /**
+     * At a block boundary with events requested: takes one if it can be taken now. Never right
+     * after an STI / MOV SS / POP SS (the interrupt shadow); a halted CPU has retired the HLT
+     * that followed it, so the shadow no longer applies. Returns true when an event was
+     * delivered (the tracer, if any, is told).
+     */
+    public static boolean takeEvent(Cpu cpu, Tracer tracer) {
+        if ((cpu.halted || !cpu.interruptShadow) && cpu.eventDeliverable()) {
+            int vector = ExternalEvents.service(cpu);
+            if (vector >= 0) {
+                if (tracer != null) {
+                    tracer.interrupt(cpu, vector);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Counts what a block (or step) retired in mode {@code mode} ({@link Cpu#modeIndex} when the
+     * block began), per block so the TSC, derived from the count, stays current. {@code done} is
+     * negated for a PAUSE exit. Returns the count.
+     */
+    public static int retire(Cpu cpu, int mode, int done) {
+        int n = done < 0 ? -done : done;
+        cpu.instructions += n;
+        cpu.modeInstructions[mode] += n;
+        return n;
+    }
+
+    /**
+     * True when the next block must run one instruction at a time with the debug checks:
+     * RFLAGS.TF or RF set, or breakpoints armed / a debug trap pending.
+     */
+    public static boolean debugStepping(Cpu cpu) {
+        return (cpu.sysFlags & (Cpu.TF | Cpu.RF)) != 0 || cpu.debugActive;
+    }
+}

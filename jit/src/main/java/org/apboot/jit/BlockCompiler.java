@@ -1,0 +1,93 @@
+package org.apboot.jit;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import org.apboot.core.decode.Insn;
+import org.apboot.core.interp.DecodedBlock;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+
+/**
+ * Turns a decoded block into the bytes of one class extending {@link CompiledBlock}: a
+ * constructor and {@code execute}, whose body is the block's instructions lowered by
+ * {@link Lowering} between a prologue (guest registers and the lazy-flag record into locals) and
+ * exits that write back what changed. One exception handler covers the body and makes faults
+ * precise (see {@link CompiledBlock}).
+ *
+ * <p>Not thread-safe; one instance per translation.
+ */
+final class BlockCompiler {
+    static final String BASE = "org/apboot/jit/CompiledBlock";
+    static final String CPU = "org/apboot/core/cpu/Cpu";
+    static final String EXIT = "org/apboot/jit/BlockExit";
+    static final String NAME = "org/apboot/jit/GeneratedBlock";
+    /** HotSpot does not compile methods above 8,000 bytes of bytecode: stay well below. */
+    static final int MAX_METHOD_BYTES = 7_000;
+
+    private BlockCompiler() {
+    }
+
+    /** The compiled class for the first {@code count} instructions of {@code b}. */
+    static Result compile(DecodedBlock b, int count, int codeSize) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
+            @Override
+            protected String getCommonSuperClass(String a, String c) {
+                return "java/lang/Object"; // frames merge only identical reference types here
+            }
+        };
+        cw.visit(V17, ACC_FINAL | ACC_SUPER | ACC_SYNTHETIC, NAME, null, BASE, null);
+        MethodVisitor init = cw.visitMethod(0, "<init>", "(Lorg/apboot/core/interp/DecodedBlock;I)V", null, null);
+        init.visitCode();
+        init.visitVarInsn(ALOAD, 0);
+        init.visitVarInsn(ALOAD, 1);
+        init.visitVarInsn(ILOAD, 2);
+        init.visitMethodInsn(INVOKESPECIAL, BASE, "<init>", "(Lorg/apboot/core/interp/DecodedBlock;I)V", false);
+        init.visitInsn(RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "execute",
+                "(L" + CPU + ";L" + EXIT + ";J)I", null, null);
+        CodeSizeCounter counter = new CodeSizeCounter(mv);
+        new Lowering(counter, b.insns, count, codeSize).emitMethod();
+        cw.visitEnd();
+        return new Result(cw.toByteArray(), counter.size());
+    }
+
+    /** Class bytes and the size of {@code execute}'s bytecode. */
+    record Result(byte[] bytes, int methodBytes) {
+    }
+
+    /** Counts bytecode bytes as they are emitted (upper bound: wide forms counted wide). */
+    static final class CodeSizeCounter extends MethodVisitor {
+        private int size;
+
+        CodeSizeCounter(MethodVisitor mv) {
+            super(ASM9, mv);
+        }
+
+        int size() {
+            return size;
+        }
+
+        @Override public void visitInsn(int opcode) { size += 1; super.visitInsn(opcode); }
+        @Override public void visitIntInsn(int opcode, int operand) { size += 3; super.visitIntInsn(opcode, operand); }
+        @Override public void visitVarInsn(int opcode, int v) { size += v < 4 ? 1 : v < 256 ? 2 : 4; super.visitVarInsn(opcode, v); }
+        @Override public void visitTypeInsn(int opcode, String type) { size += 3; super.visitTypeInsn(opcode, type); }
+        @Override public void visitFieldInsn(int o, String a, String n, String d) { size += 3; super.visitFieldInsn(o, a, n, d); }
+        @Override public void visitMethodInsn(int o, String a, String n, String d, boolean i) { size += 3; super.visitMethodInsn(o, a, n, d, i); }
+        @Override public void visitJumpInsn(int opcode, Label label) { size += 3; super.visitJumpInsn(opcode, label); }
+        @Override public void visitLdcInsn(Object value) { size += 3; super.visitLdcInsn(value); }
+        @Override public void visitIincInsn(int v, int inc) { size += 6; super.visitIincInsn(v, inc); }
+    }
+
+    static boolean anyInsnTooLong(Insn[] insns) {
+        for (Insn i : insns) {
+            if (i.length > 15) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,192 @@
+package org.apboot.jit;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.engine.EngineStats;
+import org.apboot.core.interp.BlockCache;
+import org.apboot.core.interp.DecodedBlock;
+import org.apboot.core.mem.PhysicalMemory;
+
+/**
+ * Translated blocks shared by every vCPU, keyed by (physical address, mode key): a mode switch
+ * looks under another key and flushes nothing. Blocks are translated from the interpreter's
+ * decoded blocks once they are hot, once for all threads (a slot's monitor serialises
+ * translation of one block; other blocks translate in parallel).
+ *
+ * <p>Self-modifying code: a guest write to bytes a block came from invalidates that block only
+ * (byte-exact overlap, found through a per-page index); data sharing a page or a 64-byte line
+ * with code invalidates nothing. Bounded: past {@code maxBlocks} live blocks the whole
+ * generation is dropped; running blocks finish and their classes unload once unreferenced.
+ */
+final class CodeCache implements PhysicalMemory.WriteListener {
+    /** Room for every mode-key bit and more: the key is (phys << 20) | modeKey. */
+    static final int KEY_SHIFT = 20;
+
+    /** Per-block translation state. */
+    static final class Slot {
+        final long phys;
+        final int modeKey;
+        /** Times the block ran in the interpreter (racy: an approximate count is enough). */
+        int heat;
+        /** Never translate (spans a page, instruction too long...). */
+        volatile boolean untranslatable;
+        volatile CompiledBlock block;
+
+        Slot(long phys, int modeKey) {
+            this.phys = phys;
+            this.modeKey = modeKey;
+        }
+    }
+
+    private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, List<CompiledBlock>> byPage = new ConcurrentHashMap<>();
+    private final AtomicInteger live = new AtomicInteger();
+    private final BlockCache decoded;
+    private final JitSettings settings;
+    private final EngineStats stats;
+    private final LongAdder translated, guestBytes, bytecodeBytes, translateNanos, evictions, invalidations;
+
+    CodeCache(PhysicalMemory ram, BlockCache decoded, JitSettings settings, EngineStats stats) {
+        this.decoded = decoded;
+        this.settings = settings;
+        this.stats = stats;
+        this.translated = stats.counter("blocks translated");
+        this.guestBytes = stats.counter("guest bytes translated");
+        this.bytecodeBytes = stats.counter("bytecode bytes");
+        this.translateNanos = stats.counter("translation ns");
+        this.invalidations = stats.counter("translated blocks invalidated");
+        this.evictions = stats.counter("translated blocks evicted");
+        ram.addWriteListener(this);
+    }
+
+    static long key(long phys, int modeKey) {
+        return (phys << KEY_SHIFT) | modeKey;
+    }
+
+    /** The slot for a block at {@code phys} in mode {@code modeKey}, created on first use. */
+    Slot slot(long phys, int modeKey) {
+        Long k = key(phys, modeKey);
+        Slot s = slots.get(k);
+        if (s == null) {
+            s = slots.computeIfAbsent(k, x -> new Slot(phys, modeKey));
+        }
+        return s;
+    }
+
+    int threshold() {
+        return settings.threshold();
+    }
+
+    /**
+     * Translates the block at {@code slot} for {@code cpu} (whose RIP is at its start) unless
+     * another thread did; returns the block, or null when it cannot be translated.
+     */
+    CompiledBlock translate(Cpu cpu, Slot slot) {
+        synchronized (slot) {
+            CompiledBlock b = slot.block;
+            if (b != null && b.valid) {
+                return b;
+            }
+            if (slot.untranslatable) {
+                return null;
+            }
+            long t0 = System.nanoTime();
+            DecodedBlock d = decoded.get(slot.phys, slot.modeKey);
+            if (d == null) {
+                d = decoded.build(cpu, slot.phys);
+            }
+            if (d.crossesPage || BlockCompiler.anyInsnTooLong(d.insns)) {
+                slot.untranslatable = true;
+                return null;
+            }
+            b = compile(d, cpu.codeSize);
+            publish(slot, b, d);
+            translateNanos.add(System.nanoTime() - t0);
+            return b.valid ? b : null;
+        }
+    }
+
+    /** Compiles the longest prefix of {@code d} whose method stays below HotSpot's limits. */
+    private CompiledBlock compile(DecodedBlock d, int codeSize) {
+        int count = d.insns.length;
+        while (true) {
+            BlockCompiler.Result r = BlockCompiler.compile(d, count, codeSize);
+            if (r.methodBytes() <= BlockCompiler.MAX_METHOD_BYTES || count == 1) {
+                CompiledBlock b = BlockLoader.define(r.bytes(), d, count);
+                b.bytecodeBytes = r.methodBytes();
+                translated.increment();
+                guestBytes.add(b.byteLength);
+                bytecodeBytes.add(r.methodBytes());
+                return b;
+            }
+            count = Math.max(1, count / 2);
+        }
+    }
+
+    private void publish(Slot slot, CompiledBlock b, DecodedBlock d) {
+        if (live.incrementAndGet() > settings.maxBlocks()) {
+            dropAll();
+            live.incrementAndGet();
+        }
+        byPage.computeIfAbsent(b.phys >>> 12, p -> new CopyOnWriteArrayList<>()).add(b);
+        slot.block = b;
+        // the decoded block's lines are watched; a write that raced with translation cleared its
+        // valid flag, and a later one finds this block in the page index
+        if (!d.valid) {
+            invalidate(b);
+        }
+    }
+
+    private void invalidate(CompiledBlock b) {
+        if (b.valid) {
+            b.invalidate();
+            live.decrementAndGet();
+            List<CompiledBlock> list = byPage.get(b.phys >>> 12);
+            if (list != null) {
+                list.remove(b);
+            }
+        }
+    }
+
+    /** Drops every translated block: a new generation starts empty. */
+    private synchronized void dropAll() {
+        int n = 0;
+        for (List<CompiledBlock> list : byPage.values()) {
+            for (CompiledBlock b : list) {
+                if (b.valid) {
+                    b.invalidate();
+                    n++;
+                }
+            }
+        }
+        byPage.clear();
+        slots.clear();
+        live.set(0);
+        evictions.add(n);
+    }
+
+    @Override
+    public void written(long addr, int len) {
+        for (long page = addr >>> 12; page <= (addr + len - 1) >>> 12; page++) {
+            List<CompiledBlock> list = byPage.get(page);
+            if (list == null) {
+                continue;
+            }
+            for (CompiledBlock b : list) {
+                if (b.valid && b.overlaps(addr, len)) {
+                    invalidate(b);
+                    invalidations.increment();
+                }
+            }
+        }
+    }
+
+    /** Translated blocks currently valid. */
+    int size() {
+        return live.get();
+    }
+}

@@ -1,0 +1,144 @@
+package org.apboot.jit;
+
+import org.apboot.core.decode.Insn;
+import org.apboot.core.decode.Op;
+import org.apboot.core.semantics.Alu;
+
+/**
+ * How the translator lowers one decoded instruction: natively (registers in JVM locals, calls to
+ * the value-level semantics) for the forms integer code spends its time in, or through the
+ * interpreter's executor ({@link #FALLBACK}) for everything else. The choice mirrors the
+ * interpreter's specialised steps: general registers 0-15 only (AH..BH fall back), no LOCK.
+ */
+enum Form {
+    NOP, MOV_RR, MOV_RI, LOAD, STORE_R, STORE_I, ALU_RR, ALU_RI, ALU_RM, CMP_MR, CMP_MI, INC_R, DEC_R,
+    LEA, JCC, JMP_REL, FALLBACK;
+
+    /** The form of {@code i}. */
+    static Form of(Insn i) {
+        if (i.lock || i.length > 15) {
+            return FALLBACK;
+        }
+        int size = i.opSize;
+        boolean sized = size == 1 || size == 2 || size == 4 || size == 8;
+        switch (i.op) {
+            case NOP:
+                return NOP;
+            case MOV:
+                return sized && i.src2 == Insn.K_NONE ? mov(i) : FALLBACK;
+            case ADD: case OR: case ADC: case SBB: case AND: case SUB: case XOR: case CMP: case TEST:
+                return sized && i.src2 == Insn.K_NONE ? alu(i) : FALLBACK;
+            case INC: case DEC:
+                if (!sized || i.src != Insn.K_NONE || i.src2 != Insn.K_NONE || reg(i, i.dst) < 0) {
+                    return FALLBACK;
+                }
+                return i.op == Op.INC ? INC_R : DEC_R;
+            case LEA:
+                return sized && i.reg >= 0 && i.reg < 16 && memory(i, i.src) ? LEA : FALLBACK;
+            case JCC:
+                return JCC;
+            case JMP:
+                return i.src == Insn.K_IMM ? JMP_REL : FALLBACK;
+            default:
+                return FALLBACK;
+        }
+    }
+
+    private static Form mov(Insn i) {
+        int d = reg(i, i.dst);
+        if (d >= 0) {
+            if (i.src == Insn.K_IMM) {
+                return MOV_RI;
+            }
+            if (reg(i, i.src) >= 0) {
+                return MOV_RR;
+            }
+            return memory(i, i.src) ? LOAD : FALLBACK;
+        }
+        if (memory(i, i.dst)) {
+            if (i.src == Insn.K_IMM) {
+                return STORE_I;
+            }
+            return reg(i, i.src) >= 0 ? STORE_R : FALLBACK;
+        }
+        return FALLBACK;
+    }
+
+    private static Form alu(Insn i) {
+        int d = reg(i, i.dst);
+        if (d < 0) {
+            if (memory(i, i.dst) && (i.op == Op.CMP || i.op == Op.TEST)) {
+                if (i.src == Insn.K_IMM) {
+                    return CMP_MI;
+                }
+                return reg(i, i.src) >= 0 ? CMP_MR : FALLBACK;
+            }
+            return FALLBACK;
+        }
+        if (memory(i, i.src)) {
+            return ALU_RM;
+        }
+        if (i.src == Insn.K_IMM) {
+            return ALU_RI;
+        }
+        return reg(i, i.src) >= 0 ? ALU_RR : FALLBACK;
+    }
+
+    /** General register 0-15 named by an operand of kind {@code kind}, or -1. */
+    static int reg(Insn i, byte kind) {
+        int r;
+        if (kind == Insn.K_REG) {
+            r = i.reg;
+        } else if (kind == Insn.K_RM) {
+            r = i.rmReg;
+        } else {
+            return -1;
+        }
+        return r >= 0 && r < 16 ? r : -1;
+    }
+
+    static boolean memory(Insn i, byte kind) {
+        return kind == Insn.K_RM && i.rmReg < 0;
+    }
+
+    /** The {@code Alu.OP_*} code of an ALU instruction. */
+    static int aluCode(Op op) {
+        switch (op) {
+            case ADD: return Alu.OP_ADD;
+            case OR: return Alu.OP_OR;
+            case ADC: return Alu.OP_ADC;
+            case SBB: return Alu.OP_SBB;
+            case AND: return Alu.OP_AND;
+            case SUB: return Alu.OP_SUB;
+            case XOR: return Alu.OP_XOR;
+            case CMP: return Alu.OP_CMP;
+            default: return Alu.OP_TEST;
+        }
+    }
+
+    /** Writes all six arithmetic flags (no flag of the previous record survives). */
+    boolean writesAllFlags() {
+        return this == ALU_RR || this == ALU_RI || this == ALU_RM || this == CMP_MR || this == CMP_MI;
+    }
+
+    /** Records flags (all, or all but CF for INC/DEC). */
+    boolean writesFlags() {
+        return writesAllFlags() || this == INC_R || this == DEC_R;
+    }
+
+    /** Can raise a guest exception (memory operands, branch-target checks, executors). */
+    boolean canFault() {
+        switch (this) {
+            case LOAD: case STORE_R: case STORE_I: case ALU_RM: case CMP_MR: case CMP_MI:
+            case JCC: case JMP_REL: case FALLBACK:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** Writes guest memory natively. */
+    boolean stores() {
+        return this == STORE_R || this == STORE_I;
+    }
+}

@@ -1,0 +1,48 @@
+package org.apboot.jit;
+
+import org.apboot.core.engine.Engine;
+import org.apboot.core.engine.EngineStats;
+import org.apboot.core.engine.EngineWorker;
+import org.apboot.core.interp.Interpreter;
+import org.apboot.core.mem.PhysicalMemory;
+
+/**
+ * The translator: guest basic blocks compiled to JVM bytecode, cached per (physical address,
+ * mode key) and shared by every vCPU of a machine. It wraps an interpreter for what it does not
+ * translate (cold blocks, blocks spanning pages, single-stepping, tracing), which shares its
+ * decoded blocks with the translator.
+ */
+public final class JitEngine implements Engine {
+    private final EngineStats stats = new EngineStats();
+    private final Interpreter interpreter;
+    private final CodeCache cache;
+
+    public JitEngine(PhysicalMemory ram) {
+        this(ram, JitSettings.DEFAULT);
+    }
+
+    public JitEngine(PhysicalMemory ram, JitSettings settings) {
+        this.interpreter = new Interpreter(ram, stats);
+        this.cache = new CodeCache(ram, interpreter.cache(), settings, stats);
+    }
+
+    @Override
+    public String name() {
+        return "jit";
+    }
+
+    @Override
+    public EngineWorker newWorker() {
+        return new JitWorker(cache, interpreter.newWorker(), stats);
+    }
+
+    @Override
+    public EngineStats stats() {
+        return stats;
+    }
+
+    /** Translated blocks currently in the code cache. */
+    public int translatedBlocks() {
+        return cache.size();
+    }
+}

@@ -1,0 +1,212 @@
+package org.apboot.jit;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
+import org.apboot.core.engine.EngineStats;
+import org.apboot.core.engine.EngineWorker;
+import org.apboot.core.engine.ExitReason;
+import org.apboot.core.engine.RunLoop;
+import org.apboot.core.engine.Tracer;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.fault.ExceptionDelivery;
+import org.apboot.core.mem.Mmu;
+
+/**
+ * The translator's run loop for one host thread: find the translated block for the CPU's RIP
+ * (chained successor, per-thread jump cache, shared cache), run it, account for what it retired
+ * and deliver its faults. Whatever is not translated — cold blocks, blocks spanning a page, a
+ * block started in an interrupt shadow, debug stepping, tracing — runs one block at a time in
+ * the interpreter worker this worker wraps, so both engines share every rule of the run loop.
+ */
+final class JitWorker implements EngineWorker {
+    private static final int JC_BITS = 12;
+    private static final int JC_MASK = (1 << JC_BITS) - 1;
+
+    private final CodeCache cache;
+    private final EngineWorker interp;
+    private final CompiledBlock[] jumpCache = new CompiledBlock[1 << JC_BITS];
+    private final BlockExit exit = new BlockExit();
+    private final EngineStats stats;
+    private final java.util.concurrent.atomic.LongAdder chainedStat, fallbackStat, compiledRunsStat;
+    private Tracer tracer;
+    private long jumpCacheHits, sharedCacheHits, chained, interpreted, compiledRuns;
+
+    JitWorker(CodeCache cache, EngineWorker interp, EngineStats stats) {
+        this.cache = cache;
+        this.interp = interp;
+        this.stats = stats;
+        this.chainedStat = stats.counter("chained exits");
+        this.fallbackStat = stats.counter("interpreted blocks");
+        this.compiledRunsStat = stats.counter("translated block runs");
+    }
+
+    @Override
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
+        interp.setTracer(tracer);
+    }
+
+    @Override
+    public int step(Cpu cpu) {
+        return interp.step(cpu);
+    }
+
+    @Override
+    public int run(Cpu cpu, long budget) {
+        if (tracer != null) {
+            return interp.run(cpu, budget); // a tracer sees every instruction: interpret
+        }
+        try {
+            return loop(cpu, Math.min(budget, 1 << 30));
+        } finally {
+            flushStats();
+        }
+    }
+
+    private int loop(Cpu cpu, long budget) {
+        long executed = 0;
+        CompiledBlock prev = null;
+        long prevLinear = 0;
+        while (true) {
+            if (cpu.shutdown) {
+                return ExitReason.SHUTDOWN;
+            }
+            int ev = cpu.events();
+            if (ev != 0) {
+                if ((ev & Cpu.EVENT_INIT) != 0) {
+                    return ExitReason.INIT;
+                }
+                if (RunLoop.takeEvent(cpu, null)) {
+                    prev = null;
+                    continue;
+                }
+            }
+            if (cpu.halted) {
+                return ExitReason.HALT;
+            }
+            if (executed >= budget) {
+                return ExitReason.BUDGET;
+            }
+            CompiledBlock b = null;
+            long linear = fetchLinear(cpu);
+            if (!cpu.interruptShadow && !RunLoop.debugStepping(cpu)) {
+                b = chainedSuccessor(cpu, prev, prevLinear, linear);
+                if (b == null) {
+                    b = lookup(cpu, linear);
+                    if (b != null && prev != null && exit.exit >= 0) {
+                        link(prev, exit.exit, b, prevLinear, linear);
+                    }
+                }
+            }
+            prev = null;
+            if (b == null) {
+                long before = cpu.instructions;
+                int reason = interp.run(cpu, 1);
+                interpreted++;
+                executed += Math.max(1, cpu.instructions - before);
+                if (reason != ExitReason.BUDGET) {
+                    return reason;
+                }
+                continue;
+            }
+            int mode = cpu.modeIndex;
+            int done;
+            compiledRuns++;
+            try {
+                done = b.execute(cpu, exit, budget - executed);
+            } catch (CpuException e) {
+                executed += Math.max(1, RunLoop.retire(cpu, mode, exit.faultRetired));
+                ExceptionDelivery.deliver(cpu, e);
+                continue;
+            }
+            executed += Math.max(1, RunLoop.retire(cpu, mode, done));
+            if (done < 0) {
+                return ExitReason.PAUSE;
+            }
+            prev = b;
+            prevLinear = linear;
+        }
+    }
+
+    private static long fetchLinear(Cpu cpu) {
+        long linear = cpu.seg[Insn.CS].base + cpu.rip;
+        return cpu.codeSize == 64 ? linear : linear & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * The block linked into {@code prev}'s exit slot, when it is the block the lookup would find:
+     * valid, same mode, and its linear address on the same page as {@code prev}'s at the same
+     * distance as their physical addresses (the page's translation is the one {@code prev} ran
+     * under, so no page walk is needed).
+     */
+    private CompiledBlock chainedSuccessor(Cpu cpu, CompiledBlock prev, long prevLinear, long linear) {
+        if (prev == null || exit.exit < 0) {
+            return null;
+        }
+        CompiledBlock next = exit.exit == BlockExit.TAKEN ? prev.taken : prev.fallthrough;
+        if (next != null && next.valid && next.modeKey == cpu.modeKey
+                && ((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear
+                && withinCsLimit(cpu, next)) {
+            chained++;
+            return next;
+        }
+        return null;
+    }
+
+    /** Links {@code next} into the exit slot {@code prev} left through, when chaining is sound. */
+    private static void link(CompiledBlock prev, int slot, CompiledBlock next, long prevLinear, long linear) {
+        if (((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear && prev.valid) {
+            if (slot == BlockExit.TAKEN) {
+                prev.taken = next;
+            } else {
+                prev.fallthrough = next;
+            }
+        }
+    }
+
+    /** The translated block for the CPU's RIP, translating it when hot; null to interpret. */
+    private CompiledBlock lookup(Cpu cpu, long linear) {
+        long phys;
+        try {
+            phys = cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3);
+        } catch (CpuException e) {
+            return null; // the interpreter raises the fetch fault
+        }
+        int key = cpu.modeKey;
+        int jc = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
+        CompiledBlock b = jumpCache[jc];
+        if (b != null && b.phys == phys && b.modeKey == key && b.valid) {
+            jumpCacheHits++;
+            return withinCsLimit(cpu, b) ? b : null;
+        }
+        CodeCache.Slot slot = cache.slot(phys, key);
+        b = slot.block;
+        if (b == null || !b.valid) {
+            if (slot.untranslatable || slot.heat++ < cache.threshold()) {
+                return null;
+            }
+            b = cache.translate(cpu, slot);
+            if (b == null) {
+                return null;
+            }
+        } else {
+            sharedCacheHits++;
+        }
+        jumpCache[jc] = b;
+        return withinCsLimit(cpu, b) ? b : null;
+    }
+
+    /** Outside 64-bit mode the whole block must lie within CS; else the interpreter raises #GP. */
+    private static boolean withinCsLimit(Cpu cpu, CompiledBlock b) {
+        return cpu.codeSize == 64 || cpu.rip + b.byteLength - 1 <= cpu.seg[Insn.CS].limit;
+    }
+
+    private void flushStats() {
+        stats.jumpCacheHits.add(jumpCacheHits);
+        stats.sharedCacheHits.add(sharedCacheHits);
+        chainedStat.add(chained);
+        fallbackStat.add(interpreted);
+        compiledRunsStat.add(compiledRuns);
+        jumpCacheHits = sharedCacheHits = chained = interpreted = compiledRuns = 0;
+    }
+}
