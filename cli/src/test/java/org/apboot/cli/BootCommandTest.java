@@ -53,12 +53,21 @@ class BootCommandTest {
     }
 
     @Test
+    void translatorBootsEveryApAndReportsItsCounters() {
+        Result r = run("boot", "--aps", "8", "--path", "mailbox64", "--engine", "jit", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"online\":8,\"failed\":0"), r.out());
+        assertTrue(r.out().contains("\"engine\":\"jit\""), r.out());
+        assertTrue(r.out().contains("\"blocks translated\":"), r.out());
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() {
         oneLineError(run("boot", "--aps", "0"), "--aps must be between 1 and");
         oneLineError(run("boot", "--aps", "99999999"), "--aps must be between 1 and");
         oneLineError(run("boot", "--path", "smoke-signals"), "--path must be sipi or mailbox64");
         oneLineError(run("boot", "--cpu", "tdx"), "mailbox");
-        oneLineError(run("boot", "--engine", "jit"), "translator");
+        oneLineError(run("boot", "--engine", "qemu"), "--engine must be interp or jit");
         oneLineError(run("boot", "--paging", "3"), "--paging must be 4 or 5");
         oneLineError(run("boot", "--work", "calibrate:many"), "calibrate:ITER");
         oneLineError(run("boot", "--variant", "nope"), "unknown --variant");
