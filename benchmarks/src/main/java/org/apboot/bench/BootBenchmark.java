@@ -2,7 +2,8 @@ package org.apboot.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.apboot.core.image.BootParams.WakePath;
-import org.apboot.core.interp.Interpreter;
+import org.apboot.core.engine.EngineFactory;
+import org.apboot.jit.JitEngine;
 import org.apboot.core.machine.BootConfig;
 import org.apboot.core.machine.BootReport;
 import org.apboot.core.machine.BootScenario;
@@ -21,9 +22,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * APs brought online per second by the main job on the interpreter: one op is one whole
- * bring-up of {@code aps} APs ({@link BootScenario#run}); the machine (RAM, images, initial
- * states) is built before each invocation, outside the measured time.
+ * APs brought online per second by the main job: one op is one whole bring-up of {@code aps}
+ * APs ({@link BootScenario#run}) on one host thread. The machine (RAM, images, initial states)
+ * is built before each invocation, outside the measured time; the timed part is the guest run
+ * (BSP and every AP, scheduler, wake-ups, APIC) and the final check of every AP.
+ *
+ * <p>{@code cache}: {@code cold} creates a fresh engine per bring-up, so the translator's
+ * translations (and the interpreter's decoding) are timed; {@code warm} keeps the translator's
+ * engine across bring-ups ({@link JitEngine#attach}: the next machine reuses every translation
+ * after checking its bytes). The interpreter keeps nothing across machines: for it {@code warm}
+ * is the same as {@code cold}.
  *
  * <p>Read the secondary result {@code apsOnline} (ops/s = APs per second); the primary score is
  * whole bring-ups per second.
@@ -41,7 +49,14 @@ public class BootBenchmark {
     @Param({"1024"})
     public int aps;
 
+    @Param({"interp", "jit"})
+    public String engine;
+
+    @Param({"warm", "cold"})
+    public String cache;
+
     private BootScenario scenario;
+    private JitEngine warmJit;
 
     /** Counted per iteration; JMH reports OPERATIONS counters as a rate (APs per second). */
     @State(Scope.Thread)
@@ -53,7 +68,11 @@ public class BootBenchmark {
     @Setup(Level.Invocation)
     public void build() {
         BootConfig cfg = BootConfig.defaults().withAps(aps).withPath(WakePath.valueOf(path));
-        scenario = new BootScenario(cfg, Interpreter::new);
+        EngineFactory f = Engines.byName(engine);
+        if (engine.equals("jit") && cache.equals("warm")) {
+            f = ram -> warmJit == null ? (warmJit = new JitEngine(ram)) : warmJit.attach(ram);
+        }
+        scenario = new BootScenario(cfg, f);
     }
 
     @Benchmark

@@ -43,15 +43,19 @@ final class CodeCache implements PhysicalMemory.WriteListener {
     }
 
     private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, List<CompiledBlock>> byPage = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, CopyOnWriteArrayList<CompiledBlock>> byPage = new ConcurrentHashMap<>();
     private final AtomicInteger live = new AtomicInteger();
-    private final BlockCache decoded;
+    private volatile BlockCache decoded;
+    private volatile PhysicalMemory ram;
+    /** Bumped by {@link #attach}: blocks of older epochs are checked against the new RAM. */
+    private volatile int epoch;
     private final JitSettings settings;
     private final EngineStats stats;
     private final LongAdder translated, guestBytes, bytecodeBytes, translateNanos, evictions, invalidations;
 
     CodeCache(PhysicalMemory ram, BlockCache decoded, JitSettings settings, EngineStats stats) {
         this.decoded = decoded;
+        this.ram = ram;
         this.settings = settings;
         this.stats = stats;
         this.translated = stats.counter("blocks translated");
@@ -104,6 +108,8 @@ final class CodeCache implements PhysicalMemory.WriteListener {
                 return null;
             }
             b = compile(d, cpu.codeSize);
+            ram.copyOut(b.phys, b.guestBytes, 0, b.byteLength);
+            b.epoch = epoch;
             publish(slot, b, d);
             translateNanos.add(System.nanoTime() - t0);
             return b.valid ? b : null;
@@ -145,7 +151,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
         if (b.valid) {
             b.invalidate();
             live.decrementAndGet();
-            List<CompiledBlock> list = byPage.get(b.phys >>> 12);
+            CopyOnWriteArrayList<CompiledBlock> list = byPage.get(b.phys >>> 12);
             if (list != null) {
                 list.remove(b);
             }
@@ -155,7 +161,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
     /** Drops every translated block: a new generation starts empty. */
     private synchronized void dropAll() {
         int n = 0;
-        for (List<CompiledBlock> list : byPage.values()) {
+        for (CopyOnWriteArrayList<CompiledBlock> list : byPage.values()) {
             for (CompiledBlock b : list) {
                 if (b.valid) {
                     b.invalidate();
@@ -172,7 +178,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
     @Override
     public void written(long addr, int len) {
         for (long page = addr >>> 12; page <= (addr + len - 1) >>> 12; page++) {
-            List<CompiledBlock> list = byPage.get(page);
+            CopyOnWriteArrayList<CompiledBlock> list = byPage.get(page);
             if (list == null) {
                 continue;
             }
@@ -183,6 +189,54 @@ final class CodeCache implements PhysicalMemory.WriteListener {
                 }
             }
         }
+    }
+
+    /**
+     * Moves the cache to another machine's RAM (the previous machine must not run any more):
+     * translations are kept, and each is used again only once its guest bytes are found
+     * unchanged at the same physical address of the new RAM ({@link #usable}). This is what keeps
+     * a cache warm across fresh machines of the same workload.
+     */
+    synchronized void attach(PhysicalMemory newRam, BlockCache newDecoded) {
+        this.decoded = newDecoded;
+        this.ram = newRam;
+        newRam.addWriteListener(this);
+        epoch++;
+    }
+
+    /**
+     * True when {@code b} may run: valid, and checked against the current RAM (a block from
+     * before an {@link #attach} is compared byte for byte once, then watched; a mismatch
+     * invalidates it).
+     */
+    boolean usable(CompiledBlock b) {
+        if (!b.valid) {
+            return false;
+        }
+        int e = epoch;
+        if (b.epoch == e) {
+            return true;
+        }
+        synchronized (b) {
+            if (b.epoch != e && b.valid) {
+                PhysicalMemory m = ram;
+                // watch first, then compare: a write after the comparison finds the block watched
+                m.watchLine(b.phys, b.byteLength);
+                if (m.contains(b.phys, b.byteLength) && sameBytes(m, b)) {
+                    byPage.computeIfAbsent(b.phys >>> 12, p -> new CopyOnWriteArrayList<>()).addIfAbsent(b);
+                    b.epoch = e;
+                } else {
+                    invalidate(b);
+                }
+            }
+        }
+        return b.valid;
+    }
+
+    private static boolean sameBytes(PhysicalMemory m, CompiledBlock b) {
+        byte[] now = new byte[b.byteLength];
+        m.copyOut(b.phys, now, 0, b.byteLength);
+        return java.util.Arrays.equals(now, b.guestBytes);
     }
 
     /** Translated blocks currently valid. */

@@ -41,6 +41,13 @@ public abstract class CompiledBlock {
     volatile CompiledBlock fallthrough;
     /** Bytes of JVM bytecode generated for this block (statistics). */
     int bytecodeBytes;
+    /** The guest bytes the block was translated from (checked when the cache moves to new RAM). */
+    final byte[] guestBytes;
+    /**
+     * The cache epoch in which the block's bytes were last found in RAM and watched; a block of
+     * an older epoch is checked again before it runs (see {@code CodeCache#attach}).
+     */
+    volatile int epoch;
 
     /** The block of the first {@code count} instructions of {@code source}. */
     protected CompiledBlock(DecodedBlock source, int count) {
@@ -50,6 +57,7 @@ public abstract class CompiledBlock {
         this.insnCount = count;
         this.offsets = offsetsOf(this.insns);
         this.byteLength = offsets[count];
+        this.guestBytes = new byte[byteLength];
     }
 
     static int[] offsetsOf(Insn[] insns) {

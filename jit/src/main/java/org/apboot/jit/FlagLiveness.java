@@ -8,7 +8,7 @@ import org.apboot.core.semantics.Alu;
  * record no one can observe (overwritten by a later instruction that sets all six flags, with no
  * reader, no possible fault and no interpreter-run instruction in between) records nothing.
  *
- * <p>Readers are Jcc, ADC/SBB and INC/DEC (CF), instructions run by the interpreter (they may
+ * <p>Readers are Jcc, ADC/SBB, INC/DEC (CF) and ROL/ROR (they keep all but CF and OF), instructions run by the interpreter (they may
  * read RFLAGS) and anything that can fault (exception delivery pushes RFLAGS). The end of the
  * block, and a loop's back edge, observe everything.
  */
@@ -40,6 +40,7 @@ final class FlagLiveness {
     }
 
     private static boolean reads(Insn i, Form f) {
-        return f == Form.JCC || f == Form.FALLBACK || f == Form.INC_R || f == Form.DEC_R || readsCarry(i, f);
+        return f == Form.JCC || f == Form.FALLBACK || f == Form.INC_R || f == Form.DEC_R || f == Form.ROTATE_RI
+                || readsCarry(i, f);
     }
 }

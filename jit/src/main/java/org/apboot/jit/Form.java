@@ -3,6 +3,7 @@ package org.apboot.jit;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.semantics.Alu;
+import org.apboot.core.semantics.Shifts;
 
 /**
  * How the translator lowers one decoded instruction: natively (registers in JVM locals, calls to
@@ -12,7 +13,7 @@ import org.apboot.core.semantics.Alu;
  */
 enum Form {
     NOP, MOV_RR, MOV_RI, LOAD, STORE_R, STORE_I, ALU_RR, ALU_RI, ALU_RM, CMP_MR, CMP_MI, INC_R, DEC_R,
-    LEA, JCC, JMP_REL, FALLBACK;
+    SHIFT_RI, ROTATE_RI, LEA, JCC, JMP_REL, FALLBACK;
 
     /** The form of {@code i}. */
     static Form of(Insn i) {
@@ -33,6 +34,12 @@ enum Form {
                     return FALLBACK;
                 }
                 return i.op == Op.INC ? INC_R : DEC_R;
+            case SHL: case SHR: case SAR: case ROL: case ROR:
+                if (!sized || reg(i, i.dst) < 0 || i.src2 != Insn.K_NONE
+                        || (i.src != Insn.K_IMM && i.src != Insn.K_ONE) || count(i) == 0) {
+                    return FALLBACK; // a masked count of 0 changes no flags: left to the executor
+                }
+                return i.op == Op.ROL || i.op == Op.ROR ? ROTATE_RI : SHIFT_RI;
             case LEA:
                 return sized && i.reg >= 0 && i.reg < 16 && memory(i, i.src) ? LEA : FALLBACK;
             case JCC:
@@ -101,6 +108,11 @@ enum Form {
         return kind == Insn.K_RM && i.rmReg < 0;
     }
 
+    /** The masked count of a shift or rotate by an immediate or by one. */
+    static int count(Insn i) {
+        return Shifts.maskCount(i.opSize, i.src == Insn.K_ONE ? 1 : i.imm);
+    }
+
     /** The {@code Alu.OP_*} code of an ALU instruction. */
     static int aluCode(Op op) {
         switch (op) {
@@ -118,12 +130,13 @@ enum Form {
 
     /** Writes all six arithmetic flags (no flag of the previous record survives). */
     boolean writesAllFlags() {
-        return this == ALU_RR || this == ALU_RI || this == ALU_RM || this == CMP_MR || this == CMP_MI;
+        return this == ALU_RR || this == ALU_RI || this == ALU_RM || this == CMP_MR || this == CMP_MI
+                || this == SHIFT_RI;
     }
 
     /** Records flags (all, or all but CF for INC/DEC). */
     boolean writesFlags() {
-        return writesAllFlags() || this == INC_R || this == DEC_R;
+        return writesAllFlags() || this == INC_R || this == DEC_R || this == ROTATE_RI;
     }
 
     /** Can raise a guest exception (memory operands, branch-target checks, executors). */

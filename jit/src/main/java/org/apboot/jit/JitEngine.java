@@ -14,7 +14,7 @@ import org.apboot.core.mem.PhysicalMemory;
  */
 public final class JitEngine implements Engine {
     private final EngineStats stats = new EngineStats();
-    private final Interpreter interpreter;
+    private volatile Interpreter interpreter;
     private final CodeCache cache;
 
     public JitEngine(PhysicalMemory ram) {
@@ -39,6 +39,19 @@ public final class JitEngine implements Engine {
     @Override
     public EngineStats stats() {
         return stats;
+    }
+
+    /**
+     * Moves this engine, with its translations, to a fresh machine's RAM and returns it: the way
+     * to keep the code cache warm across machines of the same workload. Each translated block is
+     * checked against the new RAM before it first runs there. The previous machine must not
+     * run any more.
+     */
+    public synchronized JitEngine attach(PhysicalMemory ram) {
+        Interpreter fresh = new Interpreter(ram, stats);
+        cache.attach(ram, fresh.cache());
+        this.interpreter = fresh;
+        return this;
     }
 
     /** Translated blocks currently in the code cache. */

@@ -144,7 +144,7 @@ final class JitWorker implements EngineWorker {
             return null;
         }
         CompiledBlock next = exit.exit == BlockExit.TAKEN ? prev.taken : prev.fallthrough;
-        if (next != null && next.valid && next.modeKey == cpu.modeKey
+        if (next != null && cache.usable(next) && next.modeKey == cpu.modeKey
                 && ((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear
                 && withinCsLimit(cpu, next)) {
             chained++;
@@ -175,13 +175,13 @@ final class JitWorker implements EngineWorker {
         int key = cpu.modeKey;
         int jc = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
         CompiledBlock b = jumpCache[jc];
-        if (b != null && b.phys == phys && b.modeKey == key && b.valid) {
+        if (b != null && b.phys == phys && b.modeKey == key && cache.usable(b)) {
             jumpCacheHits++;
             return withinCsLimit(cpu, b) ? b : null;
         }
         CodeCache.Slot slot = cache.slot(phys, key);
         b = slot.block;
-        if (b == null || !b.valid) {
+        if (b == null || !cache.usable(b)) {
             if (slot.untranslatable || slot.heat++ < cache.threshold()) {
                 return null;
             }

@@ -6,6 +6,7 @@ import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.semantics.Alu;
 import org.apboot.core.semantics.Flags;
+import org.apboot.core.semantics.Shifts;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
@@ -30,6 +31,8 @@ final class Lowering {
     private static final String BRANCHES = "org/apboot/core/semantics/Branches";
     private static final String OPERANDS = "org/apboot/core/interp/Operands";
     private static final String INSN = "org/apboot/core/decode/Insn";
+    private static final String SHIFTS = "org/apboot/core/semantics/Shifts";
+    private static final long CF_OF = org.apboot.core.cpu.Cpu.CF | org.apboot.core.cpu.Cpu.OF;
 
     // local variable slots
     private static final int THIS = 0, CPU_ = 1, EXIT_ = 2, BUDGET = 3, RIP0 = 5, K = 7, SYNCED = 8, DONE = 9,
@@ -81,6 +84,7 @@ final class Lowering {
     private void noteRegisters(Insn i, Form f) {
         switch (f) {
             case MOV_RR: case MOV_RI: case LOAD: case ALU_RR: case ALU_RI: case ALU_RM: case INC_R: case DEC_R:
+            case SHIFT_RI: case ROTATE_RI:
                 int d = Form.reg(i, i.dst);
                 usedRegs |= 1 << d;
                 if (f != Form.ALU_RR && f != Form.ALU_RI && f != Form.ALU_RM || Alu.writesResult(Form.aluCode(i.op))) {
@@ -330,6 +334,12 @@ final class Lowering {
             case INC_R: case DEC_R:
                 incDec(k, i, f, size);
                 break;
+            case SHIFT_RI:
+                shift(k, i, size);
+                break;
+            case ROTATE_RI:
+                rotate(k, i, size);
+                break;
             case JCC:
                 jcc(k, i);
                 return true;
@@ -453,6 +463,68 @@ final class Lowering {
             mv.visitVarInsn(LSTORE, F_RES);
         }
         knownOp = kind;
+        knownSize = size;
+        mv.visitVarInsn(LLOAD, T_R);
+        storeReg(d, size);
+    }
+
+    /** SHL/SHR/SAR of a register by a non-zero constant count. */
+    private void shift(int k, Insn i, int size) {
+        int d = Form.reg(i, i.dst);
+        int kind = i.op == Op.SHL ? Shifts.SHL : i.op == Op.SHR ? Shifts.SHR : Shifts.SAR;
+        int c = Form.count(i);
+        loadLow(d, size);
+        mv.visitVarInsn(LSTORE, T_A);
+        iconst(kind);
+        iconst(size);
+        mv.visitVarInsn(LLOAD, T_A);
+        iconst(c);
+        mv.visitMethodInsn(INVOKESTATIC, SHIFTS, "shiftResult", "(IIJI)J", false);
+        mv.visitVarInsn(LSTORE, T_R);
+        if (liveWriter[k]) {
+            iconst(kind);
+            mv.visitVarInsn(ISTORE, F_OP);
+            iconst(size);
+            mv.visitVarInsn(ISTORE, F_SIZE);
+            iconst(kind);
+            iconst(size);
+            mv.visitVarInsn(LLOAD, T_A);
+            mv.visitMethodInsn(INVOKESTATIC, SHIFTS, "shiftRecordedDst", "(IIJ)J", false);
+            mv.visitVarInsn(LSTORE, F_DST);
+            mv.visitLdcInsn((long) c);
+            mv.visitVarInsn(LSTORE, F_SRC);
+            mv.visitVarInsn(LLOAD, T_R);
+            mv.visitVarInsn(LSTORE, F_RES);
+        }
+        knownOp = kind;
+        knownSize = size;
+        mv.visitVarInsn(LLOAD, T_R);
+        storeReg(d, size);
+    }
+
+    /** ROL/ROR of a register by a non-zero constant count: CF and OF change, the rest is kept. */
+    private void rotate(int k, Insn i, int size) {
+        int d = Form.reg(i, i.dst);
+        boolean left = i.op == Op.ROL;
+        iconst(left ? 1 : 0);
+        iconst(size);
+        loadLow(d, size);
+        iconst(Form.count(i));
+        mv.visitMethodInsn(INVOKESTATIC, SHIFTS, "rotateResult", "(ZIJI)J", false);
+        mv.visitVarInsn(LSTORE, T_R);
+        if (liveWriter[k]) {
+            pushRecord();
+            mv.visitLdcInsn(CF_OF);
+            iconst(left ? 1 : 0);
+            iconst(size);
+            mv.visitVarInsn(LLOAD, T_R);
+            mv.visitMethodInsn(INVOKESTATIC, SHIFTS, "rotateFlags", "(ZIJ)J", false);
+            mv.visitMethodInsn(INVOKESTATIC, FLAGS, "updatedBits", "(IIJJJJJJ)J", false);
+            mv.visitVarInsn(LSTORE, F_BITS);
+            iconst(Flags.EAGER);
+            mv.visitVarInsn(ISTORE, F_OP);
+        }
+        knownOp = Flags.EAGER;
         knownSize = size;
         mv.visitVarInsn(LLOAD, T_R);
         storeReg(d, size);

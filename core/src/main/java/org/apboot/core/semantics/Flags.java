@@ -118,6 +118,14 @@ public final class Flags {
         }
     }
 
+    /**
+     * The {@code bits} of an eager record that replaces the flags selected by {@code which} of the
+     * record (op .. bits) with {@code newBits} and keeps the others (value form of {@link #update}).
+     */
+    public static long updatedBits(int op, int size, long dst, long src, long res, long bits, long which, long newBits) {
+        return (arithOf(op, size, dst, src, res, bits) & ~which) | (newBits & which & Cpu.ARITH_FLAGS);
+    }
+
     /** Replaces the arithmetic flags selected by {@code which} with {@code bits}; others kept. */
     public static void update(Cpu cpu, long which, long bits) {
         materialize(cpu);

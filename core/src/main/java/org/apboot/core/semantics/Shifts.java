@@ -21,80 +21,102 @@ public final class Shifts {
     private Shifts() {
     }
 
-    private static int maskCount(int size, long count) {
+    /** The count the hardware uses: {@code count} masked to 5 bits (6 for 64-bit operands). */
+    public static int maskCount(int size, long count) {
         return (int) (count & (size == 8 ? 63 : 31));
     }
 
-    public static long shl(Cpu cpu, int size, long a, long count) {
+    // ---------------------------------------------------------------- values
+
+    /*
+     * The value layer (see Alu): results and flag records of SHL/SHR/SAR and ROL/ROR for a
+     * masked, non-zero count {@code c}, as pure functions, so translated code calls the same
+     * definitions as the Cpu-field methods below. {@code a} may carry bits above the size.
+     */
+
+    /** The lazy-flag kind a shift records: {@code Flags.SHL}, {@code SHR} or {@code SAR}. */
+    public static final int SHL = Flags.SHL, SHR = Flags.SHR, SAR = Flags.SAR;
+
+    /** Result of shift {@code kind} of {@code a} by masked non-zero count {@code c} at {@code size}. */
+    public static long shiftResult(int kind, int size, long a, int c) {
         long m = Flags.mask(size);
-        int c = maskCount(size, count);
-        if (c == 0) {
-            return a & m;
+        switch (kind) {
+            case Flags.SHL: return ((a & m) << c) & m;
+            case Flags.SHR: return (a & m) >>> c;
+            default: return (Flags.signExtend(a, size) >> c) & m;
         }
+    }
+
+    /** The {@code dst} a shift's flag record keeps: the operand masked, or sign-extended for SAR. */
+    public static long shiftRecordedDst(int kind, int size, long a) {
+        return kind == Flags.SAR ? Flags.signExtend(a, size) : a & Flags.mask(size);
+    }
+
+    /** Result of ROL ({@code left}) or ROR of {@code a} by masked non-zero count {@code c}. */
+    public static long rotateResult(boolean left, int size, long a, int c) {
+        long m = Flags.mask(size);
         long x = a & m;
-        long r = (x << c) & m;
-        Flags.record(cpu, Flags.SHL, size, x, c, r);
-        return r;
+        int bits = size * 8;
+        int n = c & (bits - 1);
+        if (n == 0) {
+            return x;
+        }
+        return left ? ((x << n) | (x >>> (bits - n))) & m : ((x >>> n) | (x << (bits - n))) & m;
+    }
+
+    /** CF and OF (at their RFLAGS positions) after ROL ({@code left}) or ROR gave {@code r}. */
+    public static long rotateFlags(boolean left, int size, long r) {
+        int bits = size * 8;
+        boolean msb = ((r >>> (bits - 1)) & 1) != 0;
+        boolean cf = left ? (r & 1) != 0 : msb;
+        boolean of = left ? msb ^ cf : msb ^ (((r >>> (bits - 2)) & 1) != 0);
+        return (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0);
+    }
+
+    // ---------------------------------------------------------------- Cpu fields
+
+    public static long shl(Cpu cpu, int size, long a, long count) {
+        return shift(cpu, Flags.SHL, size, a, count);
     }
 
     public static long shr(Cpu cpu, int size, long a, long count) {
-        long m = Flags.mask(size);
-        int c = maskCount(size, count);
-        if (c == 0) {
-            return a & m;
-        }
-        long x = a & m;
-        long r = x >>> c;
-        Flags.record(cpu, Flags.SHR, size, x, c, r);
-        return r;
+        return shift(cpu, Flags.SHR, size, a, count);
     }
 
     public static long sar(Cpu cpu, int size, long a, long count) {
-        long m = Flags.mask(size);
+        return shift(cpu, Flags.SAR, size, a, count);
+    }
+
+    private static long shift(Cpu cpu, int kind, int size, long a, long count) {
         int c = maskCount(size, count);
         if (c == 0) {
-            return a & m;
+            return a & Flags.mask(size);
         }
-        long x = Flags.signExtend(a, size);
-        long r = (x >> c) & m;
-        Flags.record(cpu, Flags.SAR, size, x, c, r);
+        long r = shiftResult(kind, size, a, c);
+        Flags.record(cpu, kind, size, shiftRecordedDst(kind, size, a), c, r);
+        return r;
+    }
+
+    public static long rol(Cpu cpu, int size, long a, long count) {
+        return rotate(cpu, true, size, a, count);
+    }
+
+    public static long ror(Cpu cpu, int size, long a, long count) {
+        return rotate(cpu, false, size, a, count);
+    }
+
+    private static long rotate(Cpu cpu, boolean left, int size, long a, long count) {
+        int c = maskCount(size, count);
+        if (c == 0) {
+            return a & Flags.mask(size);
+        }
+        long r = rotateResult(left, size, a, c);
+        Flags.update(cpu, Cpu.CF | Cpu.OF, rotateFlags(left, size, r));
         return r;
     }
 
     private static void setCfOf(Cpu cpu, boolean cf, boolean of) {
         Flags.update(cpu, Cpu.CF | Cpu.OF, (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
-    }
-
-    public static long rol(Cpu cpu, int size, long a, long count) {
-        long m = Flags.mask(size);
-        int c = maskCount(size, count);
-        long x = a & m;
-        if (c == 0) {
-            return x;
-        }
-        int bits = size * 8;
-        int n = c & (bits - 1);
-        long r = n == 0 ? x : ((x << n) | (x >>> (bits - n))) & m;
-        boolean cf = (r & 1) != 0;
-        boolean of = ((r >>> (bits - 1)) & 1) != 0 ^ cf;
-        setCfOf(cpu, cf, of);
-        return r;
-    }
-
-    public static long ror(Cpu cpu, int size, long a, long count) {
-        long m = Flags.mask(size);
-        int c = maskCount(size, count);
-        long x = a & m;
-        if (c == 0) {
-            return x;
-        }
-        int bits = size * 8;
-        int n = c & (bits - 1);
-        long r = n == 0 ? x : ((x >>> n) | (x << (bits - n))) & m;
-        boolean msb = ((r >>> (bits - 1)) & 1) != 0;
-        boolean next = ((r >>> (bits - 2)) & 1) != 0;
-        setCfOf(cpu, msb, msb ^ next);
-        return r;
     }
 
     /** Effective RCL/RCR rotation for a non-zero masked count. */
