@@ -5,7 +5,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.apboot.core.image.ImageException;
 import org.apboot.core.machine.BootConfig;
 import org.apboot.core.machine.BootReport;
 import org.apboot.core.machine.BootScenario;
@@ -29,7 +28,12 @@ public final class BootCommand implements java.util.concurrent.Callable<Integer>
     BootOptions options = new BootOptions();
 
     @Option(names = "--engine", paramLabel = "interp|jit", description = "execution engine (default: ${DEFAULT-VALUE})")
-    String engine = "interp";
+    String engine = Engines.DEFAULT;
+
+    @Option(names = "--repeat", paramLabel = "N",
+            description = "the same bring-up N times, each on a fresh machine, the engine's code cache kept: "
+                    + "the first run is reported as cold, the median of the rest as warm (default: ${DEFAULT-VALUE})")
+    int repeat = 1;
 
     @Option(names = "--json", description = "print one JSON object instead of the summary")
     boolean json;
@@ -38,22 +42,22 @@ public final class BootCommand implements java.util.concurrent.Callable<Integer>
     public Integer call() {
         CommandLine cmd = spec.commandLine();
         BootConfig cfg = options.toConfig(cmd);
-        var factory = Engines.byName(engine, cmd);
-        PrintWriter out = cmd.getOut();
-        BootScenario scenario;
-        try {
-            scenario = new BootScenario(cfg, factory);
-        } catch (ImageException | IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        if (repeat < 1 || repeat > 1000) {
+            throw new CommandLine.ParameterException(cmd, "--repeat must be between 1 and 1000, got " + repeat);
         }
-        BootReport report = runWithProgress(scenario, cfg, !json && System.console() != null);
+        var factory = Engines.kept(engine, cmd);
+        PrintWriter out = cmd.getOut();
+        Repeats runs = Repeats.run(cfg, factory, repeat, cmd, !json && System.console() != null, false);
         if (json) {
-            out.println(Json.write(ReportView.json(report)));
+            out.println(Json.write(runs.json()));
         } else {
-            ReportView.text(report, out);
+            ReportView.text(runs.last(), out);
+            if (repeat > 1) {
+                out.print(runs.text());
+            }
         }
         out.flush();
-        return report.success() ? 0 : 1;
+        return runs.allSucceeded() ? 0 : 1;
     }
 
     /** Runs the scenario; on a terminal, shows a progress bar fed by the guest's online counter. */

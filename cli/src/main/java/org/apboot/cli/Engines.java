@@ -7,17 +7,34 @@ import picocli.CommandLine;
 
 /** Maps the {@code --engine} value to an engine. */
 final class Engines {
+    static final String DEFAULT = "jit";
+
     private Engines() {
     }
 
-    static EngineFactory byName(String name, CommandLine cmd) {
-        switch (name) {
-            case "interp":
-                return Interpreter::new;
-            case "jit":
-                return JitEngine::new;
-            default:
-                throw new CommandLine.ParameterException(cmd, "--engine must be interp or jit, got '" + name + "'");
+    /** Checks an engine name: {@code interp} or {@code jit}. */
+    static String check(String name, CommandLine cmd) {
+        if (!name.equals("interp") && !name.equals("jit")) {
+            throw new CommandLine.ParameterException(cmd, "--engine must be interp or jit, got '" + name + "'");
         }
+        return name;
+    }
+
+    /** A fresh engine per machine. */
+    static EngineFactory byName(String name, CommandLine cmd) {
+        return check(name, cmd).equals("jit") ? JitEngine::new : Interpreter::new;
+    }
+
+    /**
+     * An engine kept across the machines of repeated runs: the translator moves to each new
+     * machine with its code cache ({@link JitEngine#attach}); the interpreter keeps nothing, so
+     * it gets a fresh engine per machine.
+     */
+    static EngineFactory kept(String name, CommandLine cmd) {
+        if (check(name, cmd).equals("interp")) {
+            return Interpreter::new;
+        }
+        JitEngine[] engine = new JitEngine[1];
+        return ram -> engine[0] == null ? (engine[0] = new JitEngine(ram)) : engine[0].attach(ram);
     }
 }

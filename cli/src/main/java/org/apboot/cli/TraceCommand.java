@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code apboot trace --ap K}: one AP's instructions (AT&T syntax) and mode transitions during a
- * bring-up, on the interpreter.
+ * bring-up. A traced run executes one instruction at a time with the interpreter's checks on
+ * either engine (the translator hands traced vCPUs to its interpreter), so both print the same.
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Print one AP's mode transitions and instructions during a bring-up.")
@@ -38,6 +39,9 @@ public final class TraceCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--modes-only", description = "print only mode transitions and faults")
     boolean modesOnly;
 
+    @Option(names = "--engine", paramLabel = "interp|jit", description = "execution engine (default: ${DEFAULT-VALUE})")
+    String engine = Engines.DEFAULT;
+
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
@@ -50,7 +54,7 @@ public final class TraceCommand implements java.util.concurrent.Callable<Integer
         }
         BootScenario scenario;
         try {
-            scenario = new BootScenario(cfg, Engines.byName("interp", cmd));
+            scenario = new BootScenario(cfg, Engines.byName(engine, cmd));
         } catch (ImageException | IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
