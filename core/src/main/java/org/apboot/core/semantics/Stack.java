@@ -89,8 +89,10 @@ public final class Stack {
      * 32-bit operand meets a 16-bit stack). Nesting levels above 0 then copy {@code level - 1}
      * frame pointers read at SS:rBP - k * size (rBP at the stack address size, in a temporary:
      * rBP itself is not stepped) and push FrameTemp. rBP = FrameTemp at the operand size (BP,
-     * EBP or RBP; the bits above are kept for BP), rSP = rSP - alloc at the stack size. Registers
-     * change only after all stack accesses succeeded. The level is taken modulo 32.
+     * EBP or RBP; the bits above are kept for BP), rSP = rSP - alloc at the stack size. Before any
+     * register changes, the final stack pointer is checked for a write of {@code size} bytes
+     * (SDM: #SS when the new SP/ESP lies outside the stack segment limit, #PF when a write at the
+     * final stack pointer would page-fault). The level is taken modulo 32.
      */
     public static void enter(Cpu cpu, int size, int alloc, int level) {
         level &= 31;
@@ -110,6 +112,7 @@ public final class Stack {
             Mem.write(cpu, Insn.SS, sp, size, frame);
         }
         long newSp = wrap(cpu, sp - (alloc & 0xFFFF));
+        Rmw.prepare(cpu, Insn.SS, newSp, size);
         cpu.setReg(Cpu.RBP, size, frame);
         setSp(cpu, newSp);
     }

@@ -1,6 +1,7 @@
 package org.apboot.core.semantics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -412,6 +413,52 @@ class EnterLeaveTest {
         assertEquals(2, cpu.ram.read(0xFFFA, 2));
         assertEquals(1, cpu.ram.read(0xFFF8, 2));
         assertEquals(0xFFFEL, cpu.ram.read(0xFFF6, 2));
+    }
+
+    /**
+     * ENTER checks the final stack pointer for a write before it changes any register (SDM
+     * ENTER exceptions: #SS(0) when the new SP/ESP is outside the stack segment limit, #PF when
+     * a write at the final stack pointer would page-fault): a 16-bit stack segment with limit
+     * 0xFFF, SP 0x800; a frame of 0x700 fits, one of 0x900 wraps SP to 0xFEFC.
+     */
+    @Test
+    void theFinalStackPointerMustBeWritableInTheSegment() {
+        Cpu cpu = TestCpus.prot32(0);
+        cpu.seg[Insn.SS].set(0x18, 0x40000, 0xFFF, DATA16);
+        cpu.r[Cpu.RSP] = 0x0800;
+        cpu.r[Cpu.RBP] = 0x1234_0700;
+        exec(cpu, new byte[] {0x66, (byte) 0xC8, 0x00, 0x07, 0x01});
+        assertEquals(0x00FCL, cpu.r[Cpu.RSP]);
+        assertEquals(0x1234_07FEL, cpu.r[Cpu.RBP]);
+        cpu.r[Cpu.RSP] = 0x0800;
+        cpu.r[Cpu.RBP] = 0x1234_0700;
+        CpuException e = assertThrows(CpuException.class, () -> exec(cpu, new byte[] {0x66, (byte) 0xC8, 0x00, 0x09, 0x01}));
+        assertEquals(12, e.vector, e::toString);
+        assertEquals(0, e.errorCode);
+        assertEquals(0x0800L, cpu.r[Cpu.RSP], "RSP unchanged");
+        assertEquals(0x1234_0700L, cpu.r[Cpu.RBP], "RBP unchanged");
+    }
+
+    /**
+     * The same in 64-bit mode with paging: the pushes land in the mapped 2 MiB at VA_STACK, the
+     * final RSP 0x100 bytes lower does not, and ENTER raises #PF for a write there with RSP and
+     * RBP unchanged (a host CPU faults on this ENTER too, also when that page is read-only).
+     */
+    @Test
+    void aFinalStackPointerInAnUnmappedPageFaults() {
+        Cpu cpu = long64();
+        cpu.r[Cpu.RSP] = VA_STACK + 0x10;
+        cpu.r[Cpu.RBP] = VA_FRAME + 0x3_0000;
+        CpuException e = assertThrows(CpuException.class, () -> exec(cpu, new byte[] {(byte) 0xC8, 0x00, 0x01, 0x00}));
+        assertEquals(14, e.vector, e::toString);
+        assertEquals(VA_STACK + 0x10 - 8 - 0x100, e.faultAddress);
+        assertEquals(2, e.errorCode & 2, "a write");
+        assertEquals(VA_STACK + 0x10, cpu.r[Cpu.RSP], "RSP unchanged");
+        assertEquals(VA_FRAME + 0x3_0000, cpu.r[Cpu.RBP], "RBP unchanged");
+        // a frame that ends inside the mapping is fine
+        exec(cpu, new byte[] {(byte) 0xC8, 0x08, 0x00, 0x00});
+        assertEquals(VA_STACK, cpu.r[Cpu.RSP]);
+        assertEquals(VA_STACK + 0x8, cpu.r[Cpu.RBP]);
     }
 
     /**
