@@ -14,10 +14,8 @@ import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
 import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.cpu.Segment;
-import org.apboot.core.decode.Decoder;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.interp.ExecutorTable;
 import org.apboot.core.mem.PhysicalMemory;
 import org.junit.jupiter.api.Test;
 
@@ -249,19 +247,8 @@ class EnterLeaveTest {
         return out;
     }
 
-    static Insn exec(Cpu cpu, byte[] code) {
-        Insn insn = new Insn();
-        int len = Decoder.decode(code, 0, code.length, cpu.codeSize, insn);
-        assertEquals(code.length, len, "instruction length");
-        long start = cpu.rip;
-        cpu.rip = start + len;
-        try {
-            ExecutorTable.get(insn.op).execute(cpu, insn);
-        } catch (CpuException e) {
-            cpu.rip = start;
-            throw e;
-        }
-        return insn;
+    static void exec(Cpu cpu, byte[] code) {
+        TestCpus.exec(cpu, code);
     }
 
     /**
