@@ -64,7 +64,10 @@ public final class Bcd {
         return v;
     }
 
-    /** AAA: ASCII adjust after addition; takes and returns AX. */
+    /**
+     * AAA: ASCII adjust after addition; takes and returns AX. AX := AX + 106H as the current SDM
+     * states it: a carry out of AL reaches AH.
+     */
     public static long aaa(Cpu cpu, long ax) {
         boolean af = Flags.adjust(cpu);
         long v = ax & 0xFFFF;
@@ -77,15 +80,18 @@ public final class Bcd {
         return v;
     }
 
-    /** AAS: ASCII adjust after subtraction; takes and returns AX. */
+    /**
+     * AAS: ASCII adjust after subtraction; takes and returns AX. As the current SDM states it,
+     * AX := AX - 6 is a 16-bit subtraction (when AL < 6 its borrow decrements AH), then
+     * AH := AH - 1; the 80386 manual's AL := AL - 6 left AH out of the first step.
+     */
     public static long aas(Cpu cpu, long ax) {
         boolean af = Flags.adjust(cpu);
         long v = ax & 0xFFFF;
         boolean adjust = (v & 0xF) > 9 || af;
         if (adjust) {
-            long al = (v - 6) & 0xFF;
-            long ah = ((v >>> 8) - 1) & 0xFF;
-            v = ah << 8 | al;
+            v = (v - 6) & 0xFFFF;
+            v = (v - 0x100) & 0xFFFF;
         }
         v &= 0xFF0F;
         Flags.setArith(cpu, Flags.szp(1, v) | (adjust ? Cpu.CF | Cpu.AF : 0));

@@ -84,17 +84,22 @@ public final class Stack {
     }
 
     /**
-     * ENTER alloc, level: pushes rBP, copies {@code level - 1} frame pointers from the enclosing
-     * frame (read at SS:rBP - k * size), pushes the new frame pointer, then rBP = frame (at the
-     * operand size) and rSP = frame - alloc (at the stack size). Registers change only after all
-     * stack stores succeeded. The level is taken modulo 32.
+     * ENTER alloc, level (Intel SDM vol. 2 ENTER). Pushes rBP; FrameTemp is the stack register
+     * after that push, read at the operand size (SP, ESP or RSP: ESP keeps its upper half when a
+     * 32-bit operand meets a 16-bit stack). Nesting levels above 0 then copy {@code level - 1}
+     * frame pointers read at SS:rBP - k * size (rBP at the stack address size, in a temporary:
+     * rBP itself is not stepped) and push FrameTemp. rBP = FrameTemp at the operand size (BP,
+     * EBP or RBP; the bits above are kept for BP), rSP = rSP - alloc at the stack size. Before any
+     * register changes, the final stack pointer is checked for a write of {@code size} bytes
+     * (SDM: #SS when the new SP/ESP lies outside the stack segment limit, #PF when a write at the
+     * final stack pointer would page-fault). The level is taken modulo 32.
      */
     public static void enter(Cpu cpu, int size, int alloc, int level) {
         level &= 31;
         long sp = wrap(cpu, cpu.r[Cpu.RSP] - size);
         long bp = cpu.r[Cpu.RBP];
         Mem.write(cpu, Insn.SS, sp, size, bp);
-        long frame = sp;
+        long frame = withSp(cpu, sp);
         if (level > 0) {
             long t = bp;
             for (int k = 1; k < level; k++) {
@@ -106,8 +111,15 @@ public final class Stack {
             sp = wrap(cpu, sp - size);
             Mem.write(cpu, Insn.SS, sp, size, frame);
         }
+        long newSp = wrap(cpu, sp - (alloc & 0xFFFF));
+        Rmw.prepare(cpu, Insn.SS, newSp, size);
         cpu.setReg(Cpu.RBP, size, frame);
-        setSp(cpu, sp - (alloc & 0xFFFF));
+        setSp(cpu, newSp);
+    }
+
+    /** The whole stack pointer register once its stack-size part is {@code sp}. */
+    private static long withSp(Cpu cpu, long sp) {
+        return cpu.stackAddrSize() == 2 ? (cpu.r[Cpu.RSP] & ~0xFFFFL) | sp : sp;
     }
 
     /** LEAVE: rSP = rBP (at the stack size), then pops rBP at the operand size. */

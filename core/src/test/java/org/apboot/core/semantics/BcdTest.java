@@ -3,12 +3,20 @@ package org.apboot.core.semantics;
 import static org.apboot.core.semantics.TestCpus.assertFlags;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
+import org.apboot.core.interp.ExecutorTable;
 import org.junit.jupiter.api.Test;
 
-/** The worked examples of the manual's DAA/DAS/AAA/AAS/AAM/AAD pages. */
+/**
+ * The worked examples of the manual's DAA/DAS/AAA/AAS/AAM/AAD pages, and DAA, DAS, AAA, AAS
+ * over every AL, AH, AF and CF against models of the current SDM pseudo-code written here.
+ */
 class BcdTest {
     private final Cpu cpu = TestCpus.real();
 
@@ -74,5 +82,190 @@ class BcdTest {
         assertEquals(0xFF, Bcd.salc(cpu));
         Flags.setArith(cpu, 0);
         assertEquals(0, Bcd.salc(cpu));
+    }
+
+    // ---------------------------------------------------------------- exhaustive, against the SDM
+
+    /** Result of a model: AX and the six arithmetic flags. */
+    record Out(int ax, long flags) {
+    }
+
+    interface SdmModel {
+        Out run(int ax, boolean af, boolean cf);
+    }
+
+    private static long szp(int al) {
+        long f = 0;
+        if ((al & 0xFF) == 0) f |= Cpu.ZF;
+        if ((al & 0x80) != 0) f |= Cpu.SF;
+        if (Integer.bitCount(al & 0xFF) % 2 == 0) f |= Cpu.PF;
+        return f;
+    }
+
+    private static long fl(boolean af, boolean cf) {
+        return (af ? Cpu.AF : 0) | (cf ? Cpu.CF : 0);
+    }
+
+    /**
+     * AAA (SDM): IF ((AL AND 0FH) > 9) or (AF = 1) THEN AX := AX + 106H; AF := 1; CF := 1;
+     * ELSE AF := 0; CF := 0; FI; AL := AL AND 0FH. OF, SF, ZF, PF undefined: {@link Bcd}
+     * sets SF, ZF, PF from the final AL and clears OF.
+     */
+    static Out aaa(int ax, boolean af, boolean cf) {
+        int al = ax & 0xFF;
+        if ((al & 0x0F) > 9 || af) {
+            ax = (ax + 0x106) & 0xFFFF;
+            af = true;
+            cf = true;
+        } else {
+            af = false;
+            cf = false;
+        }
+        ax = (ax & 0xFF00) | (ax & 0x0F);
+        return new Out(ax, fl(af, cf) | szp(ax));
+    }
+
+    /**
+     * AAS (SDM): IF ((AL AND 0FH) > 9) or (AF = 1) THEN AX := AX - 6; AH := AH - 1; AF := 1;
+     * CF := 1; AL := AL AND 0FH; ELSE CF := 0; AF := 0; AL := AL AND 0FH; FI. Undefined flags
+     * as for AAA.
+     */
+    static Out aas(int ax, boolean af, boolean cf) {
+        int al = ax & 0xFF;
+        if ((al & 0x0F) > 9 || af) {
+            ax = (ax - 6) & 0xFFFF;
+            int ah = ((ax >>> 8) - 1) & 0xFF;
+            ax = (ah << 8) | (ax & 0xFF);
+            af = true;
+            cf = true;
+        } else {
+            cf = false;
+            af = false;
+        }
+        ax = (ax & 0xFF00) | (ax & 0x0F);
+        return new Out(ax, fl(af, cf) | szp(ax));
+    }
+
+    /**
+     * DAA (SDM): old_AL := AL; old_CF := CF; CF := 0; IF (((AL AND 0FH) > 9) or AF = 1) THEN
+     * AL := AL + 6; CF := old_CF or (Carry from AL := AL + 6); AF := 1; ELSE AF := 0; FI;
+     * IF ((old_AL > 99H) or (old_CF = 1)) THEN AL := AL + 60H; CF := 1; ELSE CF := 0; FI.
+     * SF, ZF, PF from the result; OF undefined, cleared by {@link Bcd}. AH is not touched.
+     */
+    static Out daa(int ax, boolean af, boolean cf) {
+        int al = ax & 0xFF;
+        int oldAl = al;
+        boolean oldCf = cf;
+        cf = false;
+        if ((al & 0x0F) > 9 || af) {
+            int sum = al + 6;
+            al = sum & 0xFF;
+            cf = oldCf || sum > 0xFF;
+            af = true;
+        } else {
+            af = false;
+        }
+        if (oldAl > 0x99 || oldCf) {
+            al = (al + 0x60) & 0xFF;
+            cf = true;
+        } else {
+            cf = false;
+        }
+        return new Out((ax & 0xFF00) | al, fl(af, cf) | szp(al));
+    }
+
+    /**
+     * DAS (SDM): old_AL := AL; old_CF := CF; CF := 0; IF (((AL AND 0FH) > 9) or AF = 1) THEN
+     * AL := AL - 6; CF := old_CF or (Borrow from AL := AL - 6); AF := 1; ELSE AF := 0; FI;
+     * IF ((old_AL > 99H) or (old_CF = 1)) THEN AL := AL - 60H; CF := 1; FI (no ELSE: CF keeps
+     * the borrow of the first step). Flags as for DAA.
+     */
+    static Out das(int ax, boolean af, boolean cf) {
+        int al = ax & 0xFF;
+        int oldAl = al;
+        boolean oldCf = cf;
+        cf = false;
+        if ((al & 0x0F) > 9 || af) {
+            int diff = al - 6;
+            al = diff & 0xFF;
+            cf = oldCf || diff < 0;
+            af = true;
+        } else {
+            af = false;
+        }
+        if (oldAl > 0x99 || oldCf) {
+            al = (al - 0x60) & 0xFF;
+            cf = true;
+        }
+        return new Out((ax & 0xFF00) | al, fl(af, cf) | szp(al));
+    }
+
+    /**
+     * Runs {@code opcode} (real mode, through the decoder and the executor table) for every AX
+     * and every AF, CF; the other input flags and EAX's upper half vary with the case. Checks
+     * AX, EAX's upper half, the defined flags AF and CF (and SF, ZF, PF for DAA/DAS) exactly,
+     * and the undefined ones against the choices {@link Bcd} documents.
+     */
+    private static void exhaustive(String name, int opcode, long defined, SdmModel model) {
+        Cpu cpu = TestCpus.real();
+        Insn insn = TestCpus.decode(cpu, (byte) opcode);
+        List<String> bad = new ArrayList<>();
+        int badUndefined = 0;
+        for (int in = 0; in < 4 << 16; in++) {
+            int ax = in & 0xFFFF;
+            boolean af = (in & 0x10000) != 0, cf = (in & 0x20000) != 0;
+            long upper = (in * 0x9E37_79B9L) & 0xFFFF_0000L;
+            long noise = (in * 0x2545_F491L >>> 7) & (Cpu.OF | Cpu.SF | Cpu.ZF | Cpu.PF);
+            cpu.r[Cpu.RAX] = upper | ax;
+            Flags.setArith(cpu, noise | fl(af, cf));
+            ExecutorTable.get(insn.op).execute(cpu, insn);
+            Out want = model.run(ax, af, cf);
+            long got = Flags.arith(cpu);
+            if (cpu.r[Cpu.RAX] != (upper | want.ax) || (got & defined) != (want.flags & defined)) {
+                if (bad.size() < 20) {
+                    bad.add(String.format("%s AX=%04x AF=%d CF=%d: EAX=%08x flags=%03x, want EAX=%08x flags=%03x (compared %03x)",
+                            name, ax, af ? 1 : 0, cf ? 1 : 0, cpu.r[Cpu.RAX], got, upper | want.ax, want.flags, defined));
+                }
+            } else if (got != want.flags) {
+                badUndefined++;
+            }
+        }
+        assertTrue(bad.isEmpty(), name + ": AX or defined flags differ from the SDM:\n" + String.join("\n", bad));
+        assertEquals(0, badUndefined, name + ": cases whose undefined flags differ from Bcd's documented choice");
+    }
+
+    @Test
+    void aaaEveryInput() {
+        exhaustive("AAA", 0x37, Cpu.AF | Cpu.CF, BcdTest::aaa);
+    }
+
+    @Test
+    void aasEveryInput() {
+        exhaustive("AAS", 0x3F, Cpu.AF | Cpu.CF, BcdTest::aas);
+    }
+
+    @Test
+    void daaEveryInput() {
+        exhaustive("DAA", 0x27, Cpu.AF | Cpu.CF | Cpu.SF | Cpu.ZF | Cpu.PF, BcdTest::daa);
+    }
+
+    @Test
+    void dasEveryInput() {
+        exhaustive("DAS", 0x2F, Cpu.AF | Cpu.CF | Cpu.SF | Cpu.ZF | Cpu.PF, BcdTest::das);
+    }
+
+    /**
+     * AAS when AL < 6 and AF is set: AX := AX - 6 borrows from AH, then AH := AH - 1, so AH
+     * drops by two (AX = 0500H -> 04FAH -> 03FAH -> 030AH).
+     */
+    @Test
+    void aasBorrowFromAlReachesAh() {
+        Flags.setArith(cpu, Cpu.AF);
+        assertEquals(0x030A, Bcd.aas(cpu, 0x0500));
+        assertEquals(Cpu.CF | Cpu.AF, Flags.arith(cpu) & (Cpu.CF | Cpu.AF));
+        Flags.setArith(cpu, Cpu.AF);
+        assertEquals(0xFE0F, Bcd.aas(cpu, 0x0005)); // 0005H -> FFFFH -> FEFFH -> FE0FH
+        Flags.setArith(cpu, Cpu.AF);
+        assertEquals(0x0400, Bcd.aas(cpu, 0x0506)); // AL = 6: no borrow, AH - 1 only
     }
 }

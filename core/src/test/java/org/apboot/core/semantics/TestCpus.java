@@ -6,7 +6,10 @@ import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
 import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.cpu.Segment;
+import org.apboot.core.decode.Decoder;
 import org.apboot.core.decode.Insn;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.interp.ExecutorTable;
 import org.apboot.core.mem.PhysicalMemory;
 
 /** CPUs in the modes the semantics tests need, and a readable flags assertion. */
@@ -42,6 +45,31 @@ public final class TestCpus {
         cpu.seg[Insn.CS].attrs = (cpu.seg[Insn.CS].attrs & ~Segment.DB) | Segment.L;
         cpu.updateMode();
         return cpu;
+    }
+
+    /** Decodes {@code code} in the CPU's current mode; the whole array must be one instruction. */
+    public static Insn decode(Cpu cpu, byte... code) {
+        Insn insn = new Insn();
+        int len = Decoder.decode(code, 0, code.length, cpu.codeSize, insn);
+        assertEquals(code.length, len, "instruction length");
+        return insn;
+    }
+
+    /**
+     * Decodes {@code code} and executes it through the executor table with the interpreter's
+     * contract (RIP = next instruction on entry, restored on a fault).
+     */
+    public static Insn exec(Cpu cpu, byte... code) {
+        Insn insn = decode(cpu, code);
+        long start = cpu.rip;
+        cpu.rip = start + code.length;
+        try {
+            ExecutorTable.get(insn.op).execute(cpu, insn);
+        } catch (CpuException e) {
+            cpu.rip = start;
+            throw e;
+        }
+        return insn;
     }
 
     /** Asserts the six arithmetic flags: {@code expected} lists the set ones, e.g. "CF ZF PF". */
