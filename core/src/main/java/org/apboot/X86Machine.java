@@ -359,12 +359,19 @@ public final class X86Machine {
         EngineStats es = engine.stats();
         Machine.Stats ms = machine.stats();
         return new Statistics(engine.name(), ms.guestInstructions(), es.blocksBuilt.sum(), es.hitRate(),
-                es.invalidations.sum(), ms.parks(), ms.wakes());
+                es.invalidations.sum(), ms.parks(), ms.wakes(), es.counters());
     }
 
-    /** Counters after (or between) runs. */
+    /**
+     * Counters after (or between) runs; {@code engineCounters} holds the engine's own counters
+     * by name (the translator's: blocks translated, chained exits, evictions...).
+     */
     public record Statistics(String engine, long guestInstructions, long blocksBuilt, double cacheHitRate,
-                             long invalidations, long parks, long wakeUps) {
+                             long invalidations, long parks, long wakeUps, java.util.Map<String, Long> engineCounters) {
+        /** The engine counter {@code name}, 0 when the engine has none by that name. */
+        public long counter(String name) {
+            return engineCounters.getOrDefault(name, 0L);
+        }
     }
 
     private final class HookTracer implements Tracer {

@@ -1,8 +1,6 @@
 package org.apboot.jit;
 
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import org.apboot.core.interp.DecodedBlock;
 
 /**
@@ -12,7 +10,6 @@ import org.apboot.core.interp.DecodedBlock;
  */
 final class BlockLoader {
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
-    private static final MethodType CTOR = MethodType.methodType(void.class, DecodedBlock.class, int.class);
 
     private BlockLoader() {
     }
@@ -20,9 +17,10 @@ final class BlockLoader {
     /** Defines {@code bytes} and instantiates the block for the first {@code count} instructions of {@code source}. */
     static CompiledBlock define(byte[] bytes, DecodedBlock source, int count) {
         try {
-            MethodHandles.Lookup hidden = LOOKUP.defineHiddenClass(bytes, true);
-            MethodHandle ctor = hidden.findConstructor(hidden.lookupClass(), CTOR);
-            return (CompiledBlock) ctor.invoke(source, count);
+            // reflection, not a method handle: each class is instantiated once, and a constructor
+            // handle per class would spin lambda forms for nothing
+            Class<?> c = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
+            return (CompiledBlock) c.getDeclaredConstructor(DecodedBlock.class, int.class).newInstance(source, count);
         } catch (Throwable e) {
             throw new IllegalStateException("translator produced an unloadable block at 0x"
                     + Long.toHexString(source.phys) + ": " + e, e);

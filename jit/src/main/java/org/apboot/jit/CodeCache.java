@@ -116,21 +116,12 @@ final class CodeCache implements PhysicalMemory.WriteListener {
         }
     }
 
-    /** Compiles the longest prefix of {@code d} whose method stays below HotSpot's limits. */
     private CompiledBlock compile(DecodedBlock d, int codeSize) {
-        int count = d.insns.length;
-        while (true) {
-            BlockCompiler.Result r = BlockCompiler.compile(d, count, codeSize);
-            if (r.methodBytes() <= BlockCompiler.MAX_METHOD_BYTES || count == 1) {
-                CompiledBlock b = BlockLoader.define(r.bytes(), d, count);
-                b.bytecodeBytes = r.methodBytes();
-                translated.increment();
-                guestBytes.add(b.byteLength);
-                bytecodeBytes.add(r.methodBytes());
-                return b;
-            }
-            count = Math.max(1, count / 2);
-        }
+        CompiledBlock b = Translator.translate(d, codeSize);
+        translated.increment();
+        guestBytes.add(b.byteLength);
+        bytecodeBytes.add(b.bytecodeBytes);
+        return b;
     }
 
     private void publish(Slot slot, CompiledBlock b, DecodedBlock d) {

@@ -19,8 +19,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.util.CheckClassAdapter;
-import org.objectweb.asm.util.Textifier;
-import org.objectweb.asm.util.TraceClassVisitor;
 
 /**
  * Golden tests of the emitted bytecode: representative blocks are translated and their
@@ -74,13 +72,7 @@ class EmittedCodeTest {
             sb.append("// ").append(i.op).append(" size ").append(i.opSize).append(" len ").append(i.length)
                     .append(" form ").append(Form.of(i)).append('\n');
         }
-        StringWriter out = new StringWriter();
-        Textifier t = new Textifier();
-        new ClassReader(bytes).accept(new TraceClassVisitor(null, t, null), ClassReader.SKIP_FRAMES);
-        t.print(new PrintWriter(out));
-        String all = out.toString();
-        int at = all.indexOf("execute(");
-        return sb + all.substring(all.lastIndexOf('\n', at) + 1);
+        return sb + Translator.listing(b, b.insns[0].mode);
     }
 
     /** Decodes {@code code} as one block in {@code mode}, as the interpreter's block cache does. */
