@@ -388,19 +388,28 @@ public final class Decoder {
         return (code[off + p] & 0xC0) == 0xC0;
     }
 
-    /** VEX (C4/C5) encodings: recognised by length only. */
+    /**
+     * VEX (C4/C5) encodings: the forms {@link VexTable} lists are decoded fully (operands, and
+     * #UD for VEX.L/W/vvvv values they do not define); the others by length only.
+     */
     private static int vex(byte[] code, int off, int p, int lim, int b, int mode, Insn out) {
         int hdr = b == 0xC5 ? 1 : 2;
         if (p + hdr + 1 > lim) {
             return more(out, p + hdr + 1);
         }
+        int b1 = code[off + p] & 0xFF;
+        int last = code[off + p + hdr - 1] & 0xFF; // W vvvv L pp (C4 byte 2) or R vvvv L pp (C5)
         int map = 1;
-        int rexLike = 0;
+        int rexLike = mode == 64 ? (~b1 >>> 5) & 4 : 0; // R
+        int w = 0;
         if (b == 0xC4) {
-            int b1 = code[off + p] & 0xFF;
             map = b1 & 0x1F;
-            rexLike = mode == 64 ? (~b1 >>> 5) & 7 : 0;
+            rexLike = mode == 64 ? (~b1 >>> 5) & 7 : 0; // R, X, B
+            w = last >>> 7;
         }
+        int pp = last & 3;
+        int l = (last >>> 2) & 1;
+        int vvvv = (~last >>> 3) & (mode == 64 ? 15 : 7);
         p += hdr;
         int opc = code[off + p] & 0xFF;
         p++;
@@ -408,8 +417,9 @@ public final class Decoder {
         if (map < 1 || map > 3 || out.rex || out.lock || out.rep != 0 || out.opSizePrefix) {
             return invalid(out, p);
         }
-        if (map == 1 && opc == 0x77) {
-            return unimplemented(out, p, "vzeroupper");
+        out.vex = 0x100 | w << 5 | l << 4 | vvvv;
+        if (map == 1 && opc == 0x77 && pp == 0) {
+            return vvvv != 0 ? invalid(out, p) : unimplemented(out, p, l == 0 ? "vzeroupper" : "vzeroall");
         }
         if (p >= lim) {
             return more(out, p + 1);
@@ -417,21 +427,53 @@ public final class Decoder {
         int modrm = code[off + p] & 0xFF;
         p++;
         out.modrm = modrm;
+        long e = VexTable.ENTRIES[(map - 1) * 4 + pp][opc];
+        int rules = VexTable.RULES[(map - 1) * 4 + pp][opc];
+        if ((Entry.flags(e) & F_GROUP) != 0) {
+            e = OpcodeTable.GROUPS[Entry.aux(e)][OpcodeTable.member(modrm)];
+        }
+        boolean known = (Entry.flags(e) & F_VALID) != 0;
+        out.reg = ((modrm >>> 3) & 7) | (rexLike & 4) << 1;
         if (modrm < 0xC0) {
             p = Addressing.memory(code, off, p, lim, modrm, rexLike, out.addrSize, mode, out);
             if (p < 0) {
                 return more(out, -p);
             }
+        } else {
+            out.rmReg = (modrm & 7) | (rexLike & 1) << 3;
         }
-        boolean imm8 = map == 3 || map == 1 && (opc >= 0x70 && opc <= 0x73 || opc == 0xC2
-                || opc >= 0xC4 && opc <= 0xC6);
+        boolean imm8 = known ? Entry.imm(e) != I_NONE : map == 3 || map == 1 && (opc >= 0x70 && opc <= 0x73
+                || opc == 0xC2 || opc >= 0xC4 && opc <= 0xC6);
         if (imm8) {
             if (p >= lim) {
                 return more(out, p + 1);
             }
+            out.imm = code[off + p] & 0xFF;
             p++;
         }
-        return unimplemented(out, p, "(vex)");
+        if (!known) {
+            return unimplemented(out, p, "(vex)");
+        }
+        int flags = Entry.flags(e);
+        boolean mem = modrm < 0xC0;
+        if ((flags & F_MEM) != 0 && !mem || (flags & F_REGONLY) != 0 && mem
+                || (rules & VexTable.L128_ONLY) != 0 && l != 0 || (rules & VexTable.L256_ONLY) != 0 && l == 0
+                || (rules & VexTable.W0_ONLY) != 0 && w != 0
+                || (rules & VexTable.W1_ONLY) != 0 && w == 0
+                || (rules & (mem ? VexTable.NO_VVVV_MEM : VexTable.NO_VVVV_REG)) != 0 && vvvv != 0) {
+            return invalid(out, p);
+        }
+        out.opSize = w != 0 && mode == 64 ? 8 : 4;
+        out.srcSize = out.opSize;
+        out.src = Insn.K_RM;
+        out.unimplementedName = OpcodeTable.NAMES[Entry.aux(e)];
+        out.operandForm = OpcodeTable.FORMS[Entry.aux(e)];
+        out.op = Op.UNIMPLEMENTED;
+        out.length = p;
+        if (out.segOverride >= 0 && (mode != 64 || out.segOverride >= Insn.FS)) {
+            out.seg = out.segOverride;
+        }
+        return p;
     }
 
     private static int unimplemented(Insn out, int len, String name) {

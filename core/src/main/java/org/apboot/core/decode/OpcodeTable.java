@@ -164,6 +164,7 @@ final class OpcodeTable {
         buildTwoByte();
         MOVSXD_ENTRY = e(Op.MOVSXD, O_REG, O_RM, I_NONE, M | F_S32);
         SseTable.fill();
+        VexTable.fill();
         X87Table.init();
         GROUPS = groups.toArray(new long[0][]);
         NAMES = names.toArray(new String[0]);
