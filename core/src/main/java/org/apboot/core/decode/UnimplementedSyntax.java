@@ -89,9 +89,10 @@ final class UnimplementedSyntax {
             } else if (mod.equals("cmp") && imm < predicates(insn)) {
                 String v = insn.vex != 0 ? "v" : "";
                 name = v + "cmp" + CMP_PREDICATES[imm] + name.substring(v.length() + 3);
-            } else if (mod.equals("clmul") && (imm & 0xEE) == 0) {
-                name = (insn.vex != 0 ? "v" : "") + "pclmul" + ((imm & 1) != 0 ? "hq" : "lq")
-                        + ((imm & 0x10) != 0 ? "hq" : "lq") + "dq";
+            } else if (mod.equals("clmul") && clmulPseudoOp(imm) >= 0) {
+                int q = clmulPseudoOp(imm);
+                name = (insn.vex != 0 ? "v" : "") + "pclmul" + ((q & 1) != 0 ? "hq" : "lq")
+                        + ((q & 2) != 0 ? "hq" : "lq") + "dq";
             } else if (mod.equals("xy") && insn.rmReg < 0) {
                 suffix = (insn.vex & 0x10) != 0 ? "y" : "x"; // the memory width is not otherwise shown
             }
@@ -136,6 +137,16 @@ final class UnimplementedSyntax {
         return comment;
     }
 
+    /**
+     * The (V)PCLMULQDQ pseudo-op objdump names an imm8 by, or -1: bit 0 picks the high quadword
+     * of the destination operand, bit 1 that of the source, as imm8 bits 0 and 4 do. Besides 00,
+     * 01, 10 and 11 objdump also takes 02 and 03 for 10 and 11 (the CPU reads only bits 0 and 4).
+     */
+    private static int clmulPseudoOp(int imm) {
+        int q = imm == 0x10 ? 2 : imm == 0x11 ? 3 : imm;
+        return q < 4 ? q : -1;
+    }
+
     private static int predicates(Insn insn) {
         return insn.vex != 0 ? 32 : 8;
     }
@@ -143,7 +154,7 @@ final class UnimplementedSyntax {
     private static boolean immInName(Insn insn, String mods) {
         int imm = (int) insn.imm & 0xFF;
         for (String mod : mods.split(";")) {
-            if (mod.equals("cmp") && imm < predicates(insn) || mod.equals("clmul") && (imm & 0xEE) == 0) {
+            if (mod.equals("cmp") && imm < predicates(insn) || mod.equals("clmul") && clmulPseudoOp(imm) >= 0) {
                 return true;
             }
         }

@@ -127,6 +127,10 @@ class AttSyntaxTest {
         assertEquals("cmpps  $0x9,%xmm1,%xmm0", r(64, "0f c2 c1 09"));
         assertEquals("pclmulhqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 11"));
         assertEquals("pclmullqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 10"));
+        // objdump names imm8 02 and 03 like 10 and 11
+        assertEquals("pclmullqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 02"));
+        assertEquals("pclmulhqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 03"));
+        assertEquals("pclmulqdq $0x12,%xmm1,%xmm0", r(64, "66 0f 3a 44 c1 12"));
         assertEquals("pcmpestriq $0x5,%xmm0,%xmm0", r(64, "66 48 0f 3a 61 c0 05"));
         assertEquals("blendvps %xmm0,%xmm1,%xmm0", r(64, "66 0f 38 14 c1"));
         assertEquals("crc32  %cl,%eax", r(64, "f2 0f 38 f0 c1"));
