@@ -105,7 +105,7 @@ public final class Insn {
     public String operandForm;
     /**
      * VEX prefix fields of a VEX-encoded instruction: 0x100 | W << 5 | L << 4 | vvvv (register
-     * number, already inverted), or 0 without VEX.
+     * number, already inverted; bits 0-2 only outside 64-bit mode), or 0 without VEX.
      */
     public int vex;
     /**

@@ -4,17 +4,20 @@ import static org.apboot.core.decode.Entry.*;
 
 /**
  * VEX-encoded (C4/C5) instructions: AVX/AVX2 forms of the SSE instructions, the AVX-only
- * permutes, broadcasts and 128-bit lane moves, VAES/VPCLMULQDQ, and the BMI1/BMI2 general-purpose
- * instructions. Recognised (length, name and operands) but not implemented. VEX opcodes not listed
- * keep a length-only decoding.
+ * permutes, broadcasts and 128-bit lane moves, VAES/VPCLMULQDQ, the BMI1/BMI2 general-purpose
+ * instructions, VLDMXCSR/VSTMXCSR (VZEROUPPER/VZEROALL, without ModRM, are the decoder's).
+ * Recognised (length, name and operands, rendered as objdump does) but not implemented. VEX
+ * opcodes not listed are invalid (#UD), among them the extensions beyond these that objdump
+ * decodes: AVX-512 opmask instructions, AMX, FMA4, AVX-VNNI, AVX-IFMA, AVX-NE-CONVERT, CMPccXADD.
  *
  * <p>Rows are {@code opcode:none,66,F3,F2[:flags[:forms]]} by VEX.pp like {@link SseTable}, with
  * {@link UnimplementedSyntax} forms where {@code H} is the VEX.vvvv vector register, {@code B}
  * <i>s</i> the VEX.vvvv general register, {@code L} the register in imm8[7:4], and vector
  * operands are YMM when VEX.L is 1 unless written {@code Vx}/{@code Wx}/{@code Hx}. Forms
- * without {@code H}/{@code B} require VEX.vvvv = 1111. Flags: {@code i} imm8, {@code m} memory
- * only, {@code r} register only, {@code 1} 128-bit only, {@code 2} 256-bit only, {@code 0}
- * VEX.W = 0 only, {@code q} VEX.W = 1 only; like forms, flags may be given per VEX.pp.
+ * without {@code H}/{@code B} require VEX.vvvv = 1111. Flags: {@code i} imm8 (every map 0F 3A
+ * form has one without it), {@code m} memory only, {@code r} register only, {@code 1} 128-bit
+ * only, {@code 2} 256-bit only, {@code 0} VEX.W = 0 only, {@code q} VEX.W = 1 only; like forms,
+ * flags may be given per VEX.pp.
  */
 final class VexTable {
     private VexTable() {
@@ -108,20 +111,17 @@ final class VexTable {
         "df:-,vaeskeygenassist:1:I,Wx,Vx", "f0:-,-,-,rorx:1:I,Ey,Gy",
     };
 
-    /** Rule bits of an entry: which VEX.L/VEX.W/VEX.vvvv values are defined. */
+    /** Rule bits ({@link OpcodeTable#VEX_RULES}): which VEX.L/VEX.W/VEX.vvvv values are defined. */
     static final int L128_ONLY = 1, L256_ONLY = 2, W0_ONLY = 4, W1_ONLY = 8, NO_VVVV_REG = 16, NO_VVVV_MEM = 32;
-
-    /** Entries by (map - 1) * 4 + pp, then opcode; 0 = not listed. */
-    static final long[][] ENTRIES = new long[12][256];
-    static final byte[][] RULES = new byte[12][256];
 
     /** FMA3 (66 0F 38 96-BF): operation by the low nibble, operand order by the high one. */
     private static final String[] FMA = {"fmaddsub", "fmsubadd", "fmadd", "fmadd", "fmsub", "fmsub", "fnmadd",
         "fnmadd", "fnmsub", "fnmsub"};
 
+    /** Fills {@link OpcodeTable#VEX} and {@link OpcodeTable#VEX_RULES} (from the OpcodeTable initialisation). */
     static void fill() {
-        load(MAP_0F, 0, false);
-        load(MAP_38, 1, false);
+        load(MAP_0F, 0);
+        load(MAP_38, 1);
         String[] fma = new String[30];
         for (int i = 0; i < 30; i++) {
             int order = i / 10;
@@ -131,8 +131,8 @@ final class VexTable {
             fma[i] = Integer.toHexString(opcode) + ":-," + op + (scalar ? "ss" : "ps") + "::"
                     + (scalar ? "Wx,Hx,Vx;w=" + op + "sd" : "W,H,V;w=" + op + "pd");
         }
-        load(fma, 1, false);
-        load(MAP_3A, 2, true);
+        load(fma, 1);
+        load(MAP_3A, 2); // (the decoder reads the imm8 every map 0F 3A form has)
         // shift-by-immediate groups (66 0F 71-73): the destination is VEX.vvvv
         String[][] shifts = {
             {null, null, "vpsrlw", null, "vpsraw", null, "vpsllw", null},
@@ -145,7 +145,7 @@ final class VexTable {
                     m[8 + r] = OpcodeTable.unimpl(shifts[g][r], "I,W,H", I_BU, F_REGONLY);
                 }
             }
-            ENTRIES[1][0x71 + g] = OpcodeTable.groupOf(m, 0);
+            OpcodeTable.VEX[1][0x71 + g] = OpcodeTable.groupOf(m, 0);
         }
         // BMI1 group F3: the destination is VEX.vvvv
         long[] bmi = new long[16];
@@ -153,11 +153,17 @@ final class VexTable {
         for (int r = 1; r < 4; r++) {
             bmi[r] = bmi[8 + r] = OpcodeTable.unimpl(names[r], "Ey,By", I_NONE, 0);
         }
-        ENTRIES[4][0xF3] = OpcodeTable.groupOf(bmi, 0);
-        RULES[4][0xF3] = L128_ONLY;
+        OpcodeTable.VEX[4][0xF3] = OpcodeTable.groupOf(bmi, 0);
+        OpcodeTable.VEX_RULES[4][0xF3] = L128_ONLY;
+        // MXCSR group AE: memory only, 128-bit, no VEX.vvvv
+        long[] mxcsr = new long[16];
+        mxcsr[2] = OpcodeTable.unimpl("vldmxcsr", "M", I_NONE, F_MEM);
+        mxcsr[3] = OpcodeTable.unimpl("vstmxcsr", "M", I_NONE, F_MEM);
+        OpcodeTable.VEX[0][0xAE] = OpcodeTable.groupOf(mxcsr, 0);
+        OpcodeTable.VEX_RULES[0][0xAE] = L128_ONLY | NO_VVVV_MEM | NO_VVVV_REG;
     }
 
-    private static void load(String[] rows, int map, boolean imm8) {
+    private static void load(String[] rows, int map) {
         for (String row : rows) {
             String[] parts = row.split(":", -1);
             int opcode = Integer.parseInt(parts[0], 16);
@@ -170,7 +176,7 @@ final class VexTable {
                     continue;
                 }
                 String fl = flagSets[Math.min(pp, flagSets.length - 1)];
-                int imm = imm8 || fl.indexOf('i') >= 0 ? I_BU : I_NONE;
+                int imm = fl.indexOf('i') >= 0 ? I_BU : I_NONE;
                 int flags = (fl.indexOf('m') >= 0 ? F_MEM : 0) | (fl.indexOf('r') >= 0 ? F_REGONLY : 0);
                 int rules = (fl.indexOf('1') >= 0 ? L128_ONLY : 0) | (fl.indexOf('2') >= 0 ? L256_ONLY : 0)
                         | (fl.indexOf('0') >= 0 ? W0_ONLY : 0) | (fl.indexOf('q') >= 0 ? W1_ONLY : 0);
@@ -179,8 +185,8 @@ final class VexTable {
                 String reg = slash < 0 ? form : form.substring(0, slash);
                 String mem = slash < 0 ? form : form.substring(slash + 1);
                 int r = rules | (usesVvvv(reg) ? 0 : NO_VVVV_REG) | (usesVvvv(mem) ? 0 : NO_VVVV_MEM);
-                ENTRIES[map * 4 + pp][opcode] = OpcodeTable.unimpl(n, form, imm, flags);
-                RULES[map * 4 + pp][opcode] = (byte) r;
+                OpcodeTable.VEX[map * 4 + pp][opcode] = OpcodeTable.unimpl(n, form, imm, flags);
+                OpcodeTable.VEX_RULES[map * 4 + pp][opcode] = (byte) r;
             }
         }
     }
