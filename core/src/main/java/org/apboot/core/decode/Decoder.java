@@ -388,19 +388,29 @@ public final class Decoder {
         return (code[off + p] & 0xC0) == 0xC0;
     }
 
-    /** VEX (C4/C5) encodings: recognised by length only. */
+    /**
+     * VEX (C4/C5) encodings: the forms {@link VexTable} lists are decoded fully (operands, and
+     * #UD for VEX.L/W/vvvv values they do not define); every other VEX opcode is invalid. The
+     * header is C4 RXB.mmmmm W.vvvv.L.pp or C5 R.vvvv.L.pp (R, X, B and vvvv inverted; C5
+     * implies map 0F, X = B = 1 and W = 0). Map 0F 3A always has an imm8, the others where the
+     * table says so.
+     */
     private static int vex(byte[] code, int off, int p, int lim, int b, int mode, Insn out) {
         int hdr = b == 0xC5 ? 1 : 2;
         if (p + hdr + 1 > lim) {
             return more(out, p + hdr + 1);
         }
-        int map = 1;
-        int rexLike = 0;
-        if (b == 0xC4) {
-            int b1 = code[off + p] & 0xFF;
-            map = b1 & 0x1F;
-            rexLike = mode == 64 ? (~b1 >>> 5) & 7 : 0;
-        }
+        int b1 = code[off + p] & 0xFF;
+        int last = code[off + p + hdr - 1] & 0xFF; // W vvvv L pp (C4 byte 2) or R vvvv L pp (C5)
+        int map = b == 0xC4 ? b1 & 0x1F : 1;
+        // R (and X, B for C4) as the REX bits they stand for; outside 64-bit mode they are unused
+        int rexLike = mode != 64 ? 0 : b == 0xC4 ? (~b1 >>> 5) & 7 : (~b1 >>> 5) & 4;
+        int w = b == 0xC4 ? last >>> 7 : 0;
+        int pp = last & 3;
+        int l = (last >>> 2) & 1;
+        // a register outside 64-bit mode ignores vvvv[3]; an unused vvvv must still be 1111
+        int vvvvField = (~last >>> 3) & 15;
+        int vvvv = mode == 64 ? vvvvField : vvvvField & 7;
         p += hdr;
         int opc = code[off + p] & 0xFF;
         p++;
@@ -408,8 +418,10 @@ public final class Decoder {
         if (map < 1 || map > 3 || out.rex || out.lock || out.rep != 0 || out.opSizePrefix) {
             return invalid(out, p);
         }
-        if (map == 1 && opc == 0x77) {
-            return unimplemented(out, p, "vzeroupper");
+        out.vex = 0x100 | w << 5 | l << 4 | vvvv;
+        if (map == 1 && opc == 0x77) { // no ModRM
+            return pp != 0 || vvvvField != 0 ? invalid(out, p)
+                    : unimplemented(out, p, l == 0 ? "vzeroupper" : "vzeroall");
         }
         if (p >= lim) {
             return more(out, p + 1);
@@ -417,21 +429,50 @@ public final class Decoder {
         int modrm = code[off + p] & 0xFF;
         p++;
         out.modrm = modrm;
-        if (modrm < 0xC0) {
+        int row = (map - 1) * 4 + pp;
+        long e = OpcodeTable.VEX[row][opc];
+        int rules = OpcodeTable.VEX_RULES[row][opc];
+        if ((Entry.flags(e) & F_GROUP) != 0) {
+            e = OpcodeTable.GROUPS[Entry.aux(e)][OpcodeTable.member(modrm)];
+        }
+        int flags = Entry.flags(e);
+        if ((flags & F_VALID) == 0) {
+            return invalid(out, p);
+        }
+        boolean mem = modrm < 0xC0;
+        out.reg = ((modrm >>> 3) & 7) | (rexLike & 4) << 1;
+        if (mem) {
             p = Addressing.memory(code, off, p, lim, modrm, rexLike, out.addrSize, mode, out);
             if (p < 0) {
                 return more(out, -p);
             }
+        } else {
+            out.rmReg = (modrm & 7) | (rexLike & 1) << 3;
         }
-        boolean imm8 = map == 3 || map == 1 && (opc >= 0x70 && opc <= 0x73 || opc == 0xC2
-                || opc >= 0xC4 && opc <= 0xC6);
-        if (imm8) {
+        if (map == 3 || Entry.imm(e) != I_NONE) {
             if (p >= lim) {
                 return more(out, p + 1);
             }
+            out.imm = code[off + p] & 0xFF;
             p++;
         }
-        return unimplemented(out, p, "(vex)");
+        if ((flags & F_MEM) != 0 && !mem || (flags & F_REGONLY) != 0 && mem
+                || (rules & VexTable.L128_ONLY) != 0 && l != 0 || (rules & VexTable.L256_ONLY) != 0 && l == 0
+                || (rules & VexTable.W0_ONLY) != 0 && w != 0 || (rules & VexTable.W1_ONLY) != 0 && w == 0
+                || (rules & (mem ? VexTable.NO_VVVV_MEM : VexTable.NO_VVVV_REG)) != 0 && vvvvField != 0) {
+            return invalid(out, p);
+        }
+        out.opSize = w != 0 && mode == 64 ? 8 : 4;
+        out.srcSize = out.opSize;
+        out.src = Insn.K_RM;
+        out.unimplementedName = OpcodeTable.NAMES[Entry.aux(e)];
+        out.operandForm = OpcodeTable.FORMS[Entry.aux(e)];
+        out.op = Op.UNIMPLEMENTED;
+        out.length = p;
+        if (out.segOverride >= 0 && (mode != 64 || out.segOverride >= Insn.FS)) {
+            out.seg = out.segOverride;
+        }
+        return p;
     }
 
     private static int unimplemented(Insn out, int len, String name) {

@@ -104,6 +104,11 @@ public final class Insn {
      */
     public String operandForm;
     /**
+     * VEX prefix fields of a VEX-encoded instruction: 0x100 | W << 5 | L << 4 | vvvv (register
+     * number, already inverted; bits 0-2 only outside 64-bit mode), or 0 without VEX.
+     */
+    public int vex;
+    /**
      * Opcode as encoded: map in bits 8-9 (0 one-byte, 1 0F, 2 0F 38, 3 0F 3A), opcode byte in
      * bits 0-7 (rendering of aliases and diagnostics).
      */
@@ -146,6 +151,7 @@ public final class Insn {
         addrSizePrefix = false;
         unimplementedName = null;
         operandForm = null;
+        vex = 0;
         opcode = 0;
         modrm = -1;
         sib = -1;
@@ -182,6 +188,7 @@ public final class Insn {
         addrSizePrefix = o.addrSizePrefix;
         unimplementedName = o.unimplementedName;
         operandForm = o.operandForm;
+        vex = o.vex;
         opcode = o.opcode;
         modrm = o.modrm;
         sib = o.sib;

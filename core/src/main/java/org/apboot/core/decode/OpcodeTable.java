@@ -28,6 +28,12 @@ final class OpcodeTable {
     /** 0F 38 and 0F 3A maps by mandatory prefix (index 0 none, 1 66, 2 F3, 3 F2). */
     static final long[][] T38 = new long[4][256];
     static final long[][] T3A = new long[4][256];
+    /**
+     * VEX forms ({@link VexTable}) by (map - 1) * 4 + VEX.pp (maps 1 0F, 2 0F 38, 3 0F 3A), then
+     * opcode; 0 = not listed. {@link #VEX_RULES}: which VEX.L/W/vvvv values each defines.
+     */
+    static final long[][] VEX = new long[12][256];
+    static final byte[][] VEX_RULES = new byte[12][256];
     /** MOVSXD, the 64-bit meaning of opcode 63. */
     static final long MOVSXD_ENTRY;
     /**
@@ -164,6 +170,7 @@ final class OpcodeTable {
         buildTwoByte();
         MOVSXD_ENTRY = e(Op.MOVSXD, O_REG, O_RM, I_NONE, M | F_S32);
         SseTable.fill();
+        VexTable.fill();
         X87Table.init();
         GROUPS = groups.toArray(new long[0][]);
         NAMES = names.toArray(new String[0]);

@@ -127,6 +127,10 @@ class AttSyntaxTest {
         assertEquals("cmpps  $0x9,%xmm1,%xmm0", r(64, "0f c2 c1 09"));
         assertEquals("pclmulhqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 11"));
         assertEquals("pclmullqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 10"));
+        // objdump names imm8 02 and 03 like 10 and 11
+        assertEquals("pclmullqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 02"));
+        assertEquals("pclmulhqhqdq %xmm1,%xmm0", r(64, "66 0f 3a 44 c1 03"));
+        assertEquals("pclmulqdq $0x12,%xmm1,%xmm0", r(64, "66 0f 3a 44 c1 12"));
         assertEquals("pcmpestriq $0x5,%xmm0,%xmm0", r(64, "66 48 0f 3a 61 c0 05"));
         assertEquals("blendvps %xmm0,%xmm1,%xmm0", r(64, "66 0f 38 14 c1"));
         assertEquals("crc32  %cl,%eax", r(64, "f2 0f 38 f0 c1"));
@@ -160,6 +164,36 @@ class AttSyntaxTest {
         assertEquals("palignr $0x8,%xmm1,%xmm0", r(64, "66 0f 3a 0f c1 08"));
         assertEquals("pshufb (%rcx),%mm0", r(64, "0f 38 00 01"));
         assertEquals("movaps %xmm1,%xmm9", r(64, "44 0f 28 c9"));
+    }
+
+    /** Expected texts as objdump 2.40 prints them. */
+    @Test
+    void vexForms() {
+        assertEquals("vzeroupper", r(64, "c5 f8 77"));
+        assertEquals("vzeroall", r(64, "c5 fc 77"));
+        assertEquals("vandps %ymm1,%ymm0,%ymm0", r(64, "c5 fc 54 c1"));
+        assertEquals("vmovaps (%r8),%ymm9", r(64, "c4 41 7c 28 08"));
+        assertEquals("vpbroadcastd (%rax),%ymm8", r(64, "c4 62 7d 58 00"));
+        assertEquals("vpalignr $0x5,(%rax),%xmm0,%xmm1", r(64, "c4 e3 79 0f 08 05"));
+        assertEquals("vpalignr $0x5,0x100(%rax),%xmm0,%xmm0", r(64, "c4 e3 79 0f 80 00 01 00 00 05"));
+        assertEquals("vpsrld $0x4,%xmm1,%xmm0", r(64, "c5 f9 72 d1 04"));
+        assertEquals("vblendvps %ymm2,%ymm1,%ymm0,%ymm0", r(64, "c4 e3 7d 4a c1 20"));
+        assertEquals("vcmptrue_ussd %xmm1,%xmm0,%xmm0", r(64, "c5 fb c2 c1 1f"));
+        assertEquals("vpclmullqhqdq %xmm1,%xmm0,%xmm0", r(64, "c4 e3 79 44 c1 10"));
+        assertEquals("vpclmullqhqdq %xmm1,%xmm0,%xmm0", r(64, "c4 e3 79 44 c1 02"));
+        assertEquals("vmovd  %xmm1,%r8d", r(64, "c4 c1 79 7e c8"));
+        assertEquals("vmovq  %xmm1,%r8", r(64, "c4 c1 f9 7e c8"));
+        assertEquals("vmovd  %xmm1,%eax", r(32, "c4 e1 f9 7e c8"), "VEX.W names 64-bit registers only in 64-bit mode");
+        assertEquals("vldmxcsr (%rax)", r(64, "c5 f8 ae 10"));
+        assertEquals("andn   %edx,%ecx,%eax", r(64, "c4 e2 70 f2 c2"));
+        assertEquals("andn   %rdx,%rcx,%rax", r(64, "c4 e2 f0 f2 c2"));
+        assertEquals("blsr   %ecx,%eax", r(64, "c4 e2 78 f3 c9"));
+        assertEquals("rorx   $0x7,%rcx,%rax", r(64, "c4 e3 fb f0 c1 07"));
+        // outside 64-bit mode a register in VEX.vvvv ignores its bit 3
+        assertEquals("vpalignr $0x5,%xmm1,%xmm0,%xmm0", r(32, "c4 e3 39 0f c1 05"));
+        assertEquals("vmovaps (%bx,%si),%xmm0", r(32, "67 c5 f8 28 00"));
+        assertEquals("vmovaps (%bx,%si),%xmm0", r(16, "c5 f8 28 00"));
+        assertEquals("vpalignr $0x5,0x1(%bx),%xmm0,%xmm0", r(16, "c4 e3 79 0f 47 01 05"));
     }
 
     /** Expected texts as objdump 2.40 prints them. */

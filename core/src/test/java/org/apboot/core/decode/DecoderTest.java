@@ -537,6 +537,50 @@ class DecoderTest {
     }
 
     @Test
+    void vexPrefixes() {
+        // C4 RXB.mmmmm W.vvvv.L.pp, C5 R.vvvv.L.pp: fields as REX bits and register numbers
+        Insn i = d(64, "c4 41 7c 28 08"); // vmovaps (%r8),%ymm9
+        assertEquals(Op.UNIMPLEMENTED, i.op);
+        assertEquals("vmovaps", i.unimplementedName);
+        assertEquals(0x128, i.opcode);
+        assertEquals(9, i.reg);
+        assertEquals(8, i.base);
+        assertEquals(0x100 | 0x10, i.vex, "VEX.L = 1, W = 0, vvvv unused");
+        i = d(64, "c4 e2 f0 f2 c2"); // andn %rdx,%rcx,%rax
+        assertEquals(0x100 | 0x20 | 1, i.vex);
+        assertEquals(8, i.opSize);
+        assertEquals(4, d(32, "c4 e2 f0 f2 c2").opSize, "VEX.W is no 64-bit operand size outside 64-bit mode");
+        // map 0F 3A always has an imm8, after any displacement; map 0F only where the form has one
+        i = d(64, "c4 e3 79 0f c1 05");
+        assertEquals(5, i.imm);
+        assertEquals(0x30F, i.opcode);
+        assertEquals(0x100, d(64, "c4 e3 79 0f 80 00 01 00 00 05").disp);
+        assertEquals(0x1F, d(64, "c5 fb c2 c1 1f").imm);
+        d(64, "c5 f9 d4 c1");
+        d(64, "c5 f8 77");
+        // outside 64-bit mode C4/C5 are LES/LDS unless ModRM.mod = 11 takes their place
+        assertEquals(Op.LOAD_FAR_PTR, d(32, "c5 b8 00 00 00 00").op);
+        assertEquals(Op.UNIMPLEMENTED, d(32, "c5 f8 28 c1").op);
+        assertEquals(Op.UNIMPLEMENTED, d(16, "c5 f8 28 00").op);
+        // an unused VEX.vvvv must be 1111 (all four bits, in every mode); registers ignore bit 3 outside 64-bit mode
+        invalid(64, "c5 b8 28 c0", 4);
+        invalid(32, "c4 e1 38 28 c1", 5);
+        assertEquals(0x100, d(32, "c4 e3 39 0f c1 05").vex & 0x10F);
+        invalid(64, "c5 b8 77", 3);
+        // undefined: prefixes before VEX, map 0, an unlisted opcode or VEX.pp, a VEX.L the form lacks
+        invalid(64, "66 c5 f8 28 c0", 4);
+        invalid(64, "f3 c5 f8 28 c0", 4);
+        invalid(64, "f0 c5 f8 28 c0", 4);
+        invalid(64, "48 c5 f8 28 c0", 4);
+        invalid(64, "c4 e0 78 28 c0", 4);
+        invalid(64, "c5 f8 ff c0", 4);
+        invalid(64, "c5 f9 77", 3);
+        invalid(64, "c5 fd 6e c0", 4);
+        invalid(64, "c5 f8 ae 00", 4); // VEX 0F AE /0
+        assertEquals(0, Decoder.decode(bytes("c4 e3 79 0f c1"), 0, 5, 64, new Insn()), "imm8 missing");
+    }
+
+    @Test
     void exchangesAndCompareExchange() {
         assertEquals(Op.XCHG, d(32, "87 d8").op);
         assertEquals(Op.CMPXCHG, d(32, "0f b1 d8").op);

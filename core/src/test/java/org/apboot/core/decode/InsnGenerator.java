@@ -5,7 +5,8 @@ import java.util.Random;
 /**
  * Random valid instruction encodings for one mode: prefix mixes (66, 67, segment, REP/REPNE on
  * string and mandatory-prefix opcodes, REX in 64-bit mode, LOCK on lockable memory forms), every
- * opcode map, random ModRM/SIB/displacement/immediate bytes. Validity is judged by the decoder
+ * opcode map, VEX (C4/C5) forms of all three VEX maps, random ModRM/SIB/displacement/immediate
+ * bytes. Validity is judged by the decoder
  * itself (INVALID candidates are dropped); the oracle decides whether the judgement is right.
  */
 final class InsnGenerator {
@@ -43,6 +44,24 @@ final class InsnGenerator {
             }
         }
         return r;
+    }
+
+    /** VEX.pp << 8 | opcode of the forms {@link VexTable} lists, by map - 1; VZEROUPPER/VZEROALL included. */
+    private static final int[][] VEX_LISTED = new int[3][];
+
+    static {
+        for (int map = 1; map <= 3; map++) {
+            int[] ops = new int[4 * 256];
+            int n = 0;
+            for (int pp = 0; pp < 4; pp++) {
+                for (int opc = 0; opc < 256; opc++) {
+                    if (OpcodeTable.VEX[(map - 1) * 4 + pp][opc] != 0 || map == 1 && pp == 0 && opc == 0x77) {
+                        ops[n++] = pp << 8 | opc;
+                    }
+                }
+            }
+            VEX_LISTED[map - 1] = java.util.Arrays.copyOf(ops, n);
+        }
     }
 
     private final Random rnd;
@@ -87,8 +106,6 @@ final class InsnGenerator {
         if (insn.opcode >= 0x118 && insn.opcode <= 0x11F && insn.rep != Insn.REP_NONE) {
             return true;
         }
-        // VEX (C4/C5): recognised by length only, and which VEX opcodes are defined (so how long an
-        // undefined one is) is out of scope.
         // 66 with F3/F2 0F D6 (MOVQ2DQ/MOVDQ2Q): objdump names the MMX operand as XMM; the CPU
         // ignores the 66.
         if (insn.opcode == 0x1D6 && insn.opSizePrefix && insn.rep != Insn.REP_NONE) {
@@ -96,7 +113,7 @@ final class InsnGenerator {
         }
         // 66 0F 09: objdump rejects the prefix because F3 0F 09 is WBNOINVD; the CPU ignores it.
         return insn.opcode == 0x10F || insn.opcode == 0x11A || insn.opcode == 0x11B || insn.op == Op.SALC
-                || "(vex)".equals(insn.unimplementedName) || insn.opcode == 0x109 && insn.opSizePrefix;
+                || insn.opcode == 0x109 && insn.opSizePrefix;
     }
 
     private static boolean isPrefix(int b) {
@@ -111,6 +128,9 @@ final class InsnGenerator {
     }
 
     private byte[] candidate() {
+        if (rnd.nextInt(6) == 0) {
+            return vexCandidate();
+        }
         byte[] b = new byte[32];
         int n = 0;
         int map = rnd.nextInt(100);
@@ -195,6 +215,49 @@ final class InsnGenerator {
         // ModRM: bias toward memory forms with SIB and displacements
         int modrm = rnd.nextInt(256);
         b[n++] = (byte) modrm;
+        while (n < b.length) {
+            b[n++] = (byte) rnd.nextInt(256);
+        }
+        return b;
+    }
+
+    /**
+     * A VEX instruction: 67 and segment prefixes now and then (the others make VEX invalid), C4
+     * or (map 0F) C5, each map equally often, mostly a VEX.pp and opcode the VEX table lists,
+     * random R/X/B (64-bit mode), W, L and vvvv (unused half the time), a register or memory
+     * ModRM, then random SIB, displacement and immediate bytes. Outside 64-bit mode C4/C5 are
+     * VEX only with ModRM.mod = 11 in their place: R and X (and for C5 vvvv[3]) are 1 as encoded.
+     */
+    private byte[] vexCandidate() {
+        byte[] b = new byte[32];
+        int n = 0;
+        if (rnd.nextInt(6) == 0) {
+            b[n++] = 0x67;
+        }
+        if (rnd.nextInt(6) == 0) {
+            b[n++] = (byte) SEGS[rnd.nextInt(SEGS.length)];
+        }
+        int map = 1 + rnd.nextInt(3);
+        boolean c5 = map == 1 && rnd.nextBoolean();
+        int[] listed = VEX_LISTED[map - 1];
+        int op = rnd.nextInt(8) != 0 ? listed[rnd.nextInt(listed.length)] : rnd.nextInt(4 * 256);
+        int pp = op >> 8;
+        int opc = op & 0xFF;
+        int w = c5 ? 0 : rnd.nextInt(2);
+        int l = rnd.nextInt(2);
+        int vvvv = rnd.nextBoolean() ? 0 : rnd.nextInt(c5 && mode != 64 ? 8 : 16);
+        int rxb = mode == 64 ? rnd.nextInt(8) : rnd.nextInt(2); // as the REX bits (encoded inverted)
+        int last = (~vvvv & 15) << 3 | l << 2 | pp;
+        if (c5) {
+            b[n++] = (byte) 0xC5;
+            b[n++] = (byte) ((~rxb & 4) << 5 | last);
+        } else {
+            b[n++] = (byte) 0xC4;
+            b[n++] = (byte) ((~rxb & 7) << 5 | map);
+            b[n++] = (byte) (w << 7 | last);
+        }
+        b[n++] = (byte) opc;
+        b[n++] = (byte) (rnd.nextBoolean() ? 0xC0 | rnd.nextInt(64) : rnd.nextInt(0xC0));
         while (n < b.length) {
             b[n++] = (byte) rnd.nextInt(256);
         }

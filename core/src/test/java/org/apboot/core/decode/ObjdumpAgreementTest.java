@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,15 +22,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The decoder against GNU objdump on generated instruction streams. Each instruction sits at the
  * start of its own 16-byte slot padded with NOPs, so a length disagreement never desynchronises
  * the rest of the stream. Every instruction must agree in length and text (after removing
- * prefix annotations objdump prints for prefixes it considers unused), implemented or not (x87,
- * SSE and the system extensions render fully); VEX encodings, recognised by length only, must
- * agree in length.
+ * prefix annotations objdump prints for prefixes it considers unused), implemented or not: x87,
+ * SSE, the system extensions and the VEX forms render fully. The VEX cases must cover C4 and
+ * C5, all three maps, VEX.L and VEX.W 0 and 1, register and memory forms.
  */
 class ObjdumpAgreementTest {
     static final int CASES = Integer.getInteger("apboot.objdump.cases", 8000);
     static final int SLOT = 16;
     static final int CHUNK = 4000;
-    private static final Pattern LINE = Pattern.compile("^\\s*([0-9a-f]+):\\t([0-9a-f ]+?)\\s*\\t(.*)$");
 
     static boolean objdumpAvailable() {
         try {
@@ -60,6 +60,31 @@ class ObjdumpAgreementTest {
         } finally {
             Files.deleteIfExists(f);
         }
+    }
+
+    /**
+     * objdump's line at each slot start of {@code image}: address to {hex bytes, text}. Lines in
+     * between (the padding, and what follows an instruction objdump rejects) are skipped unparsed.
+     */
+    static Map<Long, String[]> slotLines(byte[] image, int mode, int slot) throws IOException, InterruptedException {
+        Map<Long, String[]> lines = new HashMap<>();
+        for (String l : objdump(image, mode)) {
+            int colon = l.indexOf(":\t");
+            int tab = colon < 0 ? -1 : l.indexOf('\t', colon + 2);
+            if (tab < 0) {
+                continue;
+            }
+            long addr;
+            try {
+                addr = Long.parseLong(l.substring(0, colon).trim(), 16);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (addr % slot == 0) {
+                lines.put(addr, new String[] {l.substring(colon + 2, tab).trim(), l.substring(tab + 1)});
+            }
+        }
+        return lines;
     }
 
     /** Drops the prefix annotations objdump prints for prefixes it finds redundant, and padding. */
@@ -105,18 +130,15 @@ class ObjdumpAgreementTest {
         for (int c = 0; c < CASES; c += CHUNK) {
             int n = Math.min(CHUNK, CASES - c);
             byte[] chunk = java.util.Arrays.copyOfRange(image, c * SLOT, (c + n) * SLOT);
-            for (String l : objdump(chunk, mode)) {
-                Matcher m = LINE.matcher(l);
-                if (m.matches()) {
-                    lines.put((long) c * SLOT + Long.parseLong(m.group(1), 16), new String[] {m.group(2), m.group(3)});
-                }
+            for (Map.Entry<Long, String[]> l : slotLines(chunk, mode, SLOT).entrySet()) {
+                lines.put((long) c * SLOT + l.getKey(), l.getValue());
             }
         }
         Insn insn = new Insn();
         java.util.EnumSet<Op> seen = java.util.EnumSet.noneOf(Op.class);
-        // [family][0] cases, [family][1] agreeing: implemented, x87, SSE/MMX, other unimplemented
-        int[][] counts = new int[4][2];
-        int vex = 0, vexLenOk = 0;
+        // [family][0] cases, [family][1] agreeing: implemented, x87, SSE/MMX, other unimplemented, VEX
+        int[][] counts = new int[5][2];
+        Map<String, Integer> vexKinds = new java.util.TreeMap<>();
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < CASES; i++) {
             long addr = (long) i * SLOT;
@@ -127,14 +149,10 @@ class ObjdumpAgreementTest {
             int theirLen = theirs == null ? -1 : theirs[0].split(" ").length;
             String theirText = theirs == null ? "<none>" : theirs[1];
             String hex = hex(cases[i]);
-            if (insn.op == Op.UNIMPLEMENTED && "(vex)".equals(insn.unimplementedName)) {
-                vex++;
-                if (theirLen == len) {
-                    vexLenOk++;
-                } else {
-                    failures.add(hex + " | len " + len + " vs " + theirLen + " | " + mine + " | " + theirText);
+            if (insn.vex != 0) {
+                for (String k : vexKinds(insn, cases[i])) {
+                    vexKinds.merge(k, 1, Integer::sum);
                 }
-                continue;
             }
             if (insn.op == Op.MOVSXD && insn.opSizePrefix && insn.opSize == 8) {
                 // objdump shows a 16-bit source for 66 REX.W 63; REX.W wins on the CPU
@@ -157,7 +175,7 @@ class ObjdumpAgreementTest {
                 theirText = String.join(" ", java.util.Arrays.copyOf(t, t.length - 1));
                 mine = String.join(" ", java.util.Arrays.copyOf(m, m.length - 1));
             }
-            int family = insn.op != Op.UNIMPLEMENTED ? 0 : X87Table.isX87(insn) ? 1
+            int family = insn.vex != 0 ? 4 : insn.op != Op.UNIMPLEMENTED ? 0 : X87Table.isX87(insn) ? 1
                     : insn.opcode >= 0x100 && !insn.unimplementedName.startsWith("(") && isVector(insn) ? 2 : 3;
             counts[family][0]++;
             if (theirLen == len && normalize(theirText).equals(normalize(mine))) {
@@ -167,15 +185,44 @@ class ObjdumpAgreementTest {
             }
         }
         System.out.printf("objdump agreement, mode %d: %d cases; length+text agree: implemented %d/%d,"
-                + " x87 %d/%d, SSE/MMX %d/%d, other unimplemented %d/%d; VEX length agrees %d/%d%n",
+                + " x87 %d/%d, SSE/MMX %d/%d, other unimplemented %d/%d, VEX %d/%d %s%n",
                 mode, CASES, counts[0][1], counts[0][0], counts[1][1], counts[1][0], counts[2][1], counts[2][0],
-                counts[3][1], counts[3][0], vexLenOk, vex);
+                counts[3][1], counts[3][0], counts[4][1], counts[4][0], vexKinds);
         java.util.EnumSet<Op> missing = java.util.EnumSet.complementOf(seen);
         missing.remove(Op.INVALID);
         System.out.println("  operation families not generated in mode " + mode + ": " + missing);
         failures.stream().limit(200).forEach(s -> System.out.println("  MISMATCH: " + s));
         assertTrue(failures.isEmpty(), failures.size() + " disagreements with objdump in mode " + mode
                 + ", first: " + (failures.isEmpty() ? "" : failures.get(0)));
+        if (CASES >= 2000) {
+            // the VEX branch must not go quiet again: every kind of VEX encoding is generated
+            Set<String> missingVex = new java.util.TreeSet<>(VEX_KINDS);
+            missingVex.removeAll(vexKinds.keySet());
+            assertTrue(missingVex.isEmpty(), "VEX encodings not generated in mode " + mode + ": " + missingVex);
+        }
+    }
+
+    private static final List<String> VEX_KINDS = List.of("C4", "C5", "map 0F", "map 0F38", "map 0F3A", "L0", "L1",
+            "W0", "W1", "reg", "mem");
+
+    /** The kinds of VEX encoding {@code insn} is: prefix byte, map, VEX.L, VEX.W (C4), ModRM form. */
+    private static List<String> vexKinds(Insn insn, byte[] bytes) {
+        int p = 0;
+        while (bytes[p] != (byte) 0xC4 && bytes[p] != (byte) 0xC5) {
+            p++; // 67 and segment prefixes
+        }
+        boolean c5 = bytes[p] == (byte) 0xC5;
+        List<String> k = new ArrayList<>();
+        k.add(c5 ? "C5" : "C4");
+        k.add(new String[] {"map 0F", "map 0F38", "map 0F3A"}[(insn.opcode >> 8) - 1]);
+        k.add((insn.vex & 0x10) != 0 ? "L1" : "L0");
+        if (!c5) {
+            k.add((insn.vex & 0x20) != 0 ? "W1" : "W0");
+        }
+        if (insn.modrm >= 0) {
+            k.add(insn.rmReg >= 0 ? "reg" : "mem");
+        }
+        return k;
     }
 
     /** SSE/MMX: an operand form naming XMM or MMX registers. */
