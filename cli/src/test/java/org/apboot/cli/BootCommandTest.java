@@ -14,7 +14,7 @@ class BootCommandTest {
     void summaryOfASuccessfulBoot() {
         Result r = run("boot", "--aps", "16");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().startsWith("apboot: 16/16 APs online, 0 failed  (sipi path, cpu generic, 4-level paging, engine interp"),
+        assertTrue(r.out().startsWith("apboot: 16/16 APs online, 0 failed  (sipi path, cpu generic, 4-level paging, engine jit"),
                 r.out());
         assertTrue(r.out().contains("APs per second"), r.out());
         assertTrue(r.out().contains("guest console     apboot: 16 APs online"), r.out());
@@ -25,7 +25,7 @@ class BootCommandTest {
         Result r = run("boot", "--aps", "16", "--path", "mailbox64", "--paging", "5", "--threads", "2", "--json");
         assertEquals(0, r.code(), r.err());
         String j = r.out().strip();
-        assertTrue(j.startsWith("{\"aps\":16,\"online\":16,\"failed\":0,\"engine\":\"interp\",\"path\":\"mailbox64\",\"cpu\":\"generic\""), j);
+        assertTrue(j.startsWith("{\"aps\":16,\"online\":16,\"failed\":0,\"engine\":\"jit\",\"path\":\"mailbox64\",\"cpu\":\"generic\""), j);
         assertTrue(j.contains("\"failures\":[]"), j);
         assertTrue(j.contains("\"finalState\":{\"apicId\":1,\"cr0\":\"0x80050033\",\"cr3\":\"0x103000\",\"cr4\":\"0x10a0\","
                 + "\"efer\":\"0xd01\",\"cs\":\"0x10\""), j);
@@ -59,6 +59,34 @@ class BootCommandTest {
         assertTrue(r.out().contains("\"online\":8,\"failed\":0"), r.out());
         assertTrue(r.out().contains("\"engine\":\"jit\""), r.out());
         assertTrue(r.out().contains("\"blocks translated\":"), r.out());
+    }
+
+    @Test
+    void repeatReportsColdAndWarmRuns() {
+        Result r = run("boot", "--aps", "8", "--repeat", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        String j = r.out();
+        assertTrue(j.contains("\"cold\":{\"wallSeconds\":"), j);
+        assertTrue(j.contains("\"warm\":{\"wallSeconds\":"), j);
+        assertTrue(j.contains("\"runs\":3"), j);
+        Result text = run("boot", "--aps", "8", "--repeat", "2");
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("warm runs"), text.out());
+        oneLineError(run("boot", "--repeat", "0"), "--repeat must be between 1 and 1000");
+    }
+
+    @Test
+    void compareRunsBothEnginesAndComparesEveryAp() {
+        Result r = run("compare", "--aps", "8", "--path", "mailbox64", "--repeat", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        String j = r.out();
+        assertTrue(j.startsWith("{\"interp\":{\"aps\":8,\"online\":8"), j);
+        assertTrue(j.contains("\"jit\":{\"aps\":8,\"online\":8"), j);
+        assertTrue(j.contains("\"statesAgree\":true"), j);
+        assertTrue(j.contains("\"speedup\":"), j);
+        Result text = run("compare", "--aps", "8", "--repeat", "2");
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("final states                 agree for every vCPU"), text.out());
     }
 
     @Test

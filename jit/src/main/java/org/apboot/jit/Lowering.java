@@ -52,6 +52,16 @@ final class Lowering {
     private final boolean loops;
     private final boolean endsInPause;
     private final Label top = new Label();
+    /** Start of the second copy of a peeled loop body (see {@link #backEdge}). */
+    private final Label peeled = new Label();
+    /** The pass through the body being emitted: 1, or 2 for the peeled loop body. */
+    private int pass = 1;
+    /** The flag op and size at the end of the first pass, when the loop is peeled. */
+    private int peeledOp = -1, peeledSize = -1;
+    /** The body writes memory or runs executors: the back edge checks the block is still valid. */
+    private final boolean mayWriteCode;
+    /** Loops of at most this many instructions have their body emitted twice (see {@link #backEdge}). */
+    private static final int PEEL_MAX = 16;
     /** The flag op and size recorded last in this pass, when known at translation time (else -1). */
     private int knownOp = -1, knownSize = -1;
 
@@ -71,6 +81,11 @@ final class Lowering {
         this.loops = (lastForm == Form.JCC || lastForm == Form.JMP_REL) && last.opSize * 8 == codeSize
                 && ((offsetAfter(count - 1) + last.imm) & Flags.mask(last.opSize)) == 0;
         this.endsInPause = last.op == Op.PAUSE;
+        boolean writes = false;
+        for (Form f : forms) {
+            writes |= f.stores() || f == Form.FALLBACK;
+        }
+        this.mayWriteCode = writes;
     }
 
     private int offsetAfter(int k) {
@@ -130,6 +145,15 @@ final class Lowering {
         boolean terminated = false;
         for (int k = 0; k < count; k++) {
             terminated = emit(k);
+        }
+        if (peeledOp >= 0) {
+            pass = 2;
+            mv.visitLabel(peeled);
+            knownOp = peeledOp;
+            knownSize = peeledSize;
+            for (int k = 0; k < count; k++) {
+                emit(k);
+            }
         }
         if (!terminated) {
             exit(() -> nextRip(count - 1), BlockExit.FALLTHROUGH, count);
@@ -576,9 +600,14 @@ final class Lowering {
     }
 
     /**
-     * The branch back to the block's own start: loop inside the method while budget remains, no
-     * event is requested and the block is still valid; otherwise leave with RIP at the start.
-     * The target needs no check: it is the address this block was entered at.
+     * The branch back to the block's own start: loop inside the method while budget remains and
+     * no event is requested (and, when the body writes memory, while the block is still valid);
+     * otherwise leave with RIP at the start. The target needs no check: it is the address this
+     * block was entered at. Guest loads in the body are TSO loads and are redone every pass.
+     *
+     * <p>A short loop whose flag op is known at its end is peeled: the first pass enters with an
+     * unknown flag record, the second copy of the body, which the back edge loops on, knows the
+     * record its previous iteration left, so flag readers at its top fold too.
      */
     private void backEdge() {
         Label leave = new Label();
@@ -593,11 +622,17 @@ final class Lowering {
         mv.visitVarInsn(ALOAD, CPU_);
         mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "events", "()I", false);
         mv.visitJumpInsn(IFNE, leave);
-        mv.visitVarInsn(ALOAD, THIS);
-        mv.visitFieldInsn(GETFIELD, BASE, "valid", "Z");
-        mv.visitJumpInsn(IFEQ, leave);
+        if (mayWriteCode) {
+            mv.visitVarInsn(ALOAD, THIS);
+            mv.visitFieldInsn(GETFIELD, BASE, "valid", "Z");
+            mv.visitJumpInsn(IFEQ, leave);
+        }
+        if (pass == 1 && knownOp >= 0 && count <= PEEL_MAX) {
+            peeledOp = knownOp;
+            peeledSize = knownSize;
+        }
+        mv.visitJumpInsn(GOTO, pass == 2 || peeledOp >= 0 ? peeled : top);
         knownOp = -1;
-        mv.visitJumpInsn(GOTO, top);
         mv.visitLabel(leave);
         exit(() -> mv.visitVarInsn(LLOAD, RIP0), BlockExit.TAKEN, 0);
     }
