@@ -11,11 +11,30 @@ import org.apboot.core.interp.DecodedBlock;
 final class BlockLoader {
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
 
+    /**
+     * When the system property {@code apboot.jit.verify} is true (the translator's tests set it),
+     * every generated class is checked by ASM's {@code CheckClassAdapter} before it is defined.
+     */
+    static final boolean VERIFY = Boolean.getBoolean("apboot.jit.verify");
+
     private BlockLoader() {
+    }
+
+    private static void verify(byte[] bytes, DecodedBlock source) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        org.objectweb.asm.util.CheckClassAdapter.verify(new org.objectweb.asm.ClassReader(bytes),
+                BlockLoader.class.getClassLoader(), false, new java.io.PrintWriter(out));
+        if (!out.toString().isEmpty()) {
+            throw new IllegalStateException("generated block at 0x" + Long.toHexString(source.phys)
+                    + " fails verification: " + out);
+        }
     }
 
     /** Defines {@code bytes} and instantiates the block for the first {@code count} instructions of {@code source}. */
     static CompiledBlock define(byte[] bytes, DecodedBlock source, int count) {
+        if (VERIFY) {
+            verify(bytes, source);
+        }
         try {
             // reflection, not a method handle: each class is instantiated once, and a constructor
             // handle per class would spin lambda forms for nothing

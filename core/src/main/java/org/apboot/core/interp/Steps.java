@@ -185,8 +185,6 @@ final class Steps {
         final int d;
         final int size;
         final long m;
-        /** Bits of the old register value a write keeps. */
-        final long keep;
 
         RegStep(int d, int size) {
             this(d, size, true);
@@ -197,7 +195,6 @@ final class Steps {
             this.d = d;
             this.size = size;
             this.m = Flags.mask(size);
-            this.keep = size == 1 ? ~0xFFL : size == 2 ? ~0xFFFFL : 0;
         }
     }
 
@@ -229,11 +226,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long b = r[s] & m;
-            long a = r[d] & m;
-            long res = (a + b) & m;
-            Flags.record(cpu, Flags.ADD, size, a, b, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.add(cpu, size, r[d] & m, r[s] & m));
         }
     }
 
@@ -245,10 +238,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long a = r[d] & m;
-            long res = (a + b) & m;
-            Flags.record(cpu, Flags.ADD, size, a, b, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.add(cpu, size, r[d] & m, b));
         }
     }
 
@@ -260,11 +250,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long b = r[s] & m;
-            long a = r[d] & m;
-            long res = (a - b) & m;
-            Flags.record(cpu, Flags.SUB, size, a, b, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.sub(cpu, size, r[d] & m, r[s] & m));
         }
     }
 
@@ -276,10 +262,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long a = r[d] & m;
-            long res = (a - b) & m;
-            Flags.record(cpu, Flags.SUB, size, a, b, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.sub(cpu, size, r[d] & m, b));
         }
     }
 
@@ -290,10 +273,7 @@ final class Steps {
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            long[] r = cpu.r;
-            long b = r[s] & m;
-            long a = r[d] & m;
-            Flags.record(cpu, Flags.SUB, size, a, b, (a - b) & m);
+            Alu.cmp(cpu, size, cpu.r[d] & m, cpu.r[s] & m);
         }
     }
 
@@ -304,8 +284,7 @@ final class Steps {
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            long a = cpu.r[d] & m;
-            Flags.record(cpu, Flags.SUB, size, a, b, (a - b) & m);
+            Alu.cmp(cpu, size, cpu.r[d] & m, b);
         }
     }
 
@@ -317,9 +296,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long res = r[s] & r[d] & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.and(cpu, size, r[d] & m, r[s] & m));
         }
     }
 
@@ -331,9 +308,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long res = r[d] & b & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.and(cpu, size, r[d] & m, b));
         }
     }
 
@@ -344,9 +319,7 @@ final class Steps {
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            long[] r = cpu.r;
-            long res = r[s] & r[d] & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            Alu.test(cpu, size, cpu.r[d] & m, cpu.r[s] & m);
         }
     }
 
@@ -357,8 +330,7 @@ final class Steps {
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            long res = cpu.r[d] & b & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
+            Alu.test(cpu, size, cpu.r[d] & m, b);
         }
     }
 
@@ -370,9 +342,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long res = (r[s] | r[d]) & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.or(cpu, size, r[d] & m, r[s] & m));
         }
     }
 
@@ -384,9 +354,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long res = (r[d] | b) & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.or(cpu, size, r[d] & m, b));
         }
     }
 
@@ -398,9 +366,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long res = (r[s] ^ r[d]) & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.xor(cpu, size, r[d] & m, r[s] & m));
         }
     }
 
@@ -412,9 +378,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long res = (r[d] ^ b) & m;
-            Flags.record(cpu, Flags.LOGIC, size, res, 0, res);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, Alu.xor(cpu, size, r[d] & m, b));
         }
     }
 
@@ -433,7 +397,7 @@ final class Steps {
             long b = r[s] & m;
             long a = r[d] & m;
             long res = Alu.binary(cpu, code, size, a, b);
-            r[d] = (r[d] & keep) | (res & m);
+            r[d] = Cpu.merge(r[d], size, res & m);
         }
     }
 
@@ -450,7 +414,7 @@ final class Steps {
             long[] r = cpu.r;
             long a = r[d] & m;
             long res = Alu.binary(cpu, code, size, a, b);
-            r[d] = (r[d] & keep) | (res & m);
+            r[d] = Cpu.merge(r[d], size, res & m);
         }
     }
 
@@ -463,7 +427,7 @@ final class Steps {
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             long res = Alu.inc(cpu, size, r[d] & m);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, res);
         }
     }
 
@@ -476,7 +440,7 @@ final class Steps {
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             long res = Alu.dec(cpu, size, r[d] & m);
-            r[d] = (r[d] & keep) | res;
+            r[d] = Cpu.merge(r[d], size, res);
         }
     }
 
@@ -490,7 +454,7 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            r[d] = (r[d] & keep) | (r[s] & m);
+            r[d] = Cpu.merge(r[d], size, r[s] & m);
         }
     }
 
@@ -502,73 +466,29 @@ final class Steps {
         @Override
         void run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            r[d] = (r[d] & keep) | b;
+            r[d] = Cpu.merge(r[d], size, b);
         }
-    }
-
-    /**
-     * The memory operand of an instruction with its effective-address parts resolved once; computes
-     * exactly what {@link Operands#ea} computes.
-     */
-    static final class Ea {
-        final int seg;
-        final boolean ripRel;
-        final int base;
-        final int index;
-        final int scale;
-        final long disp;
-        final long amask;
-
-        Ea(Insn i) {
-            this.seg = i.seg;
-            this.ripRel = i.ripRel;
-            this.base = i.base;
-            this.index = i.index;
-            this.scale = i.scale;
-            this.disp = i.disp;
-            this.amask = i.addrSize == 2 ? 0xFFFF : i.addrSize == 4 ? 0xFFFF_FFFFL : -1L;
-        }
-    }
-
-    static long ea(Cpu cpu, Ea e) {
-        long a;
-        if (e.ripRel) {
-            a = cpu.rip + e.disp;
-        } else {
-            a = e.disp;
-            long[] r = cpu.r;
-            if (e.base >= 0) {
-                a += r[e.base];
-            }
-            if (e.index >= 0) {
-                a += r[e.index] << e.scale;
-            }
-        }
-        return a & e.amask;
     }
 
     /** ALU reg, [mem]: the source read from memory, through {@link Alu#binary}. */
     static final class AluLoad extends RegStep {
         final int code;
         final boolean flagsOnly;
-        final Ea e;
 
         AluLoad(int d, int size, int code, boolean flagsOnly, Insn i) {
             super(d, size);
             this.code = code;
             this.flagsOnly = flagsOnly;
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            Ea e = this.e;
-            long b = Mem.read(cpu, e.seg, ea(cpu, e), size);
+            long b = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
             long[] r = cpu.r;
             long a = r[d] & m;
             long res = Alu.binary(cpu, code, size, a, b);
             if (!flagsOnly) {
-                r[d] = (r[d] & keep) | (res & m);
+                r[d] = Cpu.merge(r[d], size, res & m);
             }
         }
     }
@@ -580,7 +500,6 @@ final class Steps {
         final long b;
         final long m;
         final int code;
-        final Ea e;
 
         CompareMem(int size, int s, long b, int code, Insn i) {
             this.size = size;
@@ -588,83 +507,69 @@ final class Steps {
             this.b = b;
             this.m = Flags.mask(size);
             this.code = code;
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
             long bv = s < 0 ? b : cpu.r[s] & m;
-            Ea e = this.e;
-            long a = Mem.read(cpu, e.seg, ea(cpu, e), size);
+            long a = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
             Alu.binary(cpu, code, size, a, bv);
         }
     }
 
     /** MOV reg, [mem]. */
     static final class MovLoad extends RegStep {
-        final Ea e;
 
         MovLoad(int d, int size, Insn i) {
             super(d, size);
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            Ea e = this.e;
-            long v = Mem.read(cpu, e.seg, ea(cpu, e), size);
+            long v = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
             long[] r = cpu.r;
-            r[d] = (r[d] & keep) | (v & m);
+            r[d] = Cpu.merge(r[d], size, v & m);
         }
     }
 
     /** MOV r64, [mem]: the size constant so the memory path folds. */
     static final class MovLoad8 extends RegStep {
-        final Ea e;
 
         MovLoad8(int d, Insn i) {
             super(d, 8);
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            Ea e = this.e;
-            cpu.r[d] = Mem.read(cpu, e.seg, ea(cpu, e), 8);
+            cpu.r[d] = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), 8);
         }
     }
 
     /** MOV r32, [mem]: zero-extends into the register. */
     static final class MovLoad4 extends RegStep {
-        final Ea e;
 
         MovLoad4(int d, Insn i) {
             super(d, 4);
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            Ea e = this.e;
-            cpu.r[d] = Mem.read(cpu, e.seg, ea(cpu, e), 4) & 0xFFFF_FFFFL;
+            cpu.r[d] = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), 4) & 0xFFFF_FFFFL;
         }
     }
 
     /** MOV [mem], r64. */
     static final class MovStoreReg8 extends Step {
         final int s;
-        final Ea e;
 
         MovStoreReg8(int s, Insn i) {
             this.s = s;
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
             long v = cpu.r[s];
-            Ea e = this.e;
-            Mem.write(cpu, e.seg, ea(cpu, e), 8, v);
+            Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), 8, v);
         }
     }
 
@@ -673,20 +578,17 @@ final class Steps {
         final int size;
         final int s;
         final long m;
-        final Ea e;
 
         MovStoreReg(int size, int s, Insn i) {
             this.size = size;
             this.s = s;
             this.m = Flags.mask(size);
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
             long v = cpu.r[s] & m;
-            Ea e = this.e;
-            Mem.write(cpu, e.seg, ea(cpu, e), size, v);
+            Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
         }
     }
 
@@ -694,18 +596,15 @@ final class Steps {
     static final class MovStoreImm extends Step {
         final int size;
         final long v;
-        final Ea e;
 
         MovStoreImm(int size, long v, Insn i) {
             this.size = size;
             this.v = v;
-            this.e = new Ea(i);
         }
 
         @Override
         void run(Cpu cpu, Insn insn) {
-            Ea e = this.e;
-            Mem.write(cpu, e.seg, ea(cpu, e), size, v);
+            Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
         }
     }
 
