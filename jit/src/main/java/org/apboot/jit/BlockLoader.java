@@ -15,7 +15,7 @@ final class BlockLoader {
      * When the system property {@code apboot.jit.verify} is true (the translator's tests set it),
      * every generated class is checked by ASM's {@code CheckClassAdapter} before it is defined.
      */
-    static final boolean VERIFY = Boolean.getBoolean("apboot.jit.verify");
+    static volatile boolean verify = Boolean.getBoolean("apboot.jit.verify");
 
     private BlockLoader() {
     }
@@ -32,7 +32,7 @@ final class BlockLoader {
 
     /** Defines {@code bytes} and instantiates the block for the first {@code count} instructions of {@code source}. */
     static CompiledBlock define(byte[] bytes, DecodedBlock source, int count) {
-        if (VERIFY) {
+        if (verify) {
             verify(bytes, source);
         }
         try {

@@ -62,12 +62,19 @@ public final class ControlRegs {
         }
     }
 
+    /** {@link #requireCpl0} for an instruction named {@code what + n}, named only when it faults. */
+    private static void requireCpl0(Cpu cpu, String what, int n) {
+        if (cpu.protectedMode() && (cpu.cpl != 0 || cpu.v86())) {
+            requireCpl0(cpu, what + n);
+        }
+    }
+
     // ---------------------------------------------------------------- MOV from CRn
 
     /** MOV reg, CRn: the value (64-bit; the caller truncates to the operand size). */
     public static long readCr(Cpu cpu, int n) {
         checkCrNumber(cpu, n);
-        requireCpl0(cpu, "MOV from CR" + n);
+        requireCpl0(cpu, "MOV from CR", n);
         switch (n) {
             case 0: return cpu.cr0;
             case 2: return cpu.cr2;
@@ -97,7 +104,7 @@ public final class ControlRegs {
      */
     public static void writeCr(Cpu cpu, int n, long v) {
         checkCrNumber(cpu, n);
-        requireCpl0(cpu, "MOV to CR" + n);
+        requireCpl0(cpu, "MOV to CR", n);
         switch (n) {
             case 0: writeCr0(cpu, v); break;
             case 2: cpu.cr2 = v; break;
@@ -297,27 +304,28 @@ public final class ControlRegs {
         return n;
     }
 
-    private static void checkDrAccess(Cpu cpu, String what) {
-        requireCpl0(cpu, what);
+    /** The privilege and general-detect checks of MOV to/from DR{@code n} ({@code what + n}). */
+    private static void checkDrAccess(Cpu cpu, String what, int n) {
+        requireCpl0(cpu, what, n);
         if ((cpu.dr[7] & DR7_GD) != 0) {
             // general-detect fault: BD is reported and GD cleared for the handler
             cpu.dr[6] |= DR6_BD;
             cpu.dr[7] &= ~DR7_GD;
-            throw CpuException.of(Vectors.DB, what + " with DR7.GD set");
+            throw CpuException.of(Vectors.DB, what + n + " with DR7.GD set");
         }
     }
 
     /** MOV reg, DRn. */
     public static long readDr(Cpu cpu, int n) {
         int i = drIndex(cpu, n);
-        checkDrAccess(cpu, "MOV from DR" + n);
+        checkDrAccess(cpu, "MOV from DR", n);
         return cpu.dr[i];
     }
 
     /** MOV DRn, reg. */
     public static void writeDr(Cpu cpu, int n, long v) {
         int i = drIndex(cpu, n);
-        checkDrAccess(cpu, "MOV to DR" + n);
+        checkDrAccess(cpu, "MOV to DR", n);
         if (i >= 6 && (v >>> 32) != 0) {
             throw CpuException.gp(0, String.format("reserved bits 63:32 set in DR%d value 0x%x", n, v));
         }
