@@ -1,6 +1,5 @@
 package org.apboot.core.semantics;
 
-import java.nio.charset.StandardCharsets;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
 import org.apboot.core.fault.CpuException;
@@ -48,7 +47,7 @@ public final class Cpuid {
 
     /** CPUID: reads EAX/ECX, writes EAX, EBX, ECX, EDX (zero-extending to 64 bits). */
     public static void cpuid(Cpu cpu) {
-        int[] v = leaf(cpu, (int) cpu.r[Cpu.RAX], (int) cpu.r[Cpu.RCX]);
+        int[] v = leaf(cpu, (int) cpu.r[Cpu.RAX], (int) cpu.r[Cpu.RCX], SCRATCH.get());
         cpu.r[Cpu.RAX] = v[0] & 0xFFFF_FFFFL;
         cpu.r[Cpu.RBX] = v[1] & 0xFFFF_FFFFL;
         cpu.r[Cpu.RCX] = v[2] & 0xFFFF_FFFFL;
@@ -62,21 +61,36 @@ public final class Cpuid {
 
     /** The four registers {EAX, EBX, ECX, EDX} for leaf {@code eax}, subleaf {@code ecx}. */
     public static int[] leaf(Cpu cpu, int eax, int ecx) {
+        return leaf(cpu, eax, ecx, new int[4]);
+    }
+
+    /** Per host thread: CPUID runs on an AP's path and must not allocate. */
+    private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> new int[4]);
+
+    private static int[] set(int[] out, int a, int b, int c, int d) {
+        out[0] = a;
+        out[1] = b;
+        out[2] = c;
+        out[3] = d;
+        return out;
+    }
+
+    /** {@link #leaf(Cpu, int, int)} into {@code out}, which it returns. */
+    private static int[] leaf(Cpu cpu, int eax, int ecx, int[] out) {
         int max = maxBasic(cpu);
         if (Integer.compareUnsigned(eax, 0x8000_0000) >= 0) {
             if (Integer.compareUnsigned(eax, MAX_EXTENDED) > 0) {
-                return basic(cpu, max, ecx);
+                return basic(cpu, max, ecx, out);
             }
-            return extended(cpu, eax);
+            return extended(cpu, eax, out);
         }
         if (eax == HYPERVISOR_LEAF) {
-            return new int[] {HYPERVISOR_LEAF, str(HYPERVISOR_SIGNATURE, 0), str(HYPERVISOR_SIGNATURE, 4),
-                str(HYPERVISOR_SIGNATURE, 8)};
+            return set(out, HYPERVISOR_LEAF, str(HYPERVISOR_SIGNATURE, 0), str(HYPERVISOR_SIGNATURE, 4),                 str(HYPERVISOR_SIGNATURE, 8));
         }
         if (Integer.compareUnsigned(eax, max) > 0) {
-            return basic(cpu, max, ecx);
+            return basic(cpu, max, ecx, out);
         }
-        return basic(cpu, eax, ecx);
+        return basic(cpu, eax, ecx, out);
     }
 
     /** Leaf 1 EAX: stepping, model, family, extended model and family as the SDM encodes them. */
@@ -87,74 +101,79 @@ public final class Cpuid {
         return (m.stepping & 0xF) | (m.model & 0xF) << 4 | family << 8 | extModel << 16 | (extFamily & 0xFF) << 20;
     }
 
-    private static int[] basic(Cpu cpu, int leaf, int sub) {
+    private static int[] basic(Cpu cpu, int leaf, int sub, int[] out) {
         CpuModel m = cpu.model;
         switch (leaf) {
             case 0:
-                return new int[] {maxBasic(cpu), str(m.vendor, 0), str(m.vendor, 8), str(m.vendor, 4)};
+                return set(out, maxBasic(cpu), str(m.vendor, 0), str(m.vendor, 8), str(m.vendor, 4));
             case 1: {
                 int clflush = m.has(CpuModel.CLFSH) ? 8 << 8 : 0;
                 int ebx = clflush | 1 << 16 | (cpu.apicId & 0xFF) << 24;
-                return new int[] {signature(m), ebx, m.features1Ecx & ~OSXSAVE, m.features1Edx};
+                return set(out, signature(m), ebx, m.features1Ecx & ~OSXSAVE, m.features1Edx);
             }
             case 2:
-                return new int[] {1, 0, 0, 0};
+                return set(out, 1, 0, 0, 0);
             case 7:
-                return sub == 0 ? new int[] {0, m.leaf7Ebx, m.leaf7Ecx, 0} : new int[4];
+                return sub == 0 ? new int[] {0, m.leaf7Ebx, m.leaf7Ecx, 0} : set(out, 0, 0, 0, 0);
             case 0xB:
-                return topology(cpu, sub);
+                return topology(cpu, sub, out);
             default:
-                return new int[4];
+                return set(out, 0, 0, 0, 0);
         }
     }
 
-    private static int[] topology(Cpu cpu, int sub) {
+    private static int[] topology(Cpu cpu, int sub, int[] out) {
         int id = cpu.apicId;
         switch (sub) {
-            case 0: return new int[] {0, 1, 1 << 8, id};
-            case 1: return new int[] {CORE_LEVEL_SHIFT, 1 << CORE_LEVEL_SHIFT, 1 | 2 << 8, id};
-            default: return new int[] {0, 0, sub & 0xFF, id};
+            case 0: return set(out, 0, 1, 1 << 8, id);
+            case 1: return set(out, CORE_LEVEL_SHIFT, 1 << CORE_LEVEL_SHIFT, 1 | 2 << 8, id);
+            default: return set(out, 0, 0, sub & 0xFF, id);
         }
     }
 
-    private static int[] extended(Cpu cpu, int leaf) {
+    private static int[] extended(Cpu cpu, int leaf, int[] out) {
         CpuModel m = cpu.model;
         switch (leaf) {
             case 0x8000_0000:
-                return new int[] {MAX_EXTENDED, 0, 0, 0};
+                return set(out, MAX_EXTENDED, 0, 0, 0);
             case 0x8000_0001: {
                 int edx = m.extEdx;
                 if ((cpu.miscEnable & Msrs.MISC_XD_DISABLE) != 0) {
                     edx &= ~CpuModel.EXT_NX;
                 }
-                return new int[] {0, 0, m.extEcx, edx};
+                return set(out, 0, 0, m.extEcx, edx);
             }
             case 0x8000_0002:
             case 0x8000_0003:
             case 0x8000_0004: {
                 int base = (leaf - 0x8000_0002) * 16;
-                return new int[] {brand(m, base), brand(m, base + 4), brand(m, base + 8), brand(m, base + 12)};
+                return set(out, brand(m, base), brand(m, base + 4), brand(m, base + 8), brand(m, base + 12));
             }
             case 0x8000_0008:
-                return new int[] {(m.physAddrBits & 0xFF) | (m.linearAddrBits & 0xFF) << 8, 0, 0, 0};
+                return set(out, (m.physAddrBits & 0xFF) | (m.linearAddrBits & 0xFF) << 8, 0, 0, 0);
             default:
-                return new int[4];
+                return set(out, 0, 0, 0, 0);
         }
     }
 
     private static int str(String s, int off) {
-        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
         int v = 0;
         for (int i = 0; i < 4; i++) {
-            int c = off + i < b.length ? b[off + i] & 0xFF : 0;
+            int c = off + i < s.length() ? s.charAt(off + i) & 0xFF : 0;
             v |= c << (8 * i);
         }
         return v;
     }
 
+    /** Four bytes of the brand string, cut to 47 characters (the 48th is its terminating NUL). */
     private static int brand(CpuModel m, int off) {
-        String b = m.brand.length() > 47 ? m.brand.substring(0, 47) : m.brand;
-        return str(b, off);
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            int at = off + i;
+            int c = at < Math.min(m.brand.length(), 47) ? m.brand.charAt(at) & 0xFF : 0;
+            v |= c << (8 * i);
+        }
+        return v;
     }
 
     // ---------------------------------------------------------------- TSC

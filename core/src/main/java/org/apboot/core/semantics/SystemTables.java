@@ -33,38 +33,42 @@ public final class SystemTables {
         return addrSize == 8 ? off : addrSize == 4 ? off & 0xFFFF_FFFFL : off & 0xFFFF;
     }
 
-    /** Reads a pseudo-descriptor: {limit, base}. */
-    public static long[] readDescriptor(Cpu cpu, int seg, long offset, int addrSize, int opSize) {
-        long limit = Mem.read(cpu, seg, offset, 2);
+    /** The limit of a pseudo-descriptor (its first two bytes). */
+    public static int descriptorLimit(Cpu cpu, int seg, long offset) {
+        return (int) Mem.read(cpu, seg, offset, 2);
+    }
+
+    /**
+     * The base of a pseudo-descriptor: 8 bytes in 64-bit mode, else 4 (24 bits with a 16-bit
+     * operand). Read after the limit, as the processor does.
+     */
+    public static long descriptorBase(Cpu cpu, int seg, long offset, int addrSize, int opSize) {
         long at = wrap(offset + 2, addrSize);
-        long base;
         if (cpu.codeSize == 64) {
-            base = Mem.read(cpu, seg, at, 8);
-        } else {
-            base = Mem.read(cpu, seg, at, 4);
-            if (opSize == 2) {
-                base &= 0x00FF_FFFFL;
-            }
+            return Mem.read(cpu, seg, at, 8);
         }
-        return new long[] {limit, base};
+        long base = Mem.read(cpu, seg, at, 4);
+        return opSize == 2 ? base & 0x00FF_FFFFL : base;
     }
 
     /** LGDT m16&amp;32 / m16&amp;64. */
     public static void lgdt(Cpu cpu, int seg, long offset, int addrSize, int opSize) {
         ControlRegs.requireCpl0(cpu, "LGDT");
-        long[] d = readDescriptor(cpu, seg, offset, addrSize, opSize);
-        requireCanonicalBase(cpu, d[1], "LGDT");
-        cpu.gdtrLimit = (int) d[0];
-        cpu.gdtrBase = d[1];
+        int limit = descriptorLimit(cpu, seg, offset);
+        long base = descriptorBase(cpu, seg, offset, addrSize, opSize);
+        requireCanonicalBase(cpu, base, "LGDT");
+        cpu.gdtrLimit = limit;
+        cpu.gdtrBase = base;
     }
 
     /** LIDT m16&amp;32 / m16&amp;64. */
     public static void lidt(Cpu cpu, int seg, long offset, int addrSize, int opSize) {
         ControlRegs.requireCpl0(cpu, "LIDT");
-        long[] d = readDescriptor(cpu, seg, offset, addrSize, opSize);
-        requireCanonicalBase(cpu, d[1], "LIDT");
-        cpu.idtrLimit = (int) d[0];
-        cpu.idtrBase = d[1];
+        int limit = descriptorLimit(cpu, seg, offset);
+        long base = descriptorBase(cpu, seg, offset, addrSize, opSize);
+        requireCanonicalBase(cpu, base, "LIDT");
+        cpu.idtrLimit = limit;
+        cpu.idtrBase = base;
     }
 
     private static void requireCanonicalBase(Cpu cpu, long base, String what) {
