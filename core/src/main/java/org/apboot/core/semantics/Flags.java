@@ -146,42 +146,52 @@ public final class Flags {
      * readers below are thin wrappers.
      */
 
+    /*
+     * The readers below are kept small (HotSpot inlines a hot method of up to 325 bytes of
+     * bytecode, and translated code relies on that for the switch on a constant op to fold):
+     * each operation's rule is its own small method.
+     */
+
     /** CF of the record. */
     public static boolean carryOf(int op, int size, long dst, long src, long res, long bits) {
         switch (op) {
-            case EAGER: return (bits & Cpu.CF) != 0;
-            case ADD: {
-                long m = mask(size);
-                return Long.compareUnsigned(res & m, dst & m) < 0;
-            }
-            case ADC: {
-                // src holds the second operand; the carry-in is recovered from the result
-                long m = mask(size);
-                long a = dst & m, b = src & m, r = res & m;
-                long cin = (r - a - b) & m;
-                return cin == 0 ? Long.compareUnsigned(r, a) < 0 : Long.compareUnsigned(r, a) <= 0;
-            }
-            case SUB: {
-                long m = mask(size);
-                return Long.compareUnsigned(dst & m, src & m) < 0;
-            }
-            case SBB: {
-                long m = mask(size);
-                long a = dst & m, b = src & m, r = res & m;
-                long bin = (a - b - r) & m;
-                return bin == 0 ? Long.compareUnsigned(a, b) < 0 : Long.compareUnsigned(a, b) <= 0;
-            }
+            case EAGER: case INC: case DEC: return (bits & Cpu.CF) != 0;
+            case ADD: return Long.compareUnsigned(res & mask(size), dst & mask(size)) < 0;
+            case ADC: return adcCarry(size, dst, src, res);
+            case SUB: return Long.compareUnsigned(dst & mask(size), src & mask(size)) < 0;
+            case SBB: return sbbBorrow(size, dst, src, res);
             case LOGIC: return false;
-            case INC: case DEC: return (bits & Cpu.CF) != 0;
             case NEG: return (dst & mask(size)) != 0;
-            case SHL: {
-                int width = size * 8;
-                return src <= width && ((dst >>> (width - src)) & 1) != 0;
-            }
+            case SHL: return shlCarry(size, dst, src);
             case SHR: case SAR: return ((dst >>> (src - 1)) & 1) != 0;
             case MUL: return src != 0;
-            default: throw new IllegalStateException("flag op " + op);
+            default: throw badOp(op);
         }
+    }
+
+    private static IllegalStateException badOp(int op) {
+        return new IllegalStateException("flag op " + op);
+    }
+
+    /** ADC's carry: {@code src} holds the second operand; the carry-in is recovered from the result. */
+    private static boolean adcCarry(int size, long dst, long src, long res) {
+        long m = mask(size);
+        long a = dst & m, b = src & m, r = res & m;
+        long cin = (r - a - b) & m;
+        return cin == 0 ? Long.compareUnsigned(r, a) < 0 : Long.compareUnsigned(r, a) <= 0;
+    }
+
+    private static boolean sbbBorrow(int size, long dst, long src, long res) {
+        long m = mask(size);
+        long a = dst & m, b = src & m, r = res & m;
+        long bin = (a - b - r) & m;
+        return bin == 0 ? Long.compareUnsigned(a, b) < 0 : Long.compareUnsigned(a, b) <= 0;
+    }
+
+    /** SHL's carry: the last bit shifted out (0 for counts beyond the width). */
+    private static boolean shlCarry(int size, long dst, long count) {
+        int width = size * 8;
+        return count <= width && ((dst >>> (width - count)) & 1) != 0;
     }
 
     /** ZF of the record. */
@@ -212,20 +222,18 @@ public final class Flags {
 
     /** OF of the record. */
     public static boolean overflowOf(int op, int size, long dst, long src, long res, long bits) {
-        long sb = signBit(size);
         switch (op) {
             case EAGER: return (bits & Cpu.OF) != 0;
-            case ADD: case ADC: case INC: return ((dst ^ res) & (src ^ res) & sb) != 0;
-            case SUB: case SBB: case DEC: return ((dst ^ src) & (dst ^ res) & sb) != 0;
-            case LOGIC: return false;
-            case NEG: return (res & mask(size)) == sb;
-            case SHL: return ((res & sb) != 0) ^ carryOf(op, size, dst, src, res, bits);
+            case ADD: case ADC: case INC: return ((dst ^ res) & (src ^ res) & signBit(size)) != 0;
+            case SUB: case SBB: case DEC: return ((dst ^ src) & (dst ^ res) & signBit(size)) != 0;
+            case LOGIC: case SAR: return false;
+            case NEG: return (res & mask(size)) == signBit(size);
+            case SHL: return ((res & signBit(size)) != 0) ^ shlCarry(size, dst, src);
             // the sign change of the last one-bit step: the two top bits of the result differ
             // (count 1: SHR gives MSB(operand), SHRD gives MSB(operand) XOR MSB(result))
-            case SHR: return (((res << 1) ^ res) & sb) != 0;
-            case SAR: return false;
+            case SHR: return (((res << 1) ^ res) & signBit(size)) != 0;
             case MUL: return src != 0;
-            default: throw new IllegalStateException("flag op " + op);
+            default: throw badOp(op);
         }
     }
 
