@@ -23,8 +23,9 @@ import java.nio.ByteOrder;
  * every locked operation is atomic with respect to every other.
  *
  * <p>Addresses are physical guest addresses; callers (the MMU) have already checked bounds via
- * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException},
- * which only a caller bug can cause.
+ * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException}
+ * (except in the padding of the last element when the size is not a multiple of 8), which only a
+ * caller bug can cause.
  */
 public final class PhysicalMemory {
     /** Element access to {@link #ram}: every access mode, on every JDK. */
