@@ -56,7 +56,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         stats.misses.increment();
         stats.blocksBuilt.increment();
         int mode = cpu.codeSize;
-        byte[] mem = ram.array();
+        byte[] code = new byte[15];
         long pageEnd = (phys | 0xFFF) + 1;
         long limit = Math.min(pageEnd, ram.size());
         ArrayList<Insn> list = new ArrayList<>(8);
@@ -65,7 +65,8 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         while (list.size() < MAX_INSNS && p < limit) {
             Insn insn = new Insn();
             int avail = (int) Math.min(limit - p, 15);
-            int len = Decoder.decode(mem, (int) p, avail, mode, insn);
+            ram.copyOut(p, code, 0, avail);
+            int len = Decoder.decode(code, 0, avail, mode, insn);
             if (len == 0) {
                 if (!list.isEmpty() || limit < pageEnd) {
                     break;

@@ -5,28 +5,35 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * Guest RAM shared by every vCPU: one byte array read and written through little-endian
- * {@link VarHandle} views.
+ * Guest RAM shared by every vCPU: one {@code long[]}, eight guest bytes per element in
+ * little-endian order (guest byte {@code a} is bits {@code 8*(a&7)} up of element {@code a>>>3}),
+ * read and written through the array-element {@link VarHandle}, which supports every access mode
+ * on every JDK (byte-array views lost acquire/release and compare-and-set in JDK 23).
  *
- * <p>Memory model (x86 TSO on the JVM): ordinary guest loads use {@code getAcquire} and ordinary
- * stores {@code setRelease} when naturally aligned; unaligned accesses use plain access bracketed
- * by {@link VarHandle#acquireFence()} / {@link VarHandle#releaseFence()}, because byte-array
- * views reject unaligned acquire/release. LOCK-prefixed operations use a compare-and-set on their
- * containing int or long ({@link #compareAndExchange}); one split across 8-byte words runs as an
- * {@link #exclusive} operation, which waits for the compare-and-set ones in flight and holds off
- * new ones, so every locked operation is atomic with respect to every other.
+ * <p>Memory model (x86 TSO on the JVM): ordinary guest loads are {@code getAcquire} of the
+ * element(s) holding the value, then a shift: one element when the value lies inside it (every
+ * naturally aligned access, so those are single-copy atomic as on x86), two when it spans an
+ * 8-byte boundary. An aligned 8-byte store is one {@code setRelease}; a narrower or unaligned
+ * store replaces its bytes of the containing element with a release compare-and-exchange loop, so
+ * it is single-copy atomic and never loses a store another vCPU makes at the same time to a
+ * neighbouring byte of that element; a store spanning two elements does that on each of them.
+ * LOCK-prefixed operations use a compare-and-exchange on their containing element
+ * ({@link #compareAndExchange}); one split across 8-byte words runs as an {@link #exclusive}
+ * operation, which waits for the compare-and-exchange ones in flight and holds off new ones, so
+ * every locked operation is atomic with respect to every other.
  *
  * <p>Addresses are physical guest addresses; callers (the MMU) have already checked bounds via
- * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException},
- * which only a caller bug can cause.
+ * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException}
+ * (except in the padding of the last element when the size is not a multiple of 8), which only a
+ * caller bug can cause.
  */
 public final class PhysicalMemory {
-    private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle I8 = MethodHandles.arrayElementVarHandle(byte[].class);
+    /** Element access to {@link #ram}: every access mode, on every JDK. */
+    private static final VarHandle L = MethodHandles.arrayElementVarHandle(long[].class);
+    /** Plain little-endian 8-byte access to loader and copy buffers (bulk copies only). */
+    private static final VarHandle BYTES64 =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** Taken by split (page- or line-crossing, unaligned) locked operations. */
     /** Single-CAS locked operations in progress (see {@link #exclusive}). */
     private final java.util.concurrent.atomic.AtomicInteger wordLocks = new java.util.concurrent.atomic.AtomicInteger();
     private final Object exclusiveMonitor = new Object();
@@ -34,7 +41,8 @@ public final class PhysicalMemory {
     private volatile Thread exclusiveOwner;
     private static final VarHandle WATCH = MethodHandles.arrayElementVarHandle(long[].class);
 
-    private final byte[] ram;
+    /** Guest bytes, eight per element, little-endian. */
+    private final long[] ram;
     private final long size;
     /** One bit per 64-byte line, one long per 4 KiB page: lines someone wants to hear about. */
     private final long[] watched;
@@ -54,7 +62,7 @@ public final class PhysicalMemory {
             throw new IllegalArgumentException("guest RAM size must be between 1 byte and 2 GiB, got " + sizeBytes);
         }
         this.size = sizeBytes;
-        this.ram = new byte[(int) sizeBytes];
+        this.ram = new long[(int) ((sizeBytes + 7) >>> 3)];
         this.watched = new long[(int) ((sizeBytes + 4095) >>> 12)];
     }
 
@@ -65,11 +73,6 @@ public final class PhysicalMemory {
     /** True if [addr, addr+len) lies inside RAM. */
     public boolean contains(long addr, int len) {
         return addr >= 0 && addr + len <= size;
-    }
-
-    /** The backing array, for bulk loaders and the code fetcher. Never retained by guests. */
-    public byte[] array() {
-        return ram;
     }
 
     /** Adds a listener for writes to watched lines. */
@@ -127,37 +130,47 @@ public final class PhysicalMemory {
     // ---------------------------------------------------------------- ordinary (TSO) accesses
 
     public int read8(long addr) {
-        return ((byte) I8.getAcquire(ram, (int) addr)) & 0xFF;
+        int a = (int) addr;
+        return (int) ((long) L.getAcquire(ram, a >>> 3) >>> ((a & 7) << 3)) & 0xFF;
     }
 
     public int read16(long addr) {
         int a = (int) addr;
-        if ((a & 1) == 0) {
-            return ((short) I16.getAcquire(ram, a)) & 0xFFFF;
+        int sh = (a & 7) << 3;
+        if (sh <= 48) {
+            return (int) ((long) L.getAcquire(ram, a >>> 3) >>> sh) & 0xFFFF;
         }
-        int v = ((short) I16.get(ram, a)) & 0xFFFF;
-        VarHandle.acquireFence();
-        return v;
+        return (int) readSpan(a, sh) & 0xFFFF;
     }
 
     public int read32(long addr) {
         int a = (int) addr;
-        if ((a & 3) == 0) {
-            return (int) I32.getAcquire(ram, a);
+        int sh = (a & 7) << 3;
+        if (sh <= 32) {
+            return (int) ((long) L.getAcquire(ram, a >>> 3) >>> sh);
         }
-        int v = (int) I32.get(ram, a);
-        VarHandle.acquireFence();
-        return v;
+        return (int) readSpan(a, sh);
     }
 
     public long read64(long addr) {
         int a = (int) addr;
-        if ((a & 7) == 0) {
-            return (long) I64.getAcquire(ram, a);
+        int sh = (a & 7) << 3;
+        if (sh == 0) {
+            return (long) L.getAcquire(ram, a >>> 3);
         }
-        long v = (long) I64.get(ram, a);
-        VarHandle.acquireFence();
-        return v;
+        return readSpan(a, sh);
+    }
+
+    /**
+     * The eight bytes at {@code a}, which straddle elements {@code a>>>3} and the next one
+     * ({@code sh = 8*(a&7)}, 8..56): an unaligned load, not single-copy atomic (nor is it on x86
+     * across a cache line).
+     */
+    private long readSpan(int a, int sh) {
+        int i = a >>> 3;
+        long lo = (long) L.getAcquire(ram, i);
+        long hi = (long) L.getAcquire(ram, i + 1);
+        return (lo >>> sh) | (hi << (64 - sh));
     }
 
     /** Reads 1, 2, 4 or 8 bytes, zero-extended. */
@@ -171,39 +184,41 @@ public final class PhysicalMemory {
     }
 
     public void write8(long addr, int v) {
-        I8.setRelease(ram, (int) addr, (byte) v);
+        int a = (int) addr;
+        int sh = (a & 7) << 3;
+        merge(a >>> 3, 0xFFL << sh, (v & 0xFFL) << sh);
         notifyWrite(addr, 1);
     }
 
     public void write16(long addr, int v) {
         int a = (int) addr;
-        if ((a & 1) == 0) {
-            I16.setRelease(ram, a, (short) v);
+        int sh = (a & 7) << 3;
+        if (sh <= 48) {
+            merge(a >>> 3, 0xFFFFL << sh, (v & 0xFFFFL) << sh);
         } else {
-            VarHandle.releaseFence();
-            I16.set(ram, a, (short) v);
+            writeSpan(a, sh, 0xFFFFL, v & 0xFFFFL);
         }
         notifyWrite(addr, 2);
     }
 
     public void write32(long addr, int v) {
         int a = (int) addr;
-        if ((a & 3) == 0) {
-            I32.setRelease(ram, a, v);
+        int sh = (a & 7) << 3;
+        if (sh <= 32) {
+            merge(a >>> 3, 0xFFFF_FFFFL << sh, (v & 0xFFFF_FFFFL) << sh);
         } else {
-            VarHandle.releaseFence();
-            I32.set(ram, a, v);
+            writeSpan(a, sh, 0xFFFF_FFFFL, v & 0xFFFF_FFFFL);
         }
         notifyWrite(addr, 4);
     }
 
     public void write64(long addr, long v) {
         int a = (int) addr;
-        if ((a & 7) == 0) {
-            I64.setRelease(ram, a, v);
+        int sh = (a & 7) << 3;
+        if (sh == 0) {
+            L.setRelease(ram, a >>> 3, v);
         } else {
-            VarHandle.releaseFence();
-            I64.set(ram, a, v);
+            writeSpan(a, sh, -1L, v);
         }
         notifyWrite(addr, 8);
     }
@@ -216,6 +231,33 @@ public final class PhysicalMemory {
             case 4: write32(addr, (int) v); break;
             default: write64(addr, v); break;
         }
+    }
+
+    /**
+     * Stores {@code bits} into the bytes {@code m} selects of element {@code i}, keeping the others:
+     * a release compare-and-exchange loop, so the store is single-copy atomic and a concurrent
+     * store by another thread to the other bytes of the element is never lost.
+     */
+    private void merge(int i, long m, long bits) {
+        long cur = (long) L.get(ram, i);
+        while (true) {
+            long witness = (long) L.compareAndExchangeRelease(ram, i, cur, (cur & ~m) | bits);
+            if (witness == cur) {
+                return;
+            }
+            cur = witness;
+        }
+    }
+
+    /**
+     * Stores the value {@code v} (of the bytes {@code m} selects, low-aligned) at {@code a}, where
+     * it straddles element {@code a>>>3} and the next ({@code sh = 8*(a&7)}, 8..56): each part is
+     * merged into its element, low part first.
+     */
+    private void writeSpan(int a, int sh, long m, long v) {
+        int i = a >>> 3;
+        merge(i, m << sh, v << sh);
+        merge(i + 1, m >>> (64 - sh), v >>> (64 - sh));
     }
 
     // ---------------------------------------------------------------- locked (atomic) accesses
@@ -240,12 +282,8 @@ public final class PhysicalMemory {
         } else {
             boolean counted = enterWordLock();
             try {
-                if (size == 4 && (a & 3) == 0) {
-                    found = ((int) I32.compareAndExchange(ram, a, (int) expect, (int) update)) & 0xFFFF_FFFFL;
-                } else if (size == 8 && (a & 7) == 0) {
-                    found = (long) I64.compareAndExchange(ram, a, expect, update);
-                } else if ((a & 3) + size <= 4) {
-                    found = casInInt(a, size, expect, update);
+                if (size == 8) {
+                    found = (long) L.compareAndExchange(ram, a >>> 3, expect, update);
                 } else {
                     found = casInLong(a, size, expect, update);
                 }
@@ -337,60 +375,42 @@ public final class PhysicalMemory {
     }
 
     /**
-     * CAS of 1, 2 or 3 bytes inside one aligned int: byte-array views offer compare-and-set only
-     * for int and long, so narrower locked operations update their containing word.
+     * Compare-and-exchange of 1 to 7 bytes inside one element (narrow or unaligned locked
+     * operations within 8 bytes): a loop on the whole element, so a concurrent change to its other
+     * bytes makes it retry rather than be lost.
      */
-    private long casInInt(int a, int size, long expect, long update) {
-        int base = a & ~3;
-        int shift = (a & 3) * 8;
-        int m = (int) mask(size) << shift;
-        while (true) {
-            int cur = (int) I32.getVolatile(ram, base);
-            long found = ((cur & m) >>> shift) & mask(size);
-            if (found != expect) {
-                return found;
-            }
-            int next = (cur & ~m) | (((int) update << shift) & m);
-            if (I32.compareAndSet(ram, base, cur, next)) {
-                return found;
-            }
-        }
-    }
-
-    /** CAS of up to 7 bytes inside one aligned long (unaligned locked operations within 8 bytes). */
     private long casInLong(int a, int size, long expect, long update) {
-        int base = a & ~7;
+        int i = a >>> 3;
         int shift = (a & 7) * 8;
-        long m = mask(size) << shift;
+        long vm = mask(size);
+        long m = vm << shift;
+        long bits = (update & vm) << shift;
+        long cur = (long) L.getVolatile(ram, i);
         while (true) {
-            long cur = (long) I64.getVolatile(ram, base);
-            long found = ((cur & m) >>> shift) & mask(size);
+            long found = (cur >>> shift) & vm;
             if (found != expect) {
                 return found;
             }
-            long next = (cur & ~m) | ((update << shift) & m);
-            if (I64.compareAndSet(ram, base, cur, next)) {
+            long witness = (long) L.compareAndExchange(ram, i, cur, (cur & ~m) | bits);
+            if (witness == cur) {
                 return found;
             }
+            cur = witness;
         }
     }
 
+    /** The {@code size} bytes at {@code a}, split across two elements (exclusive operations only). */
     private long readPlain(int a, int size) {
-        switch (size) {
-            case 1: return ram[a] & 0xFFL;
-            case 2: return ((short) I16.get(ram, a)) & 0xFFFFL;
-            case 4: return ((int) I32.get(ram, a)) & 0xFFFF_FFFFL;
-            default: return (long) I64.get(ram, a);
-        }
+        return readSpan(a, (a & 7) << 3) & mask(size);
     }
 
+    /**
+     * Writes the {@code size} bytes at {@code a}, split across two elements (exclusive operations
+     * only): merged into each element, so ordinary stores other vCPUs make meanwhile to the
+     * neighbouring bytes survive.
+     */
     private void writePlain(int a, int size, long v) {
-        switch (size) {
-            case 1: ram[a] = (byte) v; break;
-            case 2: I16.set(ram, a, (short) v); break;
-            case 4: I32.set(ram, a, (int) v); break;
-            default: I64.set(ram, a, v); break;
-        }
+        writeSpan(a, (a & 7) << 3, mask(size), v & mask(size));
     }
 
     public static long mask(int size) {
@@ -399,24 +419,73 @@ public final class PhysicalMemory {
 
     // ---------------------------------------------------------------- bulk (loaders, not guests)
 
-    /** Copies {@code len} bytes of {@code src} into guest RAM at {@code addr}. */
+    /**
+     * Copies {@code len} bytes of {@code src} into guest RAM at {@code addr}. Whole elements are
+     * stored plainly, partly covered ones merged (see {@link #merge}), then a release fence.
+     */
     public void load(long addr, byte[] src, int off, int len) {
         if (!contains(addr, len)) {
             throw new IllegalArgumentException(String.format(
                     "image of %d bytes at 0x%x does not fit in %d bytes of guest RAM", len, addr, size));
         }
-        System.arraycopy(src, off, ram, (int) addr, len);
+        java.util.Objects.checkFromIndexSize(off, len, src.length);
+        int a = (int) addr;
+        int end = a + len;
+        int p = a;
+        if ((p & 7) != 0 && p < end) {
+            int n = Math.min(8 - (p & 7), end - p);
+            loadPart(p, n, src, off);
+            p += n;
+        }
+        for (; end - p >= 8; p += 8) {
+            ram[p >>> 3] = (long) BYTES64.get(src, off + (p - a));
+        }
+        if (p < end) {
+            loadPart(p, end - p, src, off + (p - a));
+        }
         VarHandle.releaseFence();
         notifyRange(addr, len);
+    }
+
+    /** Merges {@code n} bytes of {@code src} from {@code so} at {@code p}, all inside one element. */
+    private void loadPart(int p, int n, byte[] src, int so) {
+        int sh = (p & 7) << 3;
+        long bits = 0;
+        for (int k = 0; k < n; k++) {
+            bits |= (src[so + k] & 0xFFL) << (8 * k);
+        }
+        merge(p >>> 3, mask(n) << sh, bits << sh);
     }
 
     public void load(long addr, byte[] src) {
         load(addr, src, 0, src.length);
     }
 
-    /** Copies guest RAM out. */
+    /**
+     * Copies {@code len} guest bytes at {@code addr} into {@code dst} from {@code off} (loaders,
+     * the instruction fetcher, tests): plain loads, then an acquire fence. Not atomic.
+     */
     public void copyOut(long addr, byte[] dst, int off, int len) {
+        if (!contains(addr, len)) {
+            throw new IndexOutOfBoundsException(String.format(
+                    "%d bytes at 0x%x are not inside %d bytes of guest RAM", len, addr, size));
+        }
+        java.util.Objects.checkFromIndexSize(off, len, dst.length);
+        int a = (int) addr;
+        int end = a + len;
+        int p = a;
+        for (; (p & 7) != 0 && p < end; p++) {
+            dst[off + (p - a)] = (byte) (ram[p >>> 3] >>> ((p & 7) << 3));
+        }
+        for (; end - p >= 8; p += 8) {
+            BYTES64.set(dst, off + (p - a), ram[p >>> 3]);
+        }
+        if (p < end) {
+            long w = ram[p >>> 3];
+            for (int k = 0; p < end; p++, k++) {
+                dst[off + (p - a)] = (byte) (w >>> (8 * k));
+            }
+        }
         VarHandle.acquireFence();
-        System.arraycopy(ram, (int) addr, dst, off, len);
     }
 }
