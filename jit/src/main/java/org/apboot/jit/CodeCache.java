@@ -35,16 +35,21 @@ final class CodeCache implements PhysicalMemory.WriteListener {
         /** Never translate (spans a page, instruction too long...). */
         volatile boolean untranslatable;
         volatile CompiledBlock block;
+        /** The cache generation the slot belongs to (see {@link #current}). */
+        final int generation;
 
-        Slot(long phys, int modeKey) {
+        Slot(long phys, int modeKey, int generation) {
             this.phys = phys;
             this.modeKey = modeKey;
+            this.generation = generation;
         }
     }
 
     private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, CopyOnWriteArrayList<CompiledBlock>> byPage = new ConcurrentHashMap<>();
     private final AtomicInteger live = new AtomicInteger();
+    /** Bumped when a generation is dropped: slots of older generations are no longer in the map. */
+    private volatile int generation;
     private volatile BlockCache decoded;
     private volatile PhysicalMemory ram;
     /** Bumped by {@link #attach}: blocks of older epochs are checked against the new RAM. */
@@ -76,9 +81,14 @@ final class CodeCache implements PhysicalMemory.WriteListener {
         Long k = key(phys, modeKey);
         Slot s = slots.get(k);
         if (s == null) {
-            s = slots.computeIfAbsent(k, x -> new Slot(phys, modeKey));
+            s = slots.computeIfAbsent(k, x -> new Slot(phys, modeKey, generation));
         }
         return s;
+    }
+
+    /** True while {@code slot} belongs to the current generation (a per-thread cache may keep it). */
+    boolean current(Slot slot) {
+        return slot.generation == generation;
     }
 
     int threshold() {
@@ -161,6 +171,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
             }
         }
         byPage.clear();
+        generation++;
         slots.clear();
         live.set(0);
         evictions.add(n);

@@ -24,7 +24,12 @@ final class JitWorker implements EngineWorker {
 
     private final CodeCache cache;
     private final EngineWorker interp;
-    private final CompiledBlock[] jumpCache = new CompiledBlock[1 << JC_BITS];
+    /**
+     * Direct-mapped per-thread cache of shared-cache slots by (physical address, mode key): a
+     * hit finds the translated block, or knows the block is still cold or untranslatable,
+     * without hashing.
+     */
+    private final CodeCache.Slot[] jumpCache = new CodeCache.Slot[1 << JC_BITS];
     private final BlockExit exit = new BlockExit();
     private final EngineStats stats;
     private final java.util.concurrent.atomic.LongAdder chainedStat, fallbackStat, compiledRunsStat;
@@ -174,13 +179,15 @@ final class JitWorker implements EngineWorker {
         }
         int key = cpu.modeKey;
         int jc = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
-        CompiledBlock b = jumpCache[jc];
-        if (b != null && b.phys == phys && b.modeKey == key && cache.usable(b)) {
+        CodeCache.Slot slot = jumpCache[jc];
+        if (slot != null && slot.phys == phys && slot.modeKey == key && cache.current(slot)) {
             jumpCacheHits++;
-            return withinCsLimit(cpu, b) ? b : null;
+        } else {
+            slot = cache.slot(phys, key);
+            jumpCache[jc] = slot;
+            sharedCacheHits++;
         }
-        CodeCache.Slot slot = cache.slot(phys, key);
-        b = slot.block;
+        CompiledBlock b = slot.block;
         if (b == null || !cache.usable(b)) {
             if (slot.untranslatable || slot.heat++ < cache.threshold()) {
                 return null;
@@ -189,10 +196,7 @@ final class JitWorker implements EngineWorker {
             if (b == null) {
                 return null;
             }
-        } else {
-            sharedCacheHits++;
         }
-        jumpCache[jc] = b;
         return withinCsLimit(cpu, b) ? b : null;
     }
 
