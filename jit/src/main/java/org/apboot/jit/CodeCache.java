@@ -24,7 +24,7 @@ import org.apboot.core.mem.PhysicalMemory;
  */
 final class CodeCache implements PhysicalMemory.WriteListener {
     /** Room for every mode-key bit and more: the key is (phys << 20) | modeKey. */
-    static final int KEY_SHIFT = 20;
+    static final int KEY_SHIFT = BlockCache.KEY_SHIFT;
 
     /** Per-block translation state. */
     static final class Slot {

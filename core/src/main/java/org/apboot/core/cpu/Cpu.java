@@ -62,6 +62,10 @@ public final class Cpu extends FlagState {
     public long kernelGsBase, star, lstar, cstar, sfmask, sysenterCs, sysenterEsp, sysenterEip;
     public long miscEnable = 1; // fast-strings enabled
     public long tscAux;
+    /** PAT at power-on (SDM vol. 3 table 13-12); INIT leaves PAT as it is. */
+    public static final long PAT_POWER_ON = 0x0007_0406_0007_0406L;
+    /** IA32_PAT and IA32_MTRR_DEF_TYPE when the platform does not own them (INIT keeps both). */
+    public long pat = PAT_POWER_ON, mtrrDefType;
     public long tscOffset;
     /**
      * Clock ticks skipped while halted waiting for the local APIC timer: the vCPU's clock (and

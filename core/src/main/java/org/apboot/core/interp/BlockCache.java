@@ -35,8 +35,11 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         ram.addWriteListener(this);
     }
 
+    /** Bits the mode key may use in the cache key: twelve are in use, the rest are room to grow. */
+    public static final int KEY_SHIFT = 20;
+
     static long key(long phys, int modeKey) {
-        return (phys << 12) | modeKey;
+        return (phys << KEY_SHIFT) | modeKey;
     }
 
     /** The cached block at {@code phys} for {@code modeKey}, or null. */

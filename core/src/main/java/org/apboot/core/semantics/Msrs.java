@@ -1,7 +1,5 @@
 package org.apboot.core.semantics;
 
-import java.util.Map;
-import java.util.WeakHashMap;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
 import org.apboot.core.cpu.MsrHandler;
@@ -35,13 +33,10 @@ public final class Msrs {
     /** MISC_ENABLE bit 34: execute-disable off (CPUID hides NX, EFER.NXE is reserved). */
     public static final long MISC_XD_DISABLE = 1L << 34;
     /** PAT power-on value (SDM vol. 3 table 13-12). */
-    public static final long PAT_DEFAULT = 0x0007_0406_0007_0406L;
+    public static final long PAT_DEFAULT = Cpu.PAT_POWER_ON;
 
     /** MISC_ENABLE bits a guest may write; the rest keep their value (reads as written here). */
     private static final long MISC_WRITABLE = -1L;
-
-    /** PAT and MTRRdefType when the platform does not own them: {pat, mtrrDefType}. */
-    private static final Map<Cpu, long[]> CACHE_MSRS = new WeakHashMap<>();
 
     private Msrs() {
     }
@@ -68,12 +63,6 @@ public final class Msrs {
             w |= Cpu.EFER_NXE;
         }
         return w;
-    }
-
-    private static long[] cacheMsrs(Cpu cpu) {
-        synchronized (CACHE_MSRS) {
-            return CACHE_MSRS.computeIfAbsent(cpu, c -> new long[] {PAT_DEFAULT, 0});
-        }
     }
 
     /** The TSC value RDTSC returns: instructions retired plus the offset WRMSR(TSC) set. */
@@ -108,8 +97,8 @@ public final class Msrs {
             return v;
         }
         switch (msr) {
-            case IA32_PAT: return cacheMsrs(cpu)[0];
-            case IA32_MTRR_DEF_TYPE: return cacheMsrs(cpu)[1];
+            case IA32_PAT: return cpu.pat;
+            case IA32_MTRR_DEF_TYPE: return cpu.mtrrDefType;
             case IA32_MTRRCAP: return 0;
             case IA32_BIOS_SIGN_ID: return 0;
             default: throw unknown(msr, "RDMSR");
@@ -159,7 +148,7 @@ public final class Msrs {
                 if ((v & ~0xCFFL) != 0) {
                     throw CpuException.gp(0, String.format("reserved bits set in MTRRdefType value 0x%x", v));
                 }
-                cacheMsrs(cpu)[1] = v;
+                cpu.mtrrDefType = v;
                 return;
             case IA32_MTRRCAP: throw CpuException.gp(0, "MTRRcap (0xfe) is read-only");
             case IA32_BIOS_SIGN_ID: return; // microcode revision request: nothing to load
@@ -180,7 +169,7 @@ public final class Msrs {
                 throw CpuException.gp(0, String.format("invalid memory type %d in PAT entry %d (value 0x%x)", t, i, v));
             }
         }
-        cacheMsrs(cpu)[0] = v;
+        cpu.pat = v;
     }
 
     /**
