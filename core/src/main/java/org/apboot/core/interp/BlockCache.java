@@ -59,17 +59,23 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         stats.misses.increment();
         stats.blocksBuilt.increment();
         int mode = cpu.codeSize;
-        byte[] code = new byte[15];
         long pageEnd = (phys | 0xFFF) + 1;
         long limit = Math.min(pageEnd, ram.size());
+        // decode from one copy of the bytes, which publication compares with RAM again once the
+        // lines are watched (see publish)
+        int span = (int) Math.max(0, Math.min(limit - phys, MAX_INSNS * 15L));
+        byte[] code = new byte[span];
+        if (span > 0) {
+            ram.copyOut(phys, code, 0, span);
+        }
         ArrayList<Insn> list = new ArrayList<>(8);
         long p = phys;
         boolean crosses = false;
         while (list.size() < MAX_INSNS && p < limit) {
             Insn insn = new Insn();
-            int avail = (int) Math.min(limit - p, 15);
-            ram.copyOut(p, code, 0, avail);
-            int len = Decoder.decode(code, 0, avail, mode, insn);
+            int off = (int) (p - phys);
+            int avail = Math.min(span - off, 15);
+            int len = avail <= 0 ? 0 : Decoder.decode(code, off, avail, mode, insn);
             if (len == 0) {
                 if (!list.isEmpty() || limit < pageEnd) {
                     break;
@@ -102,7 +108,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         DecodedBlock b = new DecodedBlock(phys, cpu.modeKey, list.toArray(new Insn[0]),
                 (int) (p - phys), crosses);
         if (!crosses) {
-            publish(b);
+            publish(b, code);
         }
         return b;
     }
@@ -122,11 +128,25 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         out.length = Math.max(len, 1);
     }
 
-    private void publish(DecodedBlock b) {
+    /**
+     * Makes {@code b}, decoded from {@code decoded}, findable, race-free with guest writes from
+     * other threads: the block enters the page index, then its lines are watched (with a full
+     * fence), then its bytes are read again. A write that lands before the watch is seen by that
+     * comparison; one after it sees the watched line (every guest store is followed by a
+     * StoreLoad barrier before it looks) and finds the block in the index. Either way the block
+     * is invalidated.
+     */
+    private void publish(DecodedBlock b, byte[] decoded) {
         blocks.put(key(b.phys, b.modeKey), b);
         long firstPage = b.phys >>> 12;
         byPage.computeIfAbsent(firstPage, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(b);
         ram.watchLine(b.phys, b.byteLength);
+        byte[] now = new byte[b.byteLength];
+        ram.copyOut(b.phys, now, 0, now.length);
+        if (!java.util.Arrays.equals(now, 0, now.length, decoded, 0, now.length)) {
+            b.valid = false;
+            stats.invalidations.increment();
+        }
         if (!b.valid) {
             // a write raced with decoding: never serve the stale block
             blocks.remove(key(b.phys, b.modeKey), b);

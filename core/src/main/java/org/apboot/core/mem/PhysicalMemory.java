@@ -104,7 +104,7 @@ public final class PhysicalMemory {
 
     /** True if the line holding {@code addr} is watched. */
     public boolean isWatched(long addr) {
-        return ((watched[(int) (addr >>> 12)] >>> ((addr >>> 6) & 63)) & 1) != 0;
+        return (((long) WATCH.getVolatile(watched, (int) (addr >>> 12)) >>> ((addr >>> 6) & 63)) & 1) != 0;
     }
 
     private void notifyWrite(long addr, int len) {
@@ -216,7 +216,11 @@ public final class PhysicalMemory {
         int a = (int) addr;
         int sh = (a & 7) << 3;
         if (sh == 0) {
-            L.setRelease(ram, a >>> 3, v);
+            // a volatile exchange, not a release store: like the volatile compare-and-exchange of
+            // narrower stores it orders the volatile read of the watched bits after the store
+            // (Dekker with watchLine; code publication relies on it, see BlockCache#publish). On
+            // x86 both are one locked instruction, and the volatile read a plain load.
+            L.getAndSet(ram, a >>> 3, v);
         } else {
             writeSpan(a, sh, -1L, v);
         }
@@ -235,13 +239,13 @@ public final class PhysicalMemory {
 
     /**
      * Stores {@code bits} into the bytes {@code m} selects of element {@code i}, keeping the others:
-     * a release compare-and-exchange loop, so the store is single-copy atomic and a concurrent
+     * a volatile compare-and-exchange loop, so the store is single-copy atomic and a concurrent
      * store by another thread to the other bytes of the element is never lost.
      */
     private void merge(int i, long m, long bits) {
         long cur = (long) L.get(ram, i);
         while (true) {
-            long witness = (long) L.compareAndExchangeRelease(ram, i, cur, (cur & ~m) | bits);
+            long witness = (long) L.compareAndExchange(ram, i, cur, (cur & ~m) | bits);
             if (witness == cur) {
                 return;
             }
