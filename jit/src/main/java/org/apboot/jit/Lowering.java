@@ -62,6 +62,15 @@ final class Lowering {
     private final boolean mayWriteCode;
     /** Loops of at most this many instructions have their body emitted twice (see {@link #backEdge}). */
     private static final int PEEL_MAX = 16;
+    /**
+     * Registers (bit per register) and whether the flag record native code has changed since
+     * the locals were last in step with the Cpu, at the point being emitted: exits and executor
+     * calls write back only these. The fault handler, which runs from anywhere, writes back all.
+     */
+    private int dirtyRegs;
+    private boolean flagsDirty;
+    /** The loop's first pass is peeled (decided before emission, see {@link #backEdge}). */
+    private final boolean peel;
     /** The flag op and size recorded last in this pass, when known at translation time (else -1). */
     private int knownOp = -1, knownSize = -1;
 
@@ -86,6 +95,20 @@ final class Lowering {
             writes |= f.stores() || f == Form.FALLBACK;
         }
         this.mayWriteCode = writes;
+        this.peel = loops && count <= PEEL_MAX && flagOpKnownAtEnd();
+    }
+
+    /** True when the flag op at the block's end is known statically (no executor after the last writer). */
+    private boolean flagOpKnownAtEnd() {
+        for (int k = count - 1; k >= 0; k--) {
+            if (forms[k] == Form.FALLBACK) {
+                return false;
+            }
+            if (forms[k].writesFlags()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int offsetAfter(int k) {
@@ -142,6 +165,10 @@ final class Lowering {
         mv.visitTryCatchBlock(tryStart, tryEnd, handler, "org/apboot/core/fault/CpuException");
         mv.visitLabel(tryStart);
         mv.visitLabel(top);
+        // the top of the first pass is reached from the back edge too unless the loop is peeled
+        boolean backEdgeToTop = loops && !peel;
+        dirtyRegs = backEdgeToTop ? writtenRegs : 0;
+        flagsDirty = backEdgeToTop && flagsWritten;
         boolean terminated = false;
         for (int k = 0; k < count; k++) {
             terminated = emit(k);
@@ -151,6 +178,8 @@ final class Lowering {
             mv.visitLabel(peeled);
             knownOp = peeledOp;
             knownSize = peeledSize;
+            dirtyRegs = writtenRegs;
+            flagsDirty = flagsWritten;
             for (int k = 0; k < count; k++) {
                 emit(k);
             }
@@ -230,10 +259,25 @@ final class Lowering {
         mv.visitFieldInsn(PUTFIELD, CPU, name, desc);
     }
 
-    /** Writes every register and the flag record the native code may have changed to the Cpu. */
+    /**
+     * Writes the registers and the flag record native code changed since the locals were last
+     * in step with the Cpu (at this point of the emitted code, see {@link #dirtyRegs}).
+     */
     private void writeBack() {
+        writeBack(dirtyRegs, flagsDirty);
+    }
+
+    /**
+     * Writes every register and the flag record the native code may have changed: the fault
+     * handler's write-back, which runs from any point of the body.
+     */
+    private void writeBackAll() {
+        writeBack(writtenRegs, flagsWritten);
+    }
+
+    private void writeBack(int regs, boolean flags) {
         for (int r = 0; r < 16; r++) {
-            if ((writtenRegs & (1 << r)) != 0) {
+            if ((regs & (1 << r)) != 0) {
                 mv.visitVarInsn(ALOAD, CPU_);
                 mv.visitFieldInsn(GETFIELD, CPU, "r", "[J");
                 iconst(r);
@@ -241,7 +285,7 @@ final class Lowering {
                 mv.visitInsn(LASTORE);
             }
         }
-        if (flagsWritten) {
+        if (flags) {
             putCpuField("flagOp", "I", ILOAD, F_OP);
             putCpuField("flagSize", "I", ILOAD, F_SIZE);
             putCpuField("flagDst", "J", LLOAD, F_DST);
@@ -293,7 +337,7 @@ final class Lowering {
         Label synced = new Label();
         mv.visitVarInsn(ILOAD, SYNCED);
         mv.visitJumpInsn(IFNE, synced);
-        writeBack();
+        writeBackAll();
         mv.visitLabel(synced);
         mv.visitVarInsn(ALOAD, CPU_);
         mv.visitVarInsn(LLOAD, RIP0);
@@ -444,6 +488,7 @@ final class Lowering {
         if (liveWriter[k]) {
             iconst(kind);
             mv.visitVarInsn(ISTORE, F_OP);
+            flagsDirty = true;
             iconst(size);
             mv.visitVarInsn(ISTORE, F_SIZE);
             iconst(kind);
@@ -477,6 +522,7 @@ final class Lowering {
             mv.visitVarInsn(LSTORE, F_BITS);
             iconst(kind);
             mv.visitVarInsn(ISTORE, F_OP);
+            flagsDirty = true;
             iconst(size);
             mv.visitVarInsn(ISTORE, F_SIZE);
             mv.visitVarInsn(LLOAD, T_A);
@@ -508,6 +554,7 @@ final class Lowering {
         if (liveWriter[k]) {
             iconst(kind);
             mv.visitVarInsn(ISTORE, F_OP);
+            flagsDirty = true;
             iconst(size);
             mv.visitVarInsn(ISTORE, F_SIZE);
             iconst(kind);
@@ -547,6 +594,7 @@ final class Lowering {
             mv.visitVarInsn(LSTORE, F_BITS);
             iconst(Flags.EAGER);
             mv.visitVarInsn(ISTORE, F_OP);
+            flagsDirty = true;
         }
         knownOp = Flags.EAGER;
         knownSize = size;
@@ -627,7 +675,10 @@ final class Lowering {
             mv.visitFieldInsn(GETFIELD, BASE, "valid", "Z");
             mv.visitJumpInsn(IFEQ, leave);
         }
-        if (pass == 1 && knownOp >= 0 && count <= PEEL_MAX) {
+        if (pass == 1 && peel) {
+            if (knownOp < 0) {
+                throw new IllegalStateException("peeled loop without a known flag op");
+            }
             peeledOp = knownOp;
             peeledSize = knownSize;
         }
@@ -643,6 +694,8 @@ final class Lowering {
      */
     private boolean fallback(int k, Insn i) {
         writeBack();
+        dirtyRegs = 0;
+        flagsDirty = false;
         mv.visitVarInsn(ALOAD, CPU_);
         nextRip(k);
         mv.visitFieldInsn(PUTFIELD, CPU, "rip", "J");
@@ -705,6 +758,7 @@ final class Lowering {
     /** Pops a value and writes it to register {@code r} at {@code size} with the merge rules. */
     private void storeReg(int r, int size) {
         int slot = REG0 + 2 * r;
+        dirtyRegs |= 1 << r;
         if (size == 8) {
             mv.visitVarInsn(LSTORE, slot);
             return;
