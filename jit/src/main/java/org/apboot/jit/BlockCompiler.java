@@ -4,14 +4,15 @@ import static org.objectweb.asm.Opcodes.*;
 
 import org.apboot.core.decode.Insn;
 import org.apboot.core.interp.DecodedBlock;
+import java.util.List;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
 /**
- * Turns a decoded block into the bytes of one class extending {@link CompiledBlock}: a
- * constructor and {@code execute}, whose body is the block's instructions lowered by
- * {@link Lowering} between a prologue (guest registers and the lazy-flag record into locals) and
+ * Turns a batch of decoded blocks into the bytes of one class extending {@link CompiledBlock}:
+ * a constructor, {@code execute}, and one static method per block, whose body is the block's
+ * instructions lowered by {@link Lowering} between a prologue (guest registers and the lazy-flag record into locals) and
  * exits that write back what changed. One exception handler covers the body and makes faults
  * precise (see {@link CompiledBlock}).
  *
@@ -28,8 +29,21 @@ final class BlockCompiler {
     private BlockCompiler() {
     }
 
-    /** The compiled class for the first {@code count} instructions of {@code b}. */
+    /** One block of a batch: its first {@code count} instructions, decoded for {@code codeSize}. */
+    record Member(DecodedBlock block, int count, int codeSize) {
+    }
+
+    /** The compiled class for the first {@code count} instructions of {@code b} (a batch of one). */
     static Result compile(DecodedBlock b, int count, int codeSize) {
+        return compile(List.of(new Member(b, count, codeSize)));
+    }
+
+    /**
+     * One class for a batch of blocks: block {@code k}'s code is the static method {@code bk},
+     * and {@code execute} dispatches to it on the instance's {@code which} (one instance per
+     * block). One class definition then serves many blocks.
+     */
+    static Result compile(List<Member> members) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
             @Override
             protected String getCommonSuperClass(String a, String c) {
@@ -37,26 +51,59 @@ final class BlockCompiler {
             }
         };
         cw.visit(V17, ACC_FINAL | ACC_SUPER | ACC_SYNTHETIC, NAME, null, BASE, null);
-        MethodVisitor init = cw.visitMethod(0, "<init>", "(Lorg/apboot/core/interp/DecodedBlock;I)V", null, null);
+        MethodVisitor init = cw.visitMethod(0, "<init>", CTOR, null, null);
         init.visitCode();
         init.visitVarInsn(ALOAD, 0);
         init.visitVarInsn(ALOAD, 1);
         init.visitVarInsn(ILOAD, 2);
-        init.visitMethodInsn(INVOKESPECIAL, BASE, "<init>", "(Lorg/apboot/core/interp/DecodedBlock;I)V", false);
+        init.visitVarInsn(ILOAD, 3);
+        init.visitMethodInsn(INVOKESPECIAL, BASE, "<init>", CTOR, false);
         init.visitInsn(RETURN);
         init.visitMaxs(0, 0);
         init.visitEnd();
 
-        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "execute",
-                "(L" + CPU + ";L" + EXIT + ";J)I", null, null);
-        CodeSizeCounter counter = new CodeSizeCounter(mv);
-        new Lowering(counter, b.insns, count, codeSize).emitMethod();
+        String blockDesc = "(L" + BASE + ";L" + CPU + ";L" + EXIT + ";J)I";
+        MethodVisitor ex = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "execute", "(L" + CPU + ";L" + EXIT + ";J)I", null, null);
+        ex.visitCode();
+        Label[] cases = new Label[members.size()];
+        for (int k = 0; k < cases.length; k++) {
+            cases[k] = new Label();
+        }
+        ex.visitVarInsn(ALOAD, 0);
+        ex.visitFieldInsn(GETFIELD, BASE, "which", "I");
+        ex.visitTableSwitchInsn(0, cases.length - 1, cases[cases.length - 1], cases);
+        for (int k = 0; k < cases.length; k++) {
+            ex.visitLabel(cases[k]);
+            ex.visitVarInsn(ALOAD, 0);
+            ex.visitVarInsn(ALOAD, 1);
+            ex.visitVarInsn(ALOAD, 2);
+            ex.visitVarInsn(LLOAD, 3);
+            ex.visitMethodInsn(INVOKESTATIC, NAME, "b" + k, blockDesc, false);
+            ex.visitInsn(IRETURN);
+        }
+        ex.visitMaxs(0, 0);
+        ex.visitEnd();
+
+        int[] sizes = new int[members.size()];
+        for (int k = 0; k < sizes.length; k++) {
+            Member m = members.get(k);
+            MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "b" + k, blockDesc, null, null);
+            CodeSizeCounter counter = new CodeSizeCounter(mv);
+            new Lowering(counter, m.block().insns, m.count(), m.codeSize()).emitMethod();
+            sizes[k] = counter.size();
+        }
         cw.visitEnd();
-        return new Result(cw.toByteArray(), counter.size());
+        return new Result(cw.toByteArray(), sizes);
     }
 
-    /** Class bytes and the size of {@code execute}'s bytecode. */
-    record Result(byte[] bytes, int methodBytes) {
+    static final String CTOR = "(Lorg/apboot/core/interp/DecodedBlock;II)V";
+
+    /** Class bytes and the bytecode size of each block's method. */
+    record Result(byte[] bytes, int[] sizes) {
+        /** The first block's method size. */
+        int methodBytes() {
+            return sizes[0];
+        }
     }
 
     /** Counts bytecode bytes as they are emitted (upper bound: wide forms counted wide). */

@@ -32,17 +32,28 @@ final class BlockLoader {
 
     /** Defines {@code bytes} and instantiates the block for the first {@code count} instructions of {@code source}. */
     static CompiledBlock define(byte[] bytes, DecodedBlock source, int count) {
+        return define(bytes, java.util.List.of(new BlockCompiler.Member(source, count, 0)))[0];
+    }
+
+    /** Defines a batch class once and instantiates one block per member, in order. */
+    static CompiledBlock[] define(byte[] bytes, java.util.List<BlockCompiler.Member> members) {
         if (verify) {
-            verify(bytes, source);
+            verify(bytes, members.get(0).block());
         }
         try {
-            // reflection, not a method handle: each class is instantiated once, and a constructor
-            // handle per class would spin lambda forms for nothing
+            // reflection, not a method handle: each class is instantiated a few times, and a
+            // constructor handle per class would spin lambda forms for nothing
             Class<?> c = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
-            return (CompiledBlock) c.getDeclaredConstructor(DecodedBlock.class, int.class).newInstance(source, count);
-        } catch (Throwable e) {
+            java.lang.reflect.Constructor<?> ctor = c.getDeclaredConstructor(DecodedBlock.class, int.class, int.class);
+            CompiledBlock[] out = new CompiledBlock[members.size()];
+            for (int k = 0; k < out.length; k++) {
+                BlockCompiler.Member m = members.get(k);
+                out[k] = (CompiledBlock) ctor.newInstance(m.block(), m.count(), k);
+            }
+            return out;
+        } catch (ReflectiveOperationException | LinkageError e) {
             throw new IllegalStateException("translator produced an unloadable block at 0x"
-                    + Long.toHexString(source.phys) + ": " + e, e);
+                    + Long.toHexString(members.get(0).block().phys) + ": " + e, e);
         }
     }
 }

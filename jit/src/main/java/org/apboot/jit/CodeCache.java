@@ -37,6 +37,10 @@ final class CodeCache implements PhysicalMemory.WriteListener {
         volatile CompiledBlock block;
         /** The cache generation the slot belongs to (see {@link #current}). */
         final int generation;
+        /** Waiting in the pending batch, with the decoded block and code size to translate. */
+        volatile boolean pending;
+        DecodedBlock decodedBlock;
+        int codeSize;
 
         Slot(long phys, int modeKey, int generation) {
             this.phys = phys;
@@ -48,6 +52,9 @@ final class CodeCache implements PhysicalMemory.WriteListener {
     private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, CopyOnWriteArrayList<CompiledBlock>> byPage = new ConcurrentHashMap<>();
     private final AtomicInteger live = new AtomicInteger();
+    /** Hot blocks waiting to be translated together (guarded by this). */
+    private final List<Slot> pending = new java.util.ArrayList<>();
+    private volatile int pendingCount;
     /** Bumped when a generation is dropped: slots of older generations are no longer in the map. */
     private volatile int generation;
     private volatile BlockCache decoded;
@@ -56,7 +63,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
     private volatile int epoch;
     private final JitSettings settings;
     private final EngineStats stats;
-    private final LongAdder translated, guestBytes, bytecodeBytes, translateNanos, evictions, invalidations;
+    private final LongAdder translated, classes, guestBytes, bytecodeBytes, translateNanos, evictions, invalidations;
 
     CodeCache(PhysicalMemory ram, BlockCache decoded, JitSettings settings, EngineStats stats) {
         this.decoded = decoded;
@@ -64,6 +71,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
         this.settings = settings;
         this.stats = stats;
         this.translated = stats.counter("blocks translated");
+        this.classes = stats.counter("classes defined");
         this.guestBytes = stats.counter("guest bytes translated");
         this.bytecodeBytes = stats.counter("bytecode bytes");
         this.translateNanos = stats.counter("translation ns");
@@ -96,11 +104,18 @@ final class CodeCache implements PhysicalMemory.WriteListener {
     }
 
     /**
-     * Translates the block at {@code slot} for {@code cpu} (whose RIP is at its start) unless
-     * another thread did; returns the block, or null when it cannot be translated.
+     * Called by a worker for a hot block at {@code slot} (the CPU's RIP at its start): returns
+     * the translated block, or null to interpret it this time. The block joins the pending batch;
+     * the batch is translated into one class when it is full, or when one of its blocks has run
+     * {@code batch} more times in the interpreter (at once with threshold 0). One lock serialises
+     * translation: two threads asking for the same block get one translation.
      */
     CompiledBlock translate(Cpu cpu, Slot slot) {
-        synchronized (slot) {
+        int wait = settings.threshold() == 0 ? 0 : settings.batch();
+        if (slot.pending && pendingCount < settings.batch() && slot.heat < settings.threshold() + wait) {
+            return null; // waiting for its batch, without taking the lock
+        }
+        synchronized (this) {
             CompiledBlock b = slot.block;
             if (b != null && b.valid) {
                 return b;
@@ -108,30 +123,65 @@ final class CodeCache implements PhysicalMemory.WriteListener {
             if (slot.untranslatable) {
                 return null;
             }
-            long t0 = System.nanoTime();
-            DecodedBlock d = decoded.get(slot.phys, slot.modeKey);
-            if (d == null) {
-                d = decoded.build(cpu, slot.phys);
+            if (!slot.pending) {
+                DecodedBlock d = decoded.get(slot.phys, slot.modeKey);
+                if (d == null) {
+                    d = decoded.build(cpu, slot.phys);
+                }
+                if (d.crossesPage || BlockCompiler.anyInsnTooLong(d.insns)) {
+                    slot.untranslatable = true;
+                    return null;
+                }
+                slot.decodedBlock = d;
+                slot.codeSize = cpu.codeSize;
+                slot.pending = true;
+                pending.add(slot);
+                pendingCount = pending.size();
             }
-            if (d.crossesPage || BlockCompiler.anyInsnTooLong(d.insns)) {
-                slot.untranslatable = true;
+            if (pending.size() < settings.batch() && slot.heat < settings.threshold() + wait) {
                 return null;
             }
-            b = compile(d, cpu.codeSize);
-            ram.copyOut(b.phys, b.guestBytes, 0, b.byteLength);
-            b.epoch = epoch;
-            publish(slot, b, d);
-            translateNanos.add(System.nanoTime() - t0);
-            return b.valid ? b : null;
+            translatePending();
+            b = slot.block;
+            return b != null && b.valid ? b : null;
         }
     }
 
-    private CompiledBlock compile(DecodedBlock d, int codeSize) {
-        CompiledBlock b = Translator.translate(d, codeSize);
-        translated.increment();
-        guestBytes.add(b.byteLength);
-        bytecodeBytes.add(b.bytecodeBytes);
-        return b;
+    /** Translates every pending block whose decoded block is still valid, in one class. */
+    private void translatePending() {
+        long t0 = System.nanoTime();
+        List<Slot> batch = new java.util.ArrayList<>();
+        List<DecodedBlock> blocks = new java.util.ArrayList<>();
+        for (Slot s : pending) {
+            s.pending = false;
+            if (s.decodedBlock.valid && current(s)) {
+                batch.add(s);
+                blocks.add(s.decodedBlock);
+            }
+        }
+        pending.clear();
+        pendingCount = 0;
+        if (batch.isEmpty()) {
+            return;
+        }
+        int[] codeSizes = new int[batch.size()];
+        for (int k = 0; k < codeSizes.length; k++) {
+            codeSizes[k] = batch.get(k).codeSize;
+        }
+        CompiledBlock[] out = Translator.translate(blocks, codeSizes);
+        classes.increment();
+        for (int k = 0; k < out.length; k++) {
+            CompiledBlock b = out[k];
+            Slot s = batch.get(k);
+            translated.increment();
+            guestBytes.add(b.byteLength);
+            bytecodeBytes.add(b.bytecodeBytes);
+            ram.copyOut(b.phys, b.guestBytes, 0, b.byteLength);
+            b.epoch = epoch;
+            publish(s, b, s.decodedBlock);
+            s.decodedBlock = null;
+        }
+        translateNanos.add(System.nanoTime() - t0);
     }
 
     private void publish(Slot slot, CompiledBlock b, DecodedBlock d) {

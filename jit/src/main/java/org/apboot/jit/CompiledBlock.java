@@ -49,8 +49,12 @@ public abstract class CompiledBlock {
      */
     volatile int epoch;
 
-    /** The block of the first {@code count} instructions of {@code source}. */
-    protected CompiledBlock(DecodedBlock source, int count) {
+    /** Which block of its class's batch this is (the class dispatches on it). */
+    protected final int which;
+
+    /** The block of the first {@code count} instructions of {@code source}, member {@code which} of its batch. */
+    protected CompiledBlock(DecodedBlock source, int count, int which) {
+        this.which = which;
         this.phys = source.phys;
         this.modeKey = source.modeKey;
         this.insns = java.util.Arrays.copyOf(source.insns, count);

@@ -7,14 +7,26 @@ package org.apboot.jit;
  *     translate at first sight)
  * @param maxBlocks translated blocks the code cache holds before it drops them all and starts a
  *     new generation (running blocks finish; their classes unload once unreferenced)
+ * @param batch blocks translated together into one class: a block that became hot waits in the
+ *     interpreter until this many are hot, or until it has run {@code batch} more times (with
+ *     threshold 0 nothing waits)
  */
-public record JitSettings(int threshold, int maxBlocks) {
-    /** Translate after 2 interpreted runs; 16,384 blocks per generation. */
-    public static final JitSettings DEFAULT = new JitSettings(2, 16_384);
+public record JitSettings(int threshold, int maxBlocks, int batch) {
+    /** Translate after 2 interpreted runs, in batches of up to 16; 16,384 blocks per generation. */
+    public static final JitSettings DEFAULT = new JitSettings(2, 16_384, 16);
+
+    public JitSettings(int threshold, int maxBlocks) {
+        this(threshold, maxBlocks, DEFAULT_BATCH);
+    }
+
+    private static final int DEFAULT_BATCH = 16;
 
     public JitSettings {
         if (threshold < 0) {
             throw new IllegalArgumentException("threshold must be >= 0, got " + threshold);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         }
         if (maxBlocks < 1) {
             throw new IllegalArgumentException("maxBlocks must be >= 1, got " + maxBlocks);
@@ -22,10 +34,14 @@ public record JitSettings(int threshold, int maxBlocks) {
     }
 
     public JitSettings withThreshold(int t) {
-        return new JitSettings(t, maxBlocks);
+        return new JitSettings(t, maxBlocks, batch);
+    }
+
+    public JitSettings withBatch(int n) {
+        return new JitSettings(threshold, maxBlocks, n);
     }
 
     public JitSettings withMaxBlocks(int n) {
-        return new JitSettings(threshold, n);
+        return new JitSettings(threshold, n, batch);
     }
 }

@@ -141,6 +141,17 @@ class CodeCacheTest {
         return ManagementFactory.getClassLoadingMXBean().getLoadedClassCount();
     }
 
+    @Test
+    void hotBlocksAreTranslatedTogetherIntoFewClasses() {
+        X86Machine m = run(MANY_BLOCKS, jit(new JitSettings(1, 16_384, 8)), 1, 1);
+        assertEquals(200 * 32, m.vcpu(0).reg(Reg.RAX));
+        X86Machine.Statistics st = m.statistics();
+        // b0..b31, the loop's tail (dec; jnz) and its head (jmp b0) run 200 times and get hot;
+        // the first block and the hlt run once and stay in the interpreter
+        assertEquals(34, st.counter("blocks translated"), st.engineCounters().toString());
+        assertTrue(st.counter("classes defined") <= 6, st.engineCounters().toString());
+    }
+
     /* mov $N,%ecx; 1: dec %ecx; jnz 1b; hlt  (N = 3 or 100) */
     @Test
     void blocksRunInTheInterpreterUntilHot() {
