@@ -38,13 +38,14 @@ import org.apboot.core.semantics.Flags;
  *
  * <p>Seeds: {@code -Dapboot.diff.seed=N} replaces the fixed base seed, {@code
  * -Dapboot.diff.cases=N} the number of cases, {@code -Dapboot.diff.case=K} runs case K alone
- * (printing it). Each failure prints the seed, the case's source, its disassembly with the form
+ * (printing it), {@code -Dapboot.diff.reported=N} reports up to N failing cases in full (5). Each failure prints the seed, the case's source, its disassembly with the form
  * the translator gives each instruction, both final states and their differences.
  */
 final class DiffHarness {
     static final long DEFAULT_SEED = 0x5EED_D1FFL;
     private static final long MAX_INSTRUCTIONS = 200_000;
-    private static final int MAX_REPORTED = 5;
+    /** Failing cases reported in full ({@code -Dapboot.diff.reported=N} for more). */
+    private static final int MAX_REPORTED = Integer.getInteger("apboot.diff.reported", 5);
 
     /** How the translator is configured and how often each case runs on one engine. */
     record Variant(String name, JitSettings settings, int runs) {
@@ -122,6 +123,7 @@ final class DiffHarness {
             c.code = code.get(i);
             StreamGenerator.place(c, new Random(c.seed));
         }
+        String forms = formMix(mode, cases);
         int threads = Integer.getInteger("apboot.diff.threads", Math.min(2, Runtime.getRuntime().availableProcessors()));
         List<Outcome> outcomes = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -155,10 +157,10 @@ final class DiffHarness {
             }
         }
         long t1 = System.nanoTime();
-        System.out.printf("differential %s, %s: %,d cases (seed 0x%x), %,d guest instructions; ended %s; "
+        System.out.printf("differential %s, %s: %,d cases (seed 0x%x), %s; %,d guest instructions run; ended %s; "
                         + "translator %s; %.1f s on %d threads (assembly %.1f s; CPU time: generation %.1f s, "
                         + "interpreter runs %.1f s, translator runs %.1f s)%n",
-                mode.label, v.name(), cases.size(), base, summary.instructions, summary.endings, summary.counters,
+                mode.label, v.name(), cases.size(), base, forms, summary.instructions, summary.endings, summary.counters,
                 (t1 - t0) / 1e9, threads, wAsm / 1e9, (tGen - c0) / 1e9, summary.interpNanos / 1e9,
                 summary.jitNanos / 1e9);
         if (summary.notHalted > 0) {
@@ -245,7 +247,7 @@ final class DiffHarness {
         Random budgets = (c.seed & 1) == 0 ? new Random(c.seed) : null;
         for (int i = 0; i < v.runs(); i++) {
             State got = execute(w, start(mode, jram, image, c), budgets);
-            List<String> d = differences(mode, ref, got);
+            List<String> d = differences(ref, got);
             if (!d.isEmpty()) {
                 sb.append(v.runs() > 1 ? "run " + (i + 1) + " of " + v.runs() + " on one translator: " : "")
                         .append("interpreter vs translator differ in ").append(String.join("; ", d)).append('\n');
@@ -287,9 +289,14 @@ final class DiffHarness {
      * with {@code budgets}, of 1-40; a Java exception is recorded.
      */
     static State execute(EngineWorker w, Cpu cpu, Random budgets) {
+        return execute(w, cpu, budgets, MAX_INSTRUCTIONS);
+    }
+
+    /** {@link #execute(EngineWorker, Cpu, Random)} with a cap of {@code max} instructions. */
+    static State execute(EngineWorker w, Cpu cpu, Random budgets, long max) {
         String error = null;
         try {
-            for (int i = 0; i < MAX_INSTRUCTIONS && !cpu.halted && !cpu.shutdown && cpu.instructions < MAX_INSTRUCTIONS; i++) {
+            for (int i = 0; i < max && !cpu.halted && !cpu.shutdown && cpu.instructions < max; i++) {
                 long budget = budgets == null ? 20_000 : 1 + budgets.nextInt(40);
                 long before = cpu.instructions;
                 int reason = w.run(cpu, budget);
@@ -315,7 +322,7 @@ final class DiffHarness {
     private static final String[] R64 = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10",
         "r11", "r12", "r13", "r14", "r15"};
 
-    static List<String> differences(DiffMode mode, State a, State b) {
+    static List<String> differences(State a, State b) {
         List<String> d = new ArrayList<>();
         if (b.error != null) {
             d.add("the translator threw a Java exception: " + b.error);
@@ -451,6 +458,27 @@ final class DiffHarness {
         }
         sb.append("disassembly (translator form in brackets):\n").append(disassemble(mode, c));
         return sb.toString();
+    }
+
+    /** How the generated instructions divide among the translator's forms (static count). */
+    static String formMix(DiffMode mode, List<StreamGenerator.Case> cases) {
+        Map<Form, Integer> count = new java.util.EnumMap<>(Form.class);
+        int all = 0;
+        Insn insn = new Insn();
+        for (StreamGenerator.Case c : cases) {
+            for (int off = 0; off < c.code.length; ) {
+                int len = Decoder.decode(c.code, off, c.code.length - off, mode.bits, insn);
+                if (len <= 0) {
+                    break;
+                }
+                count.merge(Form.of(insn), 1, Integer::sum);
+                all++;
+                off += len;
+            }
+        }
+        int fallback = count.getOrDefault(Form.FALLBACK, 0);
+        return String.format("%,d instructions generated, %.0f%% in native forms %s", all,
+                100.0 * (all - fallback) / Math.max(1, all), count);
     }
 
     static String disassemble(DiffMode mode, StreamGenerator.Case c) {

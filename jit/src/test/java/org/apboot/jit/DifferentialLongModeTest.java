@@ -16,7 +16,13 @@ class DifferentialLongModeTest {
 
     @Test
     void defaultThresholdMatchesInterpreter() {
-        DiffHarness.check(DiffMode.LONG64, DiffHarness.Variant.DEFAULT, 600,
+        DiffHarness.check(DiffMode.LONG64, DiffHarness.Variant.DEFAULT, 500,
                 "DifferentialLongModeTest#defaultThresholdMatchesInterpreter");
+    }
+
+    @Test
+    void tinyCodeCacheMatchesInterpreter() {
+        DiffHarness.check(DiffMode.LONG64, DiffHarness.Variant.TINY_CACHE, 300,
+                "DifferentialLongModeTest#tinyCodeCacheMatchesInterpreter");
     }
 }

@@ -119,6 +119,15 @@ final class StreamGenerator {
         inLoop = noStack = faultUsed = false;
         pending = new ArrayList<>();
         int target = 1 + rnd.nextInt(40);
+        if (rnd.nextInt(16) == 0) {
+            // a straight run long enough that its block's method exceeds the translator's size
+            // limit (translated in halves) or the decoder's 64-instruction block limit
+            int run = 40 + rnd.nextInt(40);
+            while (insns < run) {
+                simple();
+            }
+            target += insns;
+        }
         while (insns < target) {
             item();
             tick();
@@ -1138,7 +1147,14 @@ final class StreamGenerator {
         int w = rnd.nextInt(10);
         String a = bits == 64 ? "%r11" : "%eax";
         switch (w) {
-            case 0: emit("ud2"); return;
+            case 0:
+                if (rnd.nextBoolean()) {
+                    emit("ud2");
+                } else {
+                    // 16 bytes: longer than 15, #GP(0) (and a block the translator leaves alone)
+                    emit(".byte " + "0x66, ".repeat(15) + "0x90");
+                }
+                return;
             case 1: emit(rnd.nextBoolean() ? "int3" : "int $0x" + Integer.toHexString(0x20 + rnd.nextInt(0xE0))); return;
             case 2: { // #DE
                 int s = begin(size());
