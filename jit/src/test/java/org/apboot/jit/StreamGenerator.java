@@ -943,7 +943,8 @@ final class StreamGenerator {
     private void forwardBranch() {
         if (rnd.nextInt(4) == 0) {
             String l = newLabel("f");
-            emit((bits != 16 && rnd.nextBoolean() ? "{disp32} " : "") + "jmp " + l);
+            emit((bits != 16 && rnd.nextBoolean() ? "{disp32} " : bits == 16 && rnd.nextInt(4) == 0 ? "data32 " : "")
+                    + "jmp " + l);
             pending.add(new Pending(l, null, rnd.nextInt(4)));
         } else {
             setter();
@@ -953,7 +954,8 @@ final class StreamGenerator {
 
     private void forwardJcc() {
         String l = newLabel("f");
-        emit((bits != 16 && rnd.nextInt(3) == 0 ? "{disp32} " : "") + "j" + CC[rnd.nextInt(16)] + " " + l);
+        emit((bits != 16 && rnd.nextInt(3) == 0 ? "{disp32} " : bits == 16 && rnd.nextInt(5) == 0 ? "data32 " : "")
+                + "j" + CC[rnd.nextInt(16)] + " " + l);
         pending.add(new Pending(l, null, rnd.nextInt(5)));
     }
 
@@ -1006,7 +1008,8 @@ final class StreamGenerator {
         flush();
         pending = outer;
         inLoop = false;
-        String near = bits != 16 && rnd.nextBoolean() ? "{disp32} " : "";
+        // near forms; in real mode sometimes a 32-bit operand size (not a self-loop for the translator)
+        String near = bits != 16 ? (rnd.nextBoolean() ? "{disp32} " : "") : rnd.nextInt(4) == 0 ? "data32 " : "";
         switch (variant) {
             case 0: emit("dec" + sfx(cs) + " " + ctr); emit(near + "jnz " + l); break;
             case 1: emit("sub" + sfx(cs) + " $1, " + ctr); emit(near + "jne " + l); break;
