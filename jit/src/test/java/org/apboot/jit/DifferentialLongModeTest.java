@@ -16,13 +16,13 @@ class DifferentialLongModeTest {
 
     @Test
     void defaultThresholdMatchesInterpreter() {
-        DiffHarness.check(DiffMode.LONG64, DiffHarness.Variant.DEFAULT, 500,
+        DiffHarness.check(DiffMode.LONG64, DiffHarness.Variant.DEFAULT, 300,
                 "DifferentialLongModeTest#defaultThresholdMatchesInterpreter");
     }
 
     @Test
     void tinyCodeCacheMatchesInterpreter() {
-        DiffHarness.check(DiffMode.LONG64, DiffHarness.Variant.TINY_CACHE, 300,
+        DiffHarness.check(DiffMode.LONG64, DiffHarness.Variant.TINY_CACHE, 150,
                 "DifferentialLongModeTest#tinyCodeCacheMatchesInterpreter");
     }
 }

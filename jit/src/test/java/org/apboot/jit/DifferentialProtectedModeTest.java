@@ -24,25 +24,25 @@ class DifferentialProtectedModeTest {
 
     @Test
     void defaultThresholdMatchesInterpreter() {
-        DiffHarness.check(DiffMode.PROT32, DiffHarness.Variant.DEFAULT, 400,
+        DiffHarness.check(DiffMode.PROT32, DiffHarness.Variant.DEFAULT, 300,
                 "DifferentialProtectedModeTest#defaultThresholdMatchesInterpreter");
     }
 
     @Test
     void defaultThresholdMatchesInterpreterWithPaging() {
-        DiffHarness.check(DiffMode.PROT32_PAGING, DiffHarness.Variant.DEFAULT, 400,
+        DiffHarness.check(DiffMode.PROT32_PAGING, DiffHarness.Variant.DEFAULT, 300,
                 "DifferentialProtectedModeTest#defaultThresholdMatchesInterpreterWithPaging");
     }
 
     @Test
     void tinyCodeCacheMatchesInterpreter() {
-        DiffHarness.check(DiffMode.PROT32, DiffHarness.Variant.TINY_CACHE, 300,
+        DiffHarness.check(DiffMode.PROT32, DiffHarness.Variant.TINY_CACHE, 150,
                 "DifferentialProtectedModeTest#tinyCodeCacheMatchesInterpreter");
     }
 
     @Test
     void tinyCodeCacheMatchesInterpreterWithPaging() {
-        DiffHarness.check(DiffMode.PROT32_PAGING, DiffHarness.Variant.TINY_CACHE, 300,
+        DiffHarness.check(DiffMode.PROT32_PAGING, DiffHarness.Variant.TINY_CACHE, 150,
                 "DifferentialProtectedModeTest#tinyCodeCacheMatchesInterpreterWithPaging");
     }
 }

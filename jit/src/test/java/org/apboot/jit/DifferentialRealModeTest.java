@@ -18,13 +18,13 @@ class DifferentialRealModeTest {
 
     @Test
     void defaultThresholdMatchesInterpreter() {
-        DiffHarness.check(DiffMode.REAL16, DiffHarness.Variant.DEFAULT, 500,
+        DiffHarness.check(DiffMode.REAL16, DiffHarness.Variant.DEFAULT, 300,
                 "DifferentialRealModeTest#defaultThresholdMatchesInterpreter");
     }
 
     @Test
     void tinyCodeCacheMatchesInterpreter() {
-        DiffHarness.check(DiffMode.REAL16, DiffHarness.Variant.TINY_CACHE, 300,
+        DiffHarness.check(DiffMode.REAL16, DiffHarness.Variant.TINY_CACHE, 150,
                 "DifferentialRealModeTest#tinyCodeCacheMatchesInterpreter");
     }
 }
