@@ -39,11 +39,11 @@ class JitFuzzTest {
     /** Instructions an episode of the comparison may run before it counts as unfinished. */
     private static final long MAX_INSTRUCTIONS = 20_000;
     /** Comparison episodes per mode. */
-    private static final int EPISODES = 150;
+    private static final int EPISODES = 100;
     /** Robustness: instructions per mode (fresh junk every 30 restarts). */
     private static final long ROBUSTNESS_INSTRUCTIONS = 150_000;
     /** Either loop also stops after this long (the machine is shared; the counts are what is meant). */
-    private static final long DEADLINE_NANOS = 5_000_000_000L;
+    private static final long DEADLINE_NANOS = 4_000_000_000L;
 
     @Test
     void onlyGuestExceptions() {
