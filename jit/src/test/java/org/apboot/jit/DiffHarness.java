@@ -38,7 +38,8 @@ import org.apboot.core.semantics.Flags;
  *
  * <p>Seeds: {@code -Dapboot.diff.seed=N} replaces the fixed base seed, {@code
  * -Dapboot.diff.cases=N} the number of cases, {@code -Dapboot.diff.case=K} runs case K alone
- * (printing it), {@code -Dapboot.diff.reported=N} reports up to N failing cases in full (5). Each failure prints the seed, the case's source, its disassembly with the form
+ * (printing it), {@code -Dapboot.diff.reported=N} reports up to N failing cases in full (5),
+ * {@code -Dapboot.diff.threads=N} runs cases on N threads (2, or 1 on a one-core machine). Each failure prints the seed, the case's source, its disassembly with the form
  * the translator gives each instruction, both final states and their differences.
  */
 final class DiffHarness {
