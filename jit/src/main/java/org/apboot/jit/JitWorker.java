@@ -117,14 +117,18 @@ final class JitWorker implements EngineWorker {
             int mode = cpu.modeIndex;
             int done;
             compiledRuns++;
+            // a loop may retire passes itself (see Lowering#backEdge): count from the Cpu
+            long before = cpu.instructions;
             try {
                 done = b.execute(cpu, exit, budget - executed);
             } catch (CpuException e) {
-                executed += Math.max(1, RunLoop.retire(cpu, mode, exit.faultRetired));
+                RunLoop.retire(cpu, mode, exit.faultRetired);
+                executed += Math.max(1, cpu.instructions - before);
                 ExceptionDelivery.deliver(cpu, e);
                 continue;
             }
-            executed += Math.max(1, RunLoop.retire(cpu, mode, done));
+            RunLoop.retire(cpu, mode, done);
+            executed += Math.max(1, cpu.instructions - before);
             if (done < 0) {
                 return ExitReason.PAUSE;
             }

@@ -37,7 +37,7 @@ final class Lowering {
     // local variable slots
     private static final int THIS = 0, CPU_ = 1, EXIT_ = 2, BUDGET = 3, RIP0 = 5, K = 7, SYNCED = 8, DONE = 9,
             F_OP = 10, F_SIZE = 11, F_DST = 12, F_SRC = 14, F_RES = 16, F_BITS = 18,
-            T_A = 20, T_B = 22, T_R = 24, T_V = 26, EXC = 28, REG0 = 30;
+            T_A = 20, T_B = 22, T_R = 24, T_V = 26, EXC = 28, RETIRED_INSIDE = 29, REG0 = 30;
 
     private final MethodVisitor mv;
     private final Insn[] insns;
@@ -60,6 +60,12 @@ final class Lowering {
     private int peeledOp = -1, peeledSize = -1;
     /** The body writes memory or runs executors: the back edge checks the block is still valid. */
     private final boolean mayWriteCode;
+    /**
+     * The body reads memory or runs executors, so it may read the vCPU's clock (RDTSC, an APIC
+     * timer register), which counts retired instructions: the back edge then retires each pass
+     * as the interpreter retires each run of the block, and the clock reads the same count.
+     */
+    private final boolean mayReadClock;
     /** Loops of at most this many instructions have their body emitted twice (see {@link #backEdge}). */
     private static final int PEEL_MAX = 16;
     /**
@@ -90,11 +96,13 @@ final class Lowering {
         this.loops = (lastForm == Form.JCC || lastForm == Form.JMP_REL) && last.opSize * 8 == codeSize
                 && ((offsetAfter(count - 1) + last.imm) & Flags.mask(last.opSize)) == 0;
         this.endsInPause = last.op == Op.PAUSE;
-        boolean writes = false;
+        boolean writes = false, reads = false;
         for (Form f : forms) {
             writes |= f.stores() || f == Form.FALLBACK;
+            reads |= f == Form.FALLBACK || f == Form.LOAD || f == Form.ALU_RM || f == Form.CMP_MR || f == Form.CMP_MI;
         }
         this.mayWriteCode = writes;
+        this.mayReadClock = reads;
         this.peel = loops && count <= PEEL_MAX && flagOpKnownAtEnd();
     }
 
@@ -218,6 +226,7 @@ final class Lowering {
         zeroInt(K);
         zeroInt(SYNCED);
         zeroInt(DONE);
+        zeroInt(RETIRED_INSIDE);
     }
 
     private void zeroInt(int slot) {
@@ -326,6 +335,10 @@ final class Lowering {
         mv.visitVarInsn(ILOAD, DONE);
         iconst(retired);
         mv.visitInsn(IADD);
+        if (loops && mayReadClock) {
+            mv.visitVarInsn(ILOAD, RETIRED_INSIDE);
+            mv.visitInsn(ISUB);
+        }
         if (endsInPause && retired == count) {
             mv.visitInsn(INEG);
         }
@@ -353,6 +366,10 @@ final class Lowering {
         mv.visitVarInsn(ILOAD, DONE);
         mv.visitVarInsn(ILOAD, K);
         mv.visitInsn(IADD);
+        if (loops && mayReadClock) {
+            mv.visitVarInsn(ILOAD, RETIRED_INSIDE);
+            mv.visitInsn(ISUB);
+        }
         mv.visitFieldInsn(PUTFIELD, EXIT, "faultRetired", "I");
         mv.visitVarInsn(ALOAD, EXC);
         mv.visitInsn(ATHROW);
@@ -660,6 +677,15 @@ final class Lowering {
     private void backEdge() {
         Label leave = new Label();
         mv.visitIincInsn(DONE, count);
+        if (mayReadClock) {
+            mv.visitVarInsn(ALOAD, CPU_);
+            mv.visitVarInsn(ALOAD, CPU_);
+            mv.visitFieldInsn(GETFIELD, CPU, "modeIndex", "I");
+            iconst(count);
+            mv.visitMethodInsn(INVOKESTATIC, "org/apboot/core/engine/RunLoop", "retire", "(L" + CPU + ";II)I", false);
+            mv.visitInsn(POP);
+            mv.visitIincInsn(RETIRED_INSIDE, count);
+        }
         mv.visitVarInsn(ILOAD, DONE);
         mv.visitInsn(I2L);
         mv.visitLdcInsn((long) count);

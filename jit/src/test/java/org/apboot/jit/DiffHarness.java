@@ -224,7 +224,8 @@ final class DiffHarness {
             this.instructions = cpu.instructions;
             this.halted = cpu.halted;
             this.shutdown = cpu.shutdown;
-            this.ram = cpu.ram.array(); // compared before the RAM is reused
+            this.ram = new byte[(int) cpu.ram.size()]; // a copy: the RAM is reused by the next case
+            cpu.ram.copyOut(0, this.ram, 0, this.ram.length);
             this.faultChain = cpu.faultChain == null ? List.of() : List.copyOf(cpu.faultChain);
             this.error = error;
             this.modeName = cpu.modeName();

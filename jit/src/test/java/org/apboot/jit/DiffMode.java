@@ -111,7 +111,8 @@ enum DiffMode {
                 }
             }
         }
-        base = img.array();
+        base = new byte[(int) img.size()];
+        img.copyOut(0, base, 0, base.length);
         return base;
     }
 

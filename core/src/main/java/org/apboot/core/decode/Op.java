@@ -70,7 +70,7 @@ public enum Op {
     IRET(Op.BRANCH),
     HLT(Op.BRANCH),
     // ---- system
-    CPUID(0), RDTSC(0), RDTSCP(0), RDMSR(0), WRMSR(Op.ENDS_BLOCK),
+    CPUID(0), RDTSC(Op.READS_CLOCK), RDTSCP(Op.READS_CLOCK), RDMSR(Op.READS_CLOCK), WRMSR(Op.ENDS_BLOCK),
     /** MOV CRn, reg: control register number in Insn.reg. */
     MOV_TO_CR(Op.ENDS_BLOCK),
     /** MOV reg, CRn: control register number in Insn.reg. */
@@ -111,6 +111,12 @@ public enum Op {
     public static final int BRANCH = 2;
     /** Changes mode, segment caches or translation state: ends a basic block after it. */
     public static final int ENDS_BLOCK = 4;
+    /**
+     * Reads the vCPU's clock (TSC, or the APIC timer through an MSR), which counts retired
+     * instructions: such an instruction begins a basic block, so the count engines keep per
+     * block is exact when it runs, whatever block boundaries an engine adds.
+     */
+    public static final int READS_CLOCK = 8;
 
     private final int flags;
     private static final Op[] VALUES = values();
@@ -130,6 +136,11 @@ public enum Op {
     /** True when a basic block must end after this operation. */
     public boolean endsBlock() {
         return (flags & (BRANCH | ENDS_BLOCK)) != 0;
+    }
+
+    /** True when this operation reads the vCPU's clock and so begins its own block. */
+    public boolean readsClock() {
+        return (flags & READS_CLOCK) != 0;
     }
 
     public static Op of(int ordinal) {

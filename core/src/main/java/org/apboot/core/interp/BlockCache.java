@@ -86,6 +86,9 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
                 p += insn.length;
                 break;
             }
+            if (insn.op.readsClock() && !list.isEmpty()) {
+                break; // a clock read begins its own block: the retired count is exact there
+            }
             list.add(insn);
             p += len;
             if (insn.op.endsBlock() || insn.op == Op.PAUSE || insn.op == Op.INVALID
