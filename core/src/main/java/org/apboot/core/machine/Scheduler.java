@@ -370,6 +370,17 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     }
 
     /**
+     * Parks a vCPU whose park fields are set, from a thread that is not a worker, on a machine
+     * with one host thread (tests of the park/wake protocol). Same result as {@link #tryPark}.
+     */
+    boolean parkForTest(Vcpu v) {
+        if (slotSeq != null) {
+            throw new IllegalStateException("only on a single-threaded machine");
+        }
+        return tryPark(null, v);
+    }
+
+    /**
      * Parks a vCPU whose PAUSE exit found a failing poll (the park fields). Returns false (the
      * caller requeues it) when it must keep running: its APIC timer has to count, the line is not
      * armed yet, or the condition became true (or an event arrived) while it was being parked.
