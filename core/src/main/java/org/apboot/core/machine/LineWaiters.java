@@ -237,6 +237,13 @@ final class LineWaiters {
         return t;
     }
 
+    /** Rebuilds a table that wake-ups left mostly empty (so an idle machine holds little). */
+    private void shrinkIfSparse(EqTable t) {
+        if (t.values.length > 64 && t.live * 16 < t.values.length) {
+            rehash(t, 0);
+        }
+    }
+
     /**
      * Unlinks {@code v} if it waits here; the caller holds the monitor. Returns false when it was
      * not linked (already woken).
@@ -263,9 +270,7 @@ final class LineWaiters {
             REFS.setRelease(t.heads, j, next);
             if (next == null) {
                 t.live--;
-                if (t.values.length > 64 && t.live * 16 < t.values.length) {
-                    rehash(t, 0);
-                }
+                shrinkIfSparse(t);
             }
         } else {
             REFS.setRelease(words.scanHead, v.waitWord, next);
@@ -294,15 +299,20 @@ final class LineWaiters {
             long now = ram.read(wa, size);
             EqTable t = eq;
             int j = t == null ? -1 : t.find(i, now);
-            if (j >= 0) {
-                Vcpu v = t.heads[j];
-                while (v != null) {
+            Vcpu head = j >= 0 ? t.heads[j] : null;
+            if (head != null) {
+                // the whole bucket is satisfied: detach it at once
+                REFS.setRelease(t.heads, j, null);
+                t.live--;
+                for (Vcpu v = head; v != null; ) {
                     Vcpu next = v.waitNext;
-                    unlink(v);
+                    v.waitNext = v.waitPrev = null;
+                    v.waitLine = null;
                     s.wakeParked(v);
                     woken++;
                     v = next;
                 }
+                shrinkIfSparse(t);
             }
             for (Vcpu v = ws.scanHead[i]; v != null; ) {
                 Vcpu next = v.waitNext;

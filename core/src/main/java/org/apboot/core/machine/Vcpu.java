@@ -14,7 +14,7 @@ public final class Vcpu {
     public static final int WAIT_SIPI = 0;
     /** On a run queue or running. */
     public static final int RUNNABLE = 1;
-    /** Parked polling a memory word; woken by a write to it (or the idle recheck). */
+    /** Parked in a PAUSE wait loop: woken by a write that satisfies the loop, or by an event. */
     public static final int PARKED = 2;
     /** Executed HLT. */
     public static final int HALTED = 3;

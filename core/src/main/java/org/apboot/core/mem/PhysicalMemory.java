@@ -99,14 +99,18 @@ public final class PhysicalMemory {
             return;
         }
         long end = Math.min(addr + len, size);
+        boolean set = false;
         for (long line = addr >>> 6; line <= (end - 1) >>> 6; line++) {
             long bit = 1L << (line & 63);
             int word = (int) (line >>> 6);
             if (((long) WATCH.getVolatile(watched, word) & bit) == 0) {
                 WATCH.getAndBitwiseOr(watched, word, bit);
+                set = true;
             }
         }
-        VarHandle.fullFence();
+        if (set) {
+            VarHandle.fullFence();
+        }
     }
 
     /**
