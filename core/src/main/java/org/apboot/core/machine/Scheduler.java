@@ -97,11 +97,6 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         ram.addWriteListener(this);
     }
 
-    /** The machine's wait-loop descriptors. */
-    WaitLoops waitLoops() {
-        return waitLoops;
-    }
-
     /** Makes a vCPU runnable (its state is already RUNNABLE). */
     void enqueue(Vcpu v) {
         Worker w = current.get();
@@ -390,9 +385,11 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         if ((c.sysFlags & Cpu.IF) != 0 && LocalApic.timerArmed(v)) {
             return false; // its clock must run for the timer to expire: keep it running
         }
+        // read before the vCPU is published: once parked, another thread may wake and run it
         long phys = v.parkPhys;
         int size = v.parkSize;
         WaitLoop.Until until = v.parkUntil;
+        long value = v.parkValue;
         LineWaiters lw;
         if (until == null) {
             lw = eventWaiters;
@@ -410,7 +407,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         }
         parks.increment();
         VarHandle.fullFence(); // the waiter is published before the word is read again
-        if ((until != null && until.holds(ram.read(phys, size), v.parkValue, size)) || eventWakes(v)) {
+        if ((until != null && until.holds(ram.read(phys, size), value, size)) || eventWakes(v)) {
             synchronized (lw) {
                 if (lw.remove(v)) {
                     if (!v.casState(Vcpu.PARKED, Vcpu.RUNNABLE)) {
