@@ -36,10 +36,12 @@ import org.apboot.core.mem.PhysicalMemory;
  */
 final class LineWaiters {
     private static final VarHandle REFS = MethodHandles.arrayElementVarHandle(Vcpu[].class);
-    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     /** Line number (physical address >>> 6). */
     final long line;
+    /** The machine, whose vCPUs the equality buckets name by index. */
+    private final Machine machine;
 
     /**
      * Words waited on: {@code packed[i]} = offset in the line << 4 | size; append-only (a word
@@ -55,11 +57,15 @@ final class LineWaiters {
         }
     }
 
-    /** Equality waiters: bucket per (word index, value), {@code word[j]} = index + 1, 0 = free. */
+    /**
+     * Equality waiters: one bucket per (word index, value), open addressing with linear probing.
+     * A bucket is two longs in one array, so a probe touches one cache line: {@code kv[2j]} the
+     * value, {@code kv[2j+1]} the meta word, (word index + 1) << 32 | (first waiter's CPU index +
+     * 1); meta 0 is a free slot, a zero low half an emptied bucket (its key stays until the table
+     * is rebuilt, so probe chains never break under a lock-free reader).
+     */
     private static final class EqTable {
-        final long[] values;
-        final int[] word;
-        final Vcpu[] heads;
+        final long[] kv;
         final int mask;
         /** Buckets with a key (live or emptied); guarded by the line's monitor. */
         int used;
@@ -67,29 +73,54 @@ final class LineWaiters {
         int live;
 
         EqTable(int capacity) {
-            values = new long[capacity];
-            word = new int[capacity];
-            heads = new Vcpu[capacity];
+            kv = new long[2 * capacity];
             mask = capacity - 1;
         }
 
+        int capacity() {
+            return mask + 1;
+        }
+
         static int slot(int w, long v, int mask) {
-            long h = (v + w * 0x632B_E59B_D9B4_E019L) * 0x9E37_79B9_7F4A_7C15L;
-            return (int) (h >>> 40) & mask;
+            long h = (v ^ ((long) w << 58)) * 0x9E37_79B9_7F4A_7C15L;
+            return (int) (h >>> 32) & mask;
         }
 
         /** The bucket of (w, v), or -1. Safe without the monitor (acquire reads). */
         int find(int w, long v) {
-            int key = w + 1;
+            long key = (long) (w + 1) << 32;
             for (int j = slot(w, v, mask); ; j = (j + 1) & mask) {
-                int k = (int) INTS.getAcquire(word, j);
-                if (k == 0) {
+                long meta = (long) LONGS.getAcquire(kv, 2 * j + 1);
+                if (meta == 0) {
                     return -1;
                 }
-                if (k == key && values[j] == v) {
+                if ((meta & ~0xFFFF_FFFFL) == key && kv[2 * j] == v) {
                     return j;
                 }
             }
+        }
+
+        /** CPU index + 1 of bucket j's first waiter, 0 when none. Safe without the monitor. */
+        int head(int j) {
+            return (int) (long) LONGS.getAcquire(kv, 2 * j + 1);
+        }
+
+        /** Sets bucket j's first waiter (null: none); the caller holds the monitor. */
+        void setHead(int j, Vcpu v) {
+            long meta = (long) LONGS.get(kv, 2 * j + 1);
+            LONGS.setRelease(kv, 2 * j + 1, (meta & ~0xFFFF_FFFFL) | (v == null ? 0 : v.cpu.index + 1L));
+        }
+
+        /** A new bucket for (w, v) with no waiter, in a slot known to be free of it. */
+        int insert(int w, long v) {
+            int j = slot(w, v, mask);
+            while (kv[2 * j + 1] != 0) {
+                j = (j + 1) & mask;
+            }
+            kv[2 * j] = v;
+            LONGS.setRelease(kv, 2 * j + 1, (long) (w + 1) << 32);
+            used++;
+            return j;
         }
     }
 
@@ -102,8 +133,9 @@ final class LineWaiters {
     /** Each worker's slot sequence when the line was first watched for parking; guarded by this. */
     long[] armSnapshot;
 
-    LineWaiters(long line) {
+    LineWaiters(long line, Machine machine) {
         this.line = line;
+        this.machine = machine;
     }
 
     private static boolean overlaps(long wordAddr, int size, long addr, int len) {
@@ -134,7 +166,7 @@ final class LineWaiters {
             }
             if (t != null) {
                 int j = t.find(i, ram.read(wa, size));
-                if (j >= 0 && REFS.getAcquire(t.heads, j) != null) {
+                if (j >= 0 && t.head(j) != 0) {
                     return true;
                 }
             }
@@ -150,25 +182,20 @@ final class LineWaiters {
         v.waitLine = this;
         if (v.parkUntil == WaitLoop.Until.EQUAL) {
             EqTable t = eq;
-            if (t == null || (t.used + 1) * 2 > t.values.length) {
-                t = rehash(t, 1);
-            }
-            int j = t.find(i, v.parkValue);
+            int j = t == null ? -1 : t.find(i, v.parkValue);
             if (j < 0) {
-                j = EqTable.slot(i, v.parkValue, t.mask);
-                while (t.word[j] != 0) {
-                    j = (j + 1) & t.mask;
+                if (t == null || (t.used + 1) * 3 > t.capacity() * 2) {
+                    t = rehash(t, 1); // at most two thirds full
                 }
-                t.values[j] = v.parkValue;
-                INTS.setRelease(t.word, j, i + 1);
-                t.used++;
+                j = t.insert(i, v.parkValue);
             }
-            Vcpu head = t.heads[j];
+            int h = t.head(j);
+            Vcpu head = h == 0 ? null : machine.vcpu(h - 1);
             if (head == null) {
                 t.live++;
             }
             push(v, head);
-            REFS.setRelease(t.heads, j, v);
+            t.setHead(j, v);
         } else {
             Words ws = words;
             Vcpu head = ws.scanHead[i];
@@ -208,27 +235,27 @@ final class LineWaiters {
     }
 
     /**
-     * A table holding the live buckets of {@code old} with room for {@code extra} more, sized so
-     * that it is at most a quarter full (it also shrinks a table emptied by wake-ups).
+     * A table holding the live buckets of {@code old} with room for {@code extra} more, at most a
+     * third full (it also shrinks a table emptied by wake-ups).
      */
     private EqTable rehash(EqTable old, int extra) {
         int live = old == null ? 0 : old.live;
         int cap = 8;
-        while (cap < (live + extra) * 4) {
+        while (cap < (live + extra) * 3) {
             cap <<= 1;
         }
         EqTable t = new EqTable(cap);
         if (old != null) {
-            for (int j = 0; j < old.values.length; j++) {
-                Vcpu head = old.heads[j];
-                if (head != null) {
-                    int k = EqTable.slot(old.word[j] - 1, old.values[j], t.mask);
-                    while (t.word[k] != 0) {
+            long[] kv = old.kv;
+            for (int j = 0; j < old.capacity(); j++) {
+                long meta = kv[2 * j + 1];
+                if ((int) meta != 0) {
+                    int k = EqTable.slot((int) (meta >>> 32) - 1, kv[2 * j], t.mask);
+                    while (t.kv[2 * k + 1] != 0) {
                         k = (k + 1) & t.mask;
                     }
-                    t.values[k] = old.values[j];
-                    t.word[k] = old.word[j];
-                    t.heads[k] = head;
+                    t.kv[2 * k] = kv[2 * j];
+                    t.kv[2 * k + 1] = meta;
                 }
             }
             t.used = t.live = live;
@@ -239,7 +266,7 @@ final class LineWaiters {
 
     /** Rebuilds a table that wake-ups left mostly empty (so an idle machine holds little). */
     private void shrinkIfSparse(EqTable t) {
-        if (t.values.length > 64 && t.live * 16 < t.values.length) {
+        if (t.capacity() > 64 && t.live * 16 < t.capacity()) {
             rehash(t, 0);
         }
     }
@@ -267,7 +294,7 @@ final class LineWaiters {
         } else if (v.parkUntil == WaitLoop.Until.EQUAL) {
             EqTable t = eq;
             int j = t.find(v.waitWord, v.parkValue);
-            REFS.setRelease(t.heads, j, next);
+            t.setHead(j, next);
             if (next == null) {
                 t.live--;
                 shrinkIfSparse(t);
@@ -299,10 +326,11 @@ final class LineWaiters {
             long now = ram.read(wa, size);
             EqTable t = eq;
             int j = t == null ? -1 : t.find(i, now);
-            Vcpu head = j >= 0 ? t.heads[j] : null;
-            if (head != null) {
+            int h = j >= 0 ? t.head(j) : 0;
+            if (h != 0) {
                 // the whole bucket is satisfied: detach it at once
-                REFS.setRelease(t.heads, j, null);
+                Vcpu head = machine.vcpu(h - 1);
+                t.setHead(j, null);
                 t.live--;
                 for (Vcpu v = head; v != null; ) {
                     Vcpu next = v.waitNext;
@@ -338,8 +366,9 @@ final class LineWaiters {
         }
         EqTable t = eq;
         if (t != null) {
-            for (Vcpu head : t.heads) {
-                for (Vcpu v = head; v != null; v = v.waitNext) {
+            for (int j = 0; j < t.capacity(); j++) {
+                int h = t.head(j);
+                for (Vcpu v = h == 0 ? null : machine.vcpu(h - 1); v != null; v = v.waitNext) {
                     c.accept(v);
                 }
             }

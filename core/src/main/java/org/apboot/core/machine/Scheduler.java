@@ -58,7 +58,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     /** Waiters per 64-byte line (line number to waiters); a line's entry stays once created. */
     private final LongMap<LineWaiters> lines = new LongMap<>();
     /** vCPUs parked in loops that poll nothing: only an event wakes them. */
-    private final LineWaiters eventWaiters = new LineWaiters(-1);
+    private final LineWaiters eventWaiters;
     private final WaitLoops waitLoops;
     /**
      * Per worker: slot starts plus slot ends (odd while the worker runs a slot). Only with
@@ -93,6 +93,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         this.threads = threads;
         this.quantum = quantum;
         this.waitLoops = new WaitLoops(ram);
+        this.eventWaiters = new LineWaiters(-1, machine);
         this.slotSeq = threads > 1 ? new AtomicLongArray(threads) : null;
         ram.addWriteListener(this);
     }
@@ -394,7 +395,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         if (until == null) {
             lw = eventWaiters;
         } else {
-            lw = lines.computeIfAbsent(phys >>> 6, LineWaiters::new);
+            lw = lines.get(phys >>> 6);
+            if (lw == null) {
+                lw = lines.computeIfAbsent(phys >>> 6, line -> new LineWaiters(line, machine));
+            }
             ram.watchLine(phys, size);
             if (slotSeq != null && !armed(lw, w)) {
                 return false;
