@@ -14,8 +14,8 @@ import org.apboot.core.mem.PhysicalMemory;
  *
  * <p>Two kinds of waiter per word:
  * <ul>
- * <li><b>until equal</b> (the mailbox's APIC ID, a command going back to 0, a counter reaching
- *     N): indexed by the awaited value in an open-addressing table, so a write wakes exactly the
+ * <li><b>until equal</b> (the mailbox's APIC ID, a command going back to 0, a flag set to 1):
+ *     indexed by the awaited value in an open-addressing table, so a write wakes exactly the
  *     vCPUs whose value it wrote: with 100,000 APs parked on one mailbox, a write looks up one
  *     bucket, not 100,000 waiters. Many waiters for one value share a bucket (a broadcast wakes
  *     them all at once).
