@@ -125,16 +125,6 @@ public final class Cpu extends FlagState {
 
     /** Where maskable interrupts and NMIs come from (the local APIC of a machine's vCPU). */
     public InterruptSource interrupts = InterruptSource.NONE;
-    /**
-     * Segment and offset of the last data read (recorded by the semantics' memory reads): when a
-     * vCPU exits on PAUSE, this is the word its spin loop polls, and the machine parks it
-     * watching that word.
-     */
-    public int pollSeg;
-    public long pollOffset;
-    /** The value (and its size in bytes) the last memory-operand read returned. */
-    public long pollValue;
-    public int pollSize;
     /** Guest instructions retired. */
     public long instructions;
     /** Guest instructions retired per mode, indexed by {@link #modeIndex}. */

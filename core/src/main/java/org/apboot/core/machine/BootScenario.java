@@ -203,9 +203,12 @@ public final class BootScenario {
             return "shut down: " + (c.shutdownReason == null ? "triple fault" : c.shutdownReason);
         }
         if (!bit) {
+            if (v.state() == Vcpu.PARKED && v.parkUntil == null) {
+                return "not online: parked in a PAUSE loop that waits for an interrupt";
+            }
             if (v.state() == Vcpu.PARKED) {
-                return String.format("not online: parked polling the %d-byte word at 0x%x until it %s 0x%x",
-                        v.parkSize, v.parkPhys, v.parkUntilEqual ? "equals" : "changes from", v.parkValue);
+                return String.format("not online: parked polling the %d-byte word at 0x%x %s",
+                        v.parkSize, v.parkPhys, v.parkUntil.describe(v.parkValue));
             }
             return "not online (" + Vcpu.stateName(v.state()) + ")";
         }

@@ -235,6 +235,11 @@ public final class Machine {
                         long interruptIpis, long droppedIpis, long parks, long wakes) {
     }
 
+    /** The scheduler (tests look at its counters). */
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
     /** The MMIO bus the vCPUs see (the local APICs). */
     public MmioBus mmio() {
         return apic;

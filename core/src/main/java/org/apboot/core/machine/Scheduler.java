@@ -1,31 +1,50 @@
 package org.apboot.core.machine;
 
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.engine.Engine;
 import org.apboot.core.engine.EngineWorker;
 import org.apboot.core.engine.ExitReason;
-import org.apboot.core.fault.CpuException;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.engine.WaitLoop;
+import org.apboot.core.engine.WaitLoops;
 import org.apboot.core.mem.PhysicalMemory;
-import org.apboot.core.semantics.Flags;
-import org.apboot.core.semantics.Mem;
+import org.apboot.core.util.LongMap;
 
 /**
  * Multiplexes vCPUs over a few host threads with the machine's own run queue.
  *
  * <p>A wake-up (SIPI, a write to a word a parked vCPU polls) is a run-queue operation: the woken
  * vCPU goes into the waking thread's "run next" slot, so a serial handshake (the BSP writes the
- * mailbox, the AP acknowledges, the BSP goes on) costs no host thread switch. A vCPU that exits
- * on PAUSE is parked on the word its loop polls ({@link Cpu#pollSeg}/{@link Cpu#pollOffset})
- * until a write makes its condition true. When every thread is idle, parked vCPUs are
- * re-examined once (this also covers a wake-up lost to a racing write); if none can run, the
- * machine is quiescent and the run ends.
+ * mailbox, the AP acknowledges, the BSP goes on) costs no host thread switch.
+ *
+ * <h2>Parking</h2>
+ * A vCPU that exits on PAUSE is looked up in {@link WaitLoops}: when its code is a recognised
+ * {@link WaitLoop} and a poll of the loop fails, it is parked on that poll's word (a
+ * {@link LineWaiters} per 64-byte line) until a write makes the poll's condition true; when every
+ * poll holds (the loop is about to leave) it runs on; an unrecognised loop is requeued, never
+ * parked. Nothing here looks at an engine's private state: the loop's descriptor and the vCPU's
+ * architectural registers say everything.
+ *
+ * <p>No lost wake-up: the parking thread links the waiter, issues a full fence, then re-reads
+ * the word (and the vCPU's events); a writer stores, reads the line's watched bit (volatile),
+ * and on a watched line issues a full fence before looking for waiters. With host threads
+ * writing and parking concurrently one of the two always sees the other. The one window that
+ * fences alone do not close is a line's first watch: a writer that read the watched bit just
+ * before it was set skips the look. So on a machine with several host threads a line becomes
+ * parkable ("armed") only once every other worker has finished the slot it was in when the bit
+ * was set (each worker counts slot starts and ends in {@link #slotSeq}); until then a vCPU that
+ * would park there is requeued. When every thread is idle, parked vCPUs are re-examined once
+ * anyway ({@link #rescued} counts what that finds: nothing, unless a thread that is not a worker
+ * wrote guest memory during the run); if none can run, the machine is quiescent and the run
+ * ends.
  *
  * <p>Deterministic mode: one host thread (the caller's), fixed quanta, FIFO order: the same
  * machine and engine give the same interleaving every time.
@@ -36,22 +55,35 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private final int threads;
     private final long quantum;
     private final ConcurrentLinkedQueue<Vcpu> queue = new ConcurrentLinkedQueue<>();
-    private final ConcurrentHashMap<Long, ParkedWaiters> parked = new ConcurrentHashMap<>();
+    /** Waiters per 64-byte line (line number to waiters); a line's entry stays once created. */
+    private final LongMap<LineWaiters> lines = new LongMap<>();
+    /** vCPUs parked in loops that poll nothing: only an event wakes them. */
+    private final LineWaiters eventWaiters;
+    private final WaitLoops waitLoops;
+    /**
+     * Per worker: slot starts plus slot ends (odd while the worker runs a slot). Only with
+     * several host threads (see the class comment), else null.
+     */
+    private final AtomicLongArray slotSeq;
     private final ThreadLocal<Worker> current = new ThreadLocal<>();
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Object recheckLock = new Object();
     private volatile long deadline = Long.MAX_VALUE;
     private volatile boolean timedOut;
-    final java.util.concurrent.atomic.LongAdder parks = new java.util.concurrent.atomic.LongAdder();
-    final java.util.concurrent.atomic.LongAdder wakes = new java.util.concurrent.atomic.LongAdder();
+    final LongAdder parks = new LongAdder();
+    final LongAdder wakes = new LongAdder();
+    /** Parked vCPUs the idle re-examination found satisfied (a wake-up the write path missed). */
+    final LongAdder rescued = new LongAdder();
 
     private static final class Worker {
         final EngineWorker engine;
+        final int index;
         Vcpu runNext;
 
-        Worker(EngineWorker engine) {
+        Worker(EngineWorker engine, int index) {
             this.engine = engine;
+            this.index = index;
         }
     }
 
@@ -60,6 +92,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         this.ram = machine.ram();
         this.threads = threads;
         this.quantum = quantum;
+        this.waitLoops = new WaitLoops(ram);
+        this.eventWaiters = new LineWaiters(-1, machine);
+        this.slotSeq = threads > 1 ? new AtomicLongArray(threads) : null;
         ram.addWriteListener(this);
     }
 
@@ -81,23 +116,29 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         return v.cpu.canTake(v.cpu.eventsVolatile());
     }
 
-    /** Wakes a parked vCPU if it is still parked; exactly one caller wins. */
-    boolean wake(Vcpu v) {
-        if (v.casState(Vcpu.PARKED, Vcpu.RUNNABLE)) {
-            wakes.increment();
-            enqueue(v);
-            return true;
+    /**
+     * Makes a vCPU that was just unlinked from its waiters runnable; the caller holds the
+     * monitor of the {@link LineWaiters} it was linked in, so it is still {@link Vcpu#PARKED}.
+     */
+    void wakeParked(Vcpu v) {
+        if (!v.casState(Vcpu.PARKED, Vcpu.RUNNABLE)) {
+            throw new IllegalStateException("vCPU " + v.cpu.index + " was linked as a waiter but "
+                    + Vcpu.stateName(v.state()));
         }
-        return false;
+        wakes.increment();
+        enqueue(v);
     }
 
-    /** Wakes a parked vCPU for a reason other than its word (INIT), removing it from the waiters. */
+    /** Wakes a parked vCPU for a reason other than its word (an event, INIT). */
     void unpark(Vcpu v) {
-        ParkedWaiters w = parked.get(v.parkPhys >>> 6);
-        if (w != null) {
-            w.remove(v);
+        LineWaiters lw = v.parkUntil == null ? eventWaiters : lines.get(v.parkPhys >>> 6);
+        if (lw != null) {
+            synchronized (lw) {
+                if (lw.remove(v)) {
+                    wakeParked(v);
+                }
+            }
         }
-        wake(v);
     }
 
     /**
@@ -110,12 +151,12 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         timedOut = false;
         deadline = timeoutNanos <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         if (threads == 1) {
-            workerLoop(new Worker(engine.newWorker()));
+            workerLoop(new Worker(engine.newWorker(), 0));
         } else {
             ArrayList<Thread> pool = new ArrayList<>();
             ArrayList<Throwable> errors = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                Worker w = new Worker(engine.newWorker());
+                Worker w = new Worker(engine.newWorker(), t);
                 Thread th = new Thread(() -> workerLoop(w), "apboot-vcpu-" + t);
                 th.setDaemon(true);
                 th.setUncaughtExceptionHandler((thr, e) -> {
@@ -163,7 +204,13 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     }
                     continue;
                 }
-                int reason = runUntilSteady(w, v);
+                if (slotSeq != null) {
+                    slotSeq.incrementAndGet(w.index);
+                }
+                int reason = runSlot(w, v);
+                if (slotSeq != null) {
+                    slotSeq.incrementAndGet(w.index);
+                }
                 if (v.timer != null) {
                     machine.timerAfterSlot(v, reason == ExitReason.HALT);
                 }
@@ -189,7 +236,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         machine.vcpuStopped(v);
                         break;
                     default:
-                        if (v.lastPauseInterval < 0 || !tryPark(v)) {
+                        if (!v.parkReady || !tryPark(w, v)) {
                             queue.add(v);
                         }
                         break;
@@ -209,36 +256,64 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         }
     }
 
-    /** PAUSE exits in a row a vCPU may take in one slot while its spin loop settles. */
-    private static final int SETTLE_PAUSES = 8;
+    /** PAUSE exits a vCPU may take in one slot without being parked before it is requeued. */
+    private static final int SLOT_PAUSES = 8;
 
     /**
-     * Runs a vCPU for one slot. A PAUSE exit is returned only once the spin loop is steady (see
-     * {@link Vcpu#lastPauseRip}); until then the vCPU keeps running, so a loop that reads the word
-     * after its PAUSE has read it before the machine decides what to watch.
+     * Runs a vCPU for one slot. A PAUSE exit ends the slot when the vCPU is in a wait loop that
+     * still waits ({@link Vcpu#parkReady} is then set and the park fields say on what), or after
+     * {@value #SLOT_PAUSES} PAUSE exits that could not park (an unrecognised loop; a loop about to
+     * leave runs on).
      */
-    private int runUntilSteady(Worker w, Vcpu v) {
-        for (int i = 0; ; i++) {
+    private int runSlot(Worker w, Vcpu v) {
+        v.parkReady = false;
+        for (int pauses = 1; ; pauses++) {
             int reason = w.engine.run(v.cpu, quantum);
-            Cpu c = v.cpu;
             if (reason != ExitReason.PAUSE) {
-                v.lastPauseRip = -1;
-                v.lastPauseInterval = -1;
                 return reason;
             }
-            long rip = c.seg[org.apboot.core.decode.Insn.CS].base + c.rip;
-            long interval = c.instructions - v.lastPauseInstructions;
-            boolean steady = rip == v.lastPauseRip && interval == v.lastPauseInterval;
-            v.lastPauseInterval = rip == v.lastPauseRip ? interval : -1;
-            v.lastPauseRip = rip;
-            v.lastPauseInstructions = c.instructions;
-            if (steady || i >= SETTLE_PAUSES) {
-                if (!steady) {
-                    v.lastPauseInterval = -1; // not a recognisable spin loop: requeue, never park
-                }
+            if (waits(v) || pauses >= SLOT_PAUSES) {
                 return reason;
             }
         }
+    }
+
+    /**
+     * After a PAUSE exit: true when the vCPU spins in a recognised wait loop and a poll of it
+     * fails now (the park fields then describe the first failing poll, and
+     * {@link Vcpu#parkReady} is set); false when its loop is not recognised, a polled word
+     * cannot be watched, or every poll holds.
+     */
+    private boolean waits(Vcpu v) {
+        Cpu c = v.cpu;
+        WaitLoop loop = waitLoops.at(c);
+        if (loop == null) {
+            return false;
+        }
+        List<WaitLoop.Poll> polls = loop.polls();
+        if (polls.isEmpty()) {
+            v.parkUntil = null; // only an event ends it
+            v.parkReady = true;
+            return true;
+        }
+        for (int i = 0, n = polls.size(); i < n; i++) {
+            WaitLoop.Poll p = polls.get(i);
+            long phys = WaitLoops.physical(c, p);
+            if (phys < 0) {
+                return false;
+            }
+            int size = p.size();
+            long value = p.value().of(c, size);
+            if (!p.until().holds(ram.read(phys, size), value, size)) {
+                v.parkPhys = phys;
+                v.parkSize = size;
+                v.parkUntil = p.until();
+                v.parkValue = value;
+                v.parkReady = true;
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns true when the run is over; false when there may be work again. */
@@ -280,86 +355,113 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     /** Wakes every parked vCPU whose condition holds; returns how many. */
     private int recheckParked() {
-        int n = 0;
-        for (ParkedWaiters w : parked.values()) {
-            ArrayList<Vcpu> ready = w.takeSatisfied(ram);
-            if (ready != null) {
-                for (Vcpu v : ready) {
-                    if (wake(v)) {
-                        n++;
-                    }
-                }
+        int[] n = {0};
+        lines.forEachValue(lw -> {
+            synchronized (lw) {
+                n[0] += lw.wakeSatisfied(ram, 0, 0, this);
             }
-        }
-        return n;
+        });
+        rescued.add(n[0]);
+        return n[0];
     }
 
     /**
-     * Parks a vCPU that exited on PAUSE on the word its loop polled. Returns false (the caller
-     * requeues it) when the word cannot be determined or the condition already holds.
+     * Parks a vCPU whose park fields are set, from a thread that is not a worker, on a machine
+     * with one host thread (tests of the park/wake protocol). Same result as {@link #tryPark}.
      */
-    private boolean tryPark(Vcpu v) {
+    boolean parkForTest(Vcpu v) {
+        if (slotSeq != null) {
+            throw new IllegalStateException("only on a single-threaded machine");
+        }
+        return tryPark(null, v);
+    }
+
+    /**
+     * Parks a vCPU whose PAUSE exit found a failing poll (the park fields). Returns false (the
+     * caller requeues it) when it must keep running: its APIC timer has to count, the line is not
+     * armed yet, or the condition became true (or an event arrived) while it was being parked.
+     */
+    private boolean tryPark(Worker w, Vcpu v) {
         Cpu c = v.cpu;
         if ((c.sysFlags & Cpu.IF) != 0 && LocalApic.timerArmed(v)) {
             return false; // its clock must run for the timer to expire: keep it running
         }
-        int size = c.pollSize == 1 || c.pollSize == 2 || c.pollSize == 4 || c.pollSize == 8 ? c.pollSize : 4;
-        long phys;
-        try {
-            long lin = Mem.linear(c, c.pollSeg, c.pollOffset, size, false);
-            phys = c.mmu.translate(lin, Mmu.READ, c.cpl == 3);
-        } catch (CpuException e) {
-            return false;
-        }
-        if (!ram.contains(phys, size) || ((phys ^ (phys + size - 1)) >>> 6) != 0) {
-            return false;
-        }
-        long mask = PhysicalMemory.mask(size);
-        long seen = c.pollValue & mask;
-        boolean untilEqual = false;
-        long value = seen;
-        if (c.flagOp == Flags.SUB && c.flagSize == size) {
-            long d = c.flagDst & mask, s = c.flagSrc & mask;
-            if (d == seen && s != seen) {
-                untilEqual = true;
-                value = s;
-            } else if (s == seen && d != seen) {
-                untilEqual = true;
-                value = d;
+        // read before the vCPU is published: once parked, another thread may wake and run it
+        long phys = v.parkPhys;
+        int size = v.parkSize;
+        WaitLoop.Until until = v.parkUntil;
+        long value = v.parkValue;
+        LineWaiters lw;
+        if (until == null) {
+            lw = eventWaiters;
+        } else {
+            lw = lines.get(phys >>> 6);
+            if (lw == null) {
+                lw = lines.computeIfAbsent(phys >>> 6, line -> new LineWaiters(line, machine));
+            }
+            ram.watchLine(phys, size);
+            if (slotSeq != null && !armed(lw, w)) {
+                return false;
             }
         }
         c.mmu.release();
-        v.parkPhys = phys;
-        v.parkSize = size;
-        v.parkValue = value;
-        v.parkUntilEqual = untilEqual;
-        ParkedWaiters w = parked.computeIfAbsent(phys >>> 6, k -> new ParkedWaiters());
-        v.setState(Vcpu.PARKED);
-        w.add(v);
-        ram.watchLine(phys, size);
+        synchronized (lw) {
+            v.setState(Vcpu.PARKED);
+            lw.add(v);
+        }
         parks.increment();
-        long now = ram.read(phys, size);
-        boolean holds = untilEqual ? now == value : now != value;
-        if (holds || eventWakes(v)) {
-            w.remove(v);
-            if (v.casState(Vcpu.PARKED, Vcpu.RUNNABLE)) {
-                return false;
+        VarHandle.fullFence(); // the waiter is published before the word is read again
+        if ((until != null && until.holds(ram.read(phys, size), value, size)) || eventWakes(v)) {
+            synchronized (lw) {
+                if (lw.remove(v)) {
+                    if (!v.casState(Vcpu.PARKED, Vcpu.RUNNABLE)) {
+                        throw new IllegalStateException("linked waiter not parked");
+                    }
+                    return false;
+                }
             }
+            // a writer or an event woke it meanwhile, and queued it
         }
         return true;
     }
 
+    /**
+     * True when parking on the line is safe from the first-watch race (class comment): the
+     * line's watched bit was set before the first call, which records every worker's slot
+     * sequence; it is armed once each other worker was between slots then or has moved on since.
+     */
+    private boolean armed(LineWaiters lw, Worker self) {
+        if (lw.armed) {
+            return true;
+        }
+        synchronized (lw) {
+            long[] snap = lw.armSnapshot;
+            if (snap == null) {
+                snap = new long[threads];
+                for (int i = 0; i < threads; i++) {
+                    snap[i] = slotSeq.get(i);
+                }
+                lw.armSnapshot = snap;
+            }
+            for (int i = 0; i < threads; i++) {
+                if (i != self.index && (snap[i] & 1) != 0 && slotSeq.get(i) == snap[i]) {
+                    return false;
+                }
+            }
+            lw.armed = true;
+            return true;
+        }
+    }
+
     @Override
     public void written(long addr, int len) {
-        for (long line = addr >>> 6; line <= (addr + len - 1) >>> 6; line++) {
-            ParkedWaiters w = parked.get(line);
-            if (w == null) {
-                continue;
-            }
-            ArrayList<Vcpu> ready = w.takeSatisfied(ram);
-            if (ready != null) {
-                for (Vcpu v : ready) {
-                    wake(v);
+        VarHandle.fullFence(); // the store is visible before the waiters are looked at
+        long last = (addr + len - 1) >>> 6;
+        for (long line = addr >>> 6; line <= last; line++) {
+            LineWaiters lw = lines.get(line);
+            if (lw != null && lw.mayWake(ram, addr, len)) {
+                synchronized (lw) {
+                    lw.wakeSatisfied(ram, addr, len, this);
                 }
             }
         }
@@ -368,7 +470,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     /** Number of vCPUs currently parked on memory. */
     int parkedCount() {
         int[] n = {0};
-        parked.values().forEach(w -> w.forEach(v -> n[0]++));
+        synchronized (eventWaiters) {
+            eventWaiters.forEach(v -> n[0]++);
+        }
+        lines.forEachValue(lw -> {
+            synchronized (lw) {
+                lw.forEach(v -> n[0]++);
+            }
+        });
         return n[0];
     }
 }

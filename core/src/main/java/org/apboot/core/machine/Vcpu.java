@@ -2,6 +2,7 @@ package org.apboot.core.machine;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.engine.WaitLoop;
 
 /**
  * One logical processor of a {@link Machine}: its architectural state, its local APIC registers
@@ -13,7 +14,7 @@ public final class Vcpu {
     public static final int WAIT_SIPI = 0;
     /** On a run queue or running. */
     public static final int RUNNABLE = 1;
-    /** Parked polling a memory word; woken by a write to it (or the idle recheck). */
+    /** Parked in a PAUSE wait loop: woken by a write that satisfies the loop, or by an event. */
     public static final int PARKED = 2;
     /** Executed HLT. */
     public static final int HALTED = 3;
@@ -52,21 +53,19 @@ public final class Vcpu {
     int sipiCount;
     int initCount;
 
-    /**
-     * Where and when this vCPU last exited on PAUSE: it is parked only once two consecutive
-     * intervals between PAUSEs at the same place retired the same number of instructions — one
-     * steady iteration of a spin loop, whose last read is then the polled word.
-     */
-    long lastPauseRip = -1;
-    long lastPauseInstructions;
-    long lastPauseInterval = -1;
-
-    // the word a parked vCPU waits on
+    // the word a parked vCPU waits on (set when its PAUSE exit named a wait loop; see Scheduler)
     long parkPhys;
     int parkSize;
-    /** Generic waits: the value seen when parking. Equality waits: the value waited for. */
+    /** The relation the word must satisfy with {@link #parkValue} for the wait loop to go on. */
+    WaitLoop.Until parkUntil;
     long parkValue;
-    boolean parkUntilEqual;
+    /** The vCPU's last PAUSE exit found a wait loop to park on (the park fields are set). */
+    boolean parkReady;
+
+    // links in the waiter lists of a LineWaiters, guarded by that object's monitor
+    LineWaiters waitLine;
+    Vcpu waitNext, waitPrev;
+    int waitWord;
 
     Vcpu(Cpu cpu, boolean bsp) {
         this.cpu = cpu;

@@ -53,7 +53,11 @@ public final class PhysicalMemory {
      * that must be invalidated, or vCPUs parked polling a memory word.
      */
     public interface WriteListener {
-        /** Called after bytes [addr, addr+len) were written, at least one of them on a watched line. */
+        /**
+         * Called after bytes [addr, addr+len) were written, at least one of them on a watched
+         * line, on the writing thread. The store has release semantics only: a listener that
+         * pairs with readers of guest memory (Dekker style) issues its own full fence first.
+         */
         void written(long addr, int len);
     }
 
@@ -86,23 +90,36 @@ public final class PhysicalMemory {
     /**
      * Marks the 64-byte lines covering [addr, addr+len) as watched: later writes to them reach the
      * listeners. Lines stay watched (a listener that no longer cares returns quickly).
+     *
+     * <p>Ordering: the bits are set (or seen set) with volatile semantics, and writers read them
+     * with volatile semantics after their store. A write whose check came before the bit was set
+     * in that order is not reported; a caller that must not miss one (the scheduler parking a
+     * vCPU) waits until every thread that could have made such a write has passed a
+     * synchronisation point after this call.
      */
     public void watchLine(long addr, int len) {
         if (len <= 0 || !contains(addr, 1)) {
             return;
         }
         long end = Math.min(addr + len, size);
+        boolean set = false;
         for (long line = addr >>> 6; line <= (end - 1) >>> 6; line++) {
             long bit = 1L << (line & 63);
             int word = (int) (line >>> 6);
-            if ((watched[word] & bit) == 0) {
+            if (((long) WATCH.getVolatile(watched, word) & bit) == 0) {
                 WATCH.getAndBitwiseOr(watched, word, bit);
+                set = true;
             }
         }
-        VarHandle.fullFence();
+        if (set) {
+            VarHandle.fullFence();
+        }
     }
 
-    /** True if the line holding {@code addr} is watched. */
+    /**
+     * True if the line holding {@code addr} is watched (a volatile read: cheap on x86, and never
+     * hoisted out of a compiled loop of stores).
+     */
     public boolean isWatched(long addr) {
         return (((long) WATCH.getVolatile(watched, (int) (addr >>> 12)) >>> ((addr >>> 6) & 63)) & 1) != 0;
     }

@@ -117,22 +117,10 @@ public final class Mem {
         // 64-bit mode, no FS/GS base and no SS canonical check: the offset is the linear address
         long lin = cpu.codeSize == 64 && s >= 0 && s < Insn.FS && s != Insn.SS ? offset : linear(cpu, s, offset, size, false);
         long v = readLinear(cpu, lin, size, cpu.cpl == 3);
-        notePoll(cpu, s, offset, size, v);
         if (cpu.dataBreakpoints) {
             Debug.dataAccess(cpu, lin, size, false);
         }
         return v;
-    }
-
-    /**
-     * Remembers the last data read of an instruction: when the vCPU then exits on PAUSE, this is
-     * the word its spin loop polls (see {@link Cpu#pollSeg}).
-     */
-    static void notePoll(Cpu cpu, int s, long offset, int size, long v) {
-        cpu.pollSeg = s;
-        cpu.pollOffset = offset;
-        cpu.pollSize = size;
-        cpu.pollValue = v;
     }
 
     public static void write(Cpu cpu, int s, long offset, int size, long v) {

@@ -33,9 +33,7 @@ public final class Rmw {
 
     public static long read(Cpu cpu, long handle, int seg, long off, int size) {
         if (handle >= 0) {
-            long v = Mem.readPhysical(cpu, handle, size);
-            Mem.notePoll(cpu, seg, off, size, v);
-            return v;
+            return Mem.readPhysical(cpu, handle, size);
         }
         return Mem.read(cpu, seg, off, size);
     }
