@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class DecoderBenchmark {
     static final int MIX_INSNS = 34;
 
-    private static final byte[] MIX64 = BenchCpus.bytes(
+    static final byte[] MIX64 = BenchCpus.bytes(
             0x55,                                     // push rbp
             0x48, 0x89, 0xE5,                         // mov rbp, rsp
             0x41, 0x57,                               // push r15
