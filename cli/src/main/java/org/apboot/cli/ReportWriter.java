@@ -157,7 +157,20 @@ final class ReportWriter {
         md.append('\n');
         md.append("Throughput figures are higher-is-better; the error is JMH's 99.9 % confidence half-width "
                 + "(blank when there were too few samples). On a machine shared with other work, compare figures "
-                + "taken in one run only.\n\n");
+                + "taken in one run only.");
+        int fewest = data.jmh().stream().mapToInt(r -> Math.max(1, r.run().forks()) * r.run().measurementIterations())
+                .filter(n -> n > 1).min().orElse(0);
+        if (fewest > 1 && fewest <= 5) {
+            md.append(String.format(Locale.ROOT, " With %d samples that half-width is %.1f standard deviations: read "
+                    + "the scores as a trend and the errors as a measure of the noise.", fewest, halfWidthInSd(fewest)));
+        }
+        md.append("\n\n");
+    }
+
+    /** JMH's 99.9 % half-width in standard deviations for n samples: t(0.9995, n - 1) / sqrt(n). */
+    static double halfWidthInSd(int n) {
+        double[] t = {Double.NaN, Double.NaN, 636.62, 31.599, 12.924, 8.610}; // t(0.9995, n - 1) for n = 2..5
+        return t[n] / Math.sqrt(n);
     }
 
     /** A time as the report writes it: 2026-12-06 15:40 UTC. */

@@ -63,6 +63,7 @@ class ReportCommandTest {
         // machine, JDK, date and command
         assertTrue(md.contains("| JDK | 17.0.15 (OpenJDK 64-Bit Server VM 17.0.15+6-Debian-1deb12u1) |"), md);
         assertTrue(md.contains("| JMH | 1.37: 1 fork, 2 × 1 s warm-up, 3 × 1 s measured, 1 JMH thread |"), md);
+        assertTrue(md.contains("With 3 samples that half-width is 18.2 standard deviations"), md);
         assertTrue(md.contains("| machine | "), md);
         assertTrue(md.contains(" cores"), md);
         assertTrue(md.contains("| report | written 20"), md);
