@@ -1,12 +1,7 @@
 package org.apboot.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.apboot.core.image.BootParams.WakePath;
-import org.apboot.core.engine.EngineFactory;
 import org.apboot.jit.JitEngine;
-import org.apboot.core.machine.BootConfig;
-import org.apboot.core.machine.BootReport;
-import org.apboot.core.machine.BootScenario;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,30 +18,47 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * APs brought online per second by the main job: one op is one whole bring-up of {@code aps}
- * APs ({@link BootScenario#run}) on one host thread. The machine (RAM, images, initial states)
- * is built before each invocation, outside the measured time; the timed part is the guest run
- * (BSP and every AP, scheduler, wake-ups, APIC) and the final check of every AP.
+ * APs on a fresh machine. Read the secondary result {@code apsOnline} (ops/s = APs per second);
+ * the primary score is whole bring-ups per second.
  *
- * <p>{@code cache}: {@code cold} creates a fresh engine per bring-up, so the translator's
- * translations (and the interpreter's decoding) are timed; {@code warm} keeps the translator's
- * engine across bring-ups ({@link JitEngine#attach}: the next machine reuses every translation
- * after checking its bytes). The interpreter keeps nothing across machines: for it {@code warm}
- * is the same as {@code cold}.
+ * <p><b>Timed:</b> the guest run ({@code Machine.run}): the BSP waking every AP over
+ * {@code path}, every AP's firmware, trampoline and kernel-stub code from its first instruction
+ * to its HLT, the {@code work} each AP does, the scheduler on {@code threads} host threads
+ * (their start and join included), parking and wake-ups, the APICs, and with {@code cache=cold}
+ * the engine's decoding and translation. <b>Not timed:</b> building the machine (guest RAM,
+ * images, initial states, the full GC {@code BootScenario} does to measure the heap), and the
+ * per-AP state check of {@code apboot boot}; a bring-up counts only when the guest's online
+ * counter reaches {@code aps}, else the benchmark fails.
  *
- * <p>Read the secondary result {@code apsOnline} (ops/s = APs per second); the primary score is
- * whole bring-ups per second.
+ * <ul>
+ * <li>{@code path}: {@code sipi} (INIT/SIPI, real-mode trampoline) or {@code mailbox64} (the
+ *     ACPI wake-up mailbox, 64-bit trampoline entry).
+ * <li>{@code aps}: 1, 64, 4096 (any 1..262,143 with {@code -p aps=N}; the growth of the cost
+ *     is {@code ScalingBenchmark}'s job).
+ * <li>{@code engine}: {@code interp} or {@code jit}. {@code cache}: {@code cold} creates the
+ *     engine with each machine, so decoding (interp) and translation (jit) are timed;
+ *     {@code warm} keeps the translator across machines ({@link JitEngine#attach}: each block is
+ *     checked byte for byte, then reused). The interpreter keeps nothing across machines: for it
+ *     {@code warm} and {@code cold} measure the same thing.
+ * <li>{@code work}: {@code none}, or {@code calibrate} (each AP runs a 10,000-iteration delay
+ *     loop and clears and checksums its per-CPU area: the compute-bound case;
+ *     {@code calibrate:N} for N iterations).
+ * <li>{@code threads}: host threads running vCPUs (1 or 2).
+ * <li>{@code cpu}: {@code generic}; {@code -p cpu=tdx} needs {@code -p path=mailbox64} and
+ *     fails at once otherwise ({@code BootTdxBenchmark} covers tdx).
+ * </ul>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 5)
-@Measurement(iterations = 5, time = 5)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
 public class BootBenchmark {
-    @Param({"SIPI", "MAILBOX64"})
+    @Param({"sipi", "mailbox64"})
     public String path;
 
-    @Param({"1024"})
+    @Param({"1", "64", "4096"})
     public int aps;
 
     @Param({"interp", "jit"})
@@ -55,8 +67,16 @@ public class BootBenchmark {
     @Param({"warm", "cold"})
     public String cache;
 
-    private BootScenario scenario;
-    private JitEngine warmJit;
+    @Param({"none", "calibrate"})
+    public String work;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    @Param({"generic"})
+    public String cpu;
+
+    private BringUp bringUp;
 
     /** Counted per iteration; JMH reports OPERATIONS counters as a rate (APs per second). */
     @State(Scope.Thread)
@@ -65,24 +85,20 @@ public class BootBenchmark {
         public long apsOnline;
     }
 
+    @Setup(Level.Trial)
+    public void configure() {
+        bringUp = new BringUp(BringUp.config(path, aps, work, threads, cpu, null), engine, cache);
+    }
+
     @Setup(Level.Invocation)
     public void build() {
-        BootConfig cfg = BootConfig.defaults().withAps(aps).withPath(WakePath.valueOf(path));
-        EngineFactory f = Engines.byName(engine);
-        if (engine.equals("jit") && cache.equals("warm")) {
-            f = ram -> warmJit == null ? (warmJit = new JitEngine(ram)) : warmJit.attach(ram);
-        }
-        scenario = new BootScenario(cfg, f);
+        bringUp.prepare();
     }
 
     @Benchmark
-    public BootReport bringUp(Online counter) {
-        BootReport r = scenario.run(null);
-        if (!r.success()) {
-            throw new IllegalStateException("bring-up failed: " + r.online() + "/" + r.aps()
-                    + " online, " + r.failed() + " failed, timed out " + r.timedOut());
-        }
-        counter.apsOnline += r.online();
-        return r;
+    public int bringUp(Online counter) {
+        int online = bringUp.run();
+        counter.apsOnline += online;
+        return online;
     }
 }

@@ -20,7 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Instructions decoded per second ({@link Decoder#decode}) over a realistic 64-bit mix: register
  * and memory moves with REX prefixes, SIB and RIP-relative addressing, ALU with immediates,
  * push/pop, call/ret, Jcc, LEA, MOVZX, TEST/CMP, a locked CMPXCHG, SETcc, shifts and NOPs. One
- * op = one instruction decoded into a reused {@link Insn}.
+ * op = one instruction decoded into a reused {@link Insn}. Timed: decoding only. Not timed: no
+ * fetch from guest memory (the bytes are a Java array), no execution. {@code DecodeBenchmark}
+ * measures bytes per second in each code size.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -31,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class DecoderBenchmark {
     static final int MIX_INSNS = 34;
 
-    private static final byte[] MIX64 = BenchCpus.bytes(
+    static final byte[] MIX64 = BenchCpus.bytes(
             0x55,                                     // push rbp
             0x48, 0x89, 0xE5,                         // mov rbp, rsp
             0x41, 0x57,                               // push r15

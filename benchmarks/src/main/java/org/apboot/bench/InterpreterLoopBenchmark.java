@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Each invocation runs one loop of {@link #ITERATIONS} iterations of exactly
  * {@link #LOOP_INSNS} guest instructions, then a HLT, through the interpreter's
  * {@link EngineWorker}. The score (ops/s) is guest instructions per second: divide by 10^6 for
- * MIPS.
+ * MIPS. Timed: the loop through the interpreter's worker (block lookup, dispatch, semantics,
+ * memory accesses). Not timed: building the CPU and the code, and the checked run that decodes
+ * the loop before timing; no machine, scheduler or APIC is involved.
  *
  * <ul>
  * <li>{@code alu64}: 64-bit mode with paging; add/sub/xor/inc/add-imm/cmp/jnz on registers.

@@ -36,6 +36,9 @@ public final class CompareCommand implements java.util.concurrent.Callable<Integ
     @Option(names = "--json", description = "print {\"interp\":{..},\"jit\":{..},\"speedup\":X,\"statesAgree\":B}")
     boolean json;
 
+    @Option(names = "--report", paramLabel = "DIR", description = "also write this comparison as a report (report.md, PNG and SVG charts) into DIR")
+    java.nio.file.Path report;
+
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
@@ -43,18 +46,20 @@ public final class CompareCommand implements java.util.concurrent.Callable<Integ
         if (repeat < 1 || repeat > 1000) {
             throw new CommandLine.ParameterException(cmd, "--repeat must be between 1 and 1000, got " + repeat);
         }
+        java.time.Instant started = java.time.Instant.now();
+        String loadBefore = HostFacts.loadAverageNow();
         Repeats interp = Repeats.run(cfg, Engines.kept("interp", cmd), repeat, cmd, false, true);
         Repeats jit = Repeats.run(cfg, Engines.kept("jit", cmd), repeat, cmd, false, true);
         List<String> disagreements = disagreements(last(interp), last(jit));
         double speedup = jit.warmApsPerSecond() / interp.warmApsPerSecond();
         PrintWriter out = cmd.getOut();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("interp", interp.json());
+        m.put("jit", jit.json());
+        m.put("speedup", speedup);
+        m.put("statesAgree", disagreements.isEmpty());
+        m.put("disagreements", disagreements.size() > 20 ? disagreements.subList(0, 20) : disagreements);
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("interp", interp.json());
-            m.put("jit", jit.json());
-            m.put("speedup", speedup);
-            m.put("statesAgree", disagreements.isEmpty());
-            m.put("disagreements", disagreements.size() > 20 ? disagreements.subList(0, 20) : disagreements);
             out.println(Json.write(m));
         } else {
             BootReport a = interp.last(), b = jit.last();
@@ -78,6 +83,11 @@ public final class CompareCommand implements java.util.concurrent.Callable<Integ
                     ? "agree for every vCPU" : disagreements.size() + " vCPU(s) disagree, first: " + disagreements.get(0));
         }
         out.flush();
+        if (report != null) {
+            ReportWriter.Written w = ReportCommand.writeCompare(report, m, cfg.hostThreads(),
+                    "apboot " + String.join(" ", cmd.getParseResult().originalArgs()), started, loadBefore);
+            ReportCommand.summary(json ? cmd.getErr() : out, w);
+        }
         return interp.allSucceeded() && jit.allSucceeded() && disagreements.isEmpty() ? 0 : 1;
     }
 
