@@ -39,6 +39,8 @@ final class CodeCache implements PhysicalMemory.WriteListener {
         final int generation;
         /** Waiting in the pending batch, with the decoded block and code size to translate. */
         volatile boolean pending;
+        /** Handed to the background translator: interpret until it publishes. */
+        volatile boolean queued;
         DecodedBlock decodedBlock;
         int codeSize;
 
@@ -111,16 +113,20 @@ final class CodeCache implements PhysicalMemory.WriteListener {
      * translation: two threads asking for the same block get one translation.
      */
     CompiledBlock translate(Cpu cpu, Slot slot) {
+        if (slot.queued) {
+            return null; // the background translator has it
+        }
         int wait = settings.threshold() == 0 ? 0 : settings.batch();
         if (slot.pending && pendingCount < settings.batch() && slot.heat < settings.threshold() + wait) {
             return null; // waiting for its batch, without taking the lock
         }
+        List<Slot> batch;
         synchronized (this) {
             CompiledBlock b = slot.block;
             if (b != null && b.valid) {
                 return b;
             }
-            if (slot.untranslatable) {
+            if (slot.untranslatable || slot.queued) {
                 return null;
             }
             if (!slot.pending) {
@@ -141,47 +147,98 @@ final class CodeCache implements PhysicalMemory.WriteListener {
             if (pending.size() < settings.batch() && slot.heat < settings.threshold() + wait) {
                 return null;
             }
-            translatePending();
-            b = slot.block;
-            return b != null && b.valid ? b : null;
+            batch = takePending();
+            if (!background()) {
+                publishBatch(batch, compileBatch(batch));
+                b = slot.block;
+                return b != null && b.valid ? b : null;
+            }
         }
+        BACKGROUND.execute(() -> {
+            CompiledBlock[] out;
+            try {
+                out = compileBatch(batch);
+            } catch (RuntimeException | LinkageError e) {
+                out = null; // never expected; those blocks stay in the interpreter
+            }
+            synchronized (this) {
+                publishBatch(batch, out);
+            }
+        });
+        return null;
     }
 
-    /** Translates every pending block whose decoded block is still valid, in one class. */
-    private void translatePending() {
-        long t0 = System.nanoTime();
+    /** Translation runs in the background unless settings or the threshold say otherwise. */
+    private boolean background() {
+        return settings.background() && settings.threshold() > 0;
+    }
+
+    /** One daemon thread translates for every engine in the JVM (translation is short and rare). */
+    private static final java.util.concurrent.ExecutorService BACKGROUND =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "apboot-translator");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** Takes the pending blocks whose decoded blocks are still valid (caller holds the lock). */
+    private List<Slot> takePending() {
         List<Slot> batch = new java.util.ArrayList<>();
-        List<DecodedBlock> blocks = new java.util.ArrayList<>();
         for (Slot s : pending) {
             s.pending = false;
             if (s.decodedBlock.valid && current(s)) {
+                s.queued = true;
                 batch.add(s);
-                blocks.add(s.decodedBlock);
             }
         }
         pending.clear();
         pendingCount = 0;
+        return batch;
+    }
+
+    /** Translates a batch into one class (no lock held: other vCPUs keep running). */
+    private CompiledBlock[] compileBatch(List<Slot> batch) {
         if (batch.isEmpty()) {
-            return;
+            return new CompiledBlock[0];
         }
+        long t0 = System.nanoTime();
+        List<DecodedBlock> blocks = new java.util.ArrayList<>();
         int[] codeSizes = new int[batch.size()];
         for (int k = 0; k < codeSizes.length; k++) {
+            blocks.add(batch.get(k).decodedBlock);
             codeSizes[k] = batch.get(k).codeSize;
         }
         CompiledBlock[] out = Translator.translate(blocks, codeSizes);
         classes.increment();
-        for (int k = 0; k < out.length; k++) {
-            CompiledBlock b = out[k];
+        translateNanos.add(System.nanoTime() - t0);
+        return out;
+    }
+
+    /**
+     * Publishes a translated batch (caller holds the lock). A block whose bytes were written, or
+     * whose generation was dropped, while it was being translated is not published.
+     */
+    private void publishBatch(List<Slot> batch, CompiledBlock[] out) {
+        for (int k = 0; k < batch.size(); k++) {
             Slot s = batch.get(k);
+            s.queued = false;
+            DecodedBlock d = s.decodedBlock;
+            s.decodedBlock = null;
+            if (out == null) {
+                s.untranslatable = true;
+                continue;
+            }
+            CompiledBlock b = out[k];
             translated.increment();
             guestBytes.add(b.byteLength);
             bytecodeBytes.add(b.bytecodeBytes);
+            if (!current(s)) {
+                continue;
+            }
             ram.copyOut(b.phys, b.guestBytes, 0, b.byteLength);
             b.epoch = epoch;
-            publish(s, b, s.decodedBlock);
-            s.decodedBlock = null;
+            publish(s, b, d);
         }
-        translateNanos.add(System.nanoTime() - t0);
     }
 
     private void publish(Slot slot, CompiledBlock b, DecodedBlock d) {

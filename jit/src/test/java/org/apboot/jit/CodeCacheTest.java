@@ -143,7 +143,7 @@ class CodeCacheTest {
 
     @Test
     void hotBlocksAreTranslatedTogetherIntoFewClasses() {
-        X86Machine m = run(MANY_BLOCKS, jit(new JitSettings(1, 16_384, 8)), 1, 1);
+        X86Machine m = run(MANY_BLOCKS, jit(new JitSettings(1, 16_384, 8, false)), 1, 1);
         assertEquals(200 * 32, m.vcpu(0).reg(Reg.RAX));
         X86Machine.Statistics st = m.statistics();
         // b0..b31, the loop's tail (dec; jnz) and its head (jmp b0) run 200 times and get hot;
@@ -157,11 +157,25 @@ class CodeCacheTest {
     void blocksRunInTheInterpreterUntilHot() {
         String three = "b903000000ffc975fcf4";
         String hundred = "b964000000ffc975fcf4";
-        assertEquals(0, run(three, jit(JitSettings.DEFAULT.withThreshold(5)), 1, 1)
+        JitSettings five = JitSettings.DEFAULT.withThreshold(5).withBackground(false);
+        assertEquals(0, run(three, jit(five), 1, 1)
                 .statistics().counter("blocks translated"), "loop run 3 times, threshold 5");
-        assertEquals(1, run(hundred, jit(JitSettings.DEFAULT.withThreshold(5)), 1, 1)
+        assertEquals(1, run(hundred, jit(five), 1, 1)
                 .statistics().counter("blocks translated"), "only the loop gets hot");
         assertEquals(3, run(three, JIT0, 1, 1).statistics().counter("blocks translated"), "threshold 0: every block");
+    }
+
+    @Test
+    void backgroundTranslationLetsTheVcpuRunOnAndPublishesLater() throws Exception {
+        // the loop of 100,000 passes gets hot after 2 + 16 interpreted runs; the vCPU keeps
+        // interpreting while the translator thread works, then runs the translation
+        X86Machine m = run("b9a0860100ffc975fcf4", jit(JitSettings.DEFAULT), 1, 1);
+        assertEquals(0, m.vcpu(0).reg(Reg.RCX));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (m.statistics().counter("blocks translated") < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(m.statistics().counter("blocks translated") >= 1, m.statistics().engineCounters().toString());
     }
 
     /*
