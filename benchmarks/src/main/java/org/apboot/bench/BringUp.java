@@ -32,7 +32,6 @@ final class BringUp {
 
     private final BootConfig config;
     private final EngineFactory factory;
-    private JitEngine kept;
     private BootScenario scenario;
 
     BringUp(BootConfig config, String engine, String cache) {
@@ -42,7 +41,7 @@ final class BringUp {
         }
         EngineFactory f = Engines.byName(engine);
         if (engine.equals("jit") && cache.equals("warm")) {
-            f = ram -> kept == null ? (kept = new JitEngine(ram)) : kept.attach(ram);
+            f = JitEngine.keptAcrossMachines();
         }
         this.factory = f;
     }

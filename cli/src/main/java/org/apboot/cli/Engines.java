@@ -34,7 +34,6 @@ final class Engines {
         if (check(name, cmd).equals("interp")) {
             return Interpreter::new;
         }
-        JitEngine[] engine = new JitEngine[1];
-        return ram -> engine[0] == null ? (engine[0] = new JitEngine(ram)) : engine[0].attach(ram);
+        return JitEngine.keptAcrossMachines();
     }
 }

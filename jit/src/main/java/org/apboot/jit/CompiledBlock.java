@@ -75,10 +75,6 @@ public abstract class CompiledBlock {
     /** See the class contract. */
     public abstract int execute(Cpu cpu, BlockExit exit, long budget);
 
-    public boolean isValid() {
-        return valid;
-    }
-
     void invalidate() {
         valid = false;
         taken = null;

@@ -2,6 +2,7 @@ package org.apboot.jit;
 
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
+import org.apboot.core.interp.Operands;
 import org.apboot.core.semantics.Alu;
 import org.apboot.core.semantics.Shifts;
 
@@ -93,19 +94,11 @@ enum Form {
 
     /** General register 0-15 named by an operand of kind {@code kind}, or -1. */
     static int reg(Insn i, byte kind) {
-        int r;
-        if (kind == Insn.K_REG) {
-            r = i.reg;
-        } else if (kind == Insn.K_RM) {
-            r = i.rmReg;
-        } else {
-            return -1;
-        }
-        return r >= 0 && r < 16 ? r : -1;
+        return Operands.generalRegister(i, kind);
     }
 
     static boolean memory(Insn i, byte kind) {
-        return kind == Insn.K_RM && i.rmReg < 0;
+        return Operands.isMemory(i, kind);
     }
 
     /** The masked count of a shift or rotate by an immediate or by one. */
@@ -115,17 +108,7 @@ enum Form {
 
     /** The {@code Alu.OP_*} code of an ALU instruction. */
     static int aluCode(Op op) {
-        switch (op) {
-            case ADD: return Alu.OP_ADD;
-            case OR: return Alu.OP_OR;
-            case ADC: return Alu.OP_ADC;
-            case SBB: return Alu.OP_SBB;
-            case AND: return Alu.OP_AND;
-            case SUB: return Alu.OP_SUB;
-            case XOR: return Alu.OP_XOR;
-            case CMP: return Alu.OP_CMP;
-            default: return Alu.OP_TEST;
-        }
+        return Alu.codeOf(op);
     }
 
     /** Writes all six arithmetic flags (no flag of the previous record survives). */

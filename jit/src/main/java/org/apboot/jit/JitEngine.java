@@ -1,6 +1,7 @@
 package org.apboot.jit;
 
 import org.apboot.core.engine.Engine;
+import org.apboot.core.engine.EngineFactory;
 import org.apboot.core.engine.EngineStats;
 import org.apboot.core.engine.EngineWorker;
 import org.apboot.core.interp.Interpreter;
@@ -52,6 +53,16 @@ public final class JitEngine implements Engine {
         cache.attach(ram, fresh.cache());
         this.interpreter = fresh;
         return this;
+    }
+
+    /**
+     * A factory that creates one translator for the first machine and moves it, with its code
+     * cache, to every later one ({@link #attach}): how repeated runs keep the cache warm. Use it
+     * for one machine at a time.
+     */
+    public static EngineFactory keptAcrossMachines() {
+        JitEngine[] engine = new JitEngine[1];
+        return ram -> engine[0] == null ? (engine[0] = new JitEngine(ram)) : engine[0].attach(ram);
     }
 
     /** Translated blocks currently in the code cache. */

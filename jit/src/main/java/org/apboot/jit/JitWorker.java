@@ -73,27 +73,16 @@ final class JitWorker implements EngineWorker {
         CompiledBlock prev = null;
         long prevLinear = 0;
         while (true) {
-            if (cpu.shutdown) {
-                return ExitReason.SHUTDOWN;
+            int at = RunLoop.boundary(cpu, null, executed, budget);
+            if (at == RunLoop.EVENT_TAKEN) {
+                prev = null;
+                continue;
             }
-            int ev = cpu.events();
-            if (ev != 0) {
-                if ((ev & Cpu.EVENT_INIT) != 0) {
-                    return ExitReason.INIT;
-                }
-                if (RunLoop.takeEvent(cpu, null)) {
-                    prev = null;
-                    continue;
-                }
-            }
-            if (cpu.halted) {
-                return ExitReason.HALT;
-            }
-            if (executed >= budget) {
-                return ExitReason.BUDGET;
+            if (at != RunLoop.RUN) {
+                return at;
             }
             CompiledBlock b = null;
-            long linear = fetchLinear(cpu);
+            long linear = cpu.codeLinear(cpu.rip);
             if (!cpu.interruptShadow && !RunLoop.debugStepping(cpu)) {
                 b = chainedSuccessor(cpu, prev, prevLinear, linear);
                 if (b == null) {
@@ -137,10 +126,6 @@ final class JitWorker implements EngineWorker {
         }
     }
 
-    private static long fetchLinear(Cpu cpu) {
-        long linear = cpu.seg[Insn.CS].base + cpu.rip;
-        return cpu.codeSize == 64 ? linear : linear & 0xFFFF_FFFFL;
-    }
 
     /**
      * The block linked into {@code prev}'s exit slot, when it is the block the lookup would find:

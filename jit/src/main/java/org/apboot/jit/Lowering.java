@@ -44,6 +44,8 @@ final class Lowering {
     private final int count;
     private final long ripMask;
     private final Form[] forms;
+    /** Offset of each instruction from the block's start, and the block's length at the end. */
+    private final int[] offsets;
     private final boolean[] liveWriter;
     /** Registers the native code reads or writes / writes (bit per register). */
     private int usedRegs, writtenRegs;
@@ -85,6 +87,7 @@ final class Lowering {
         this.insns = insns;
         this.count = count;
         this.ripMask = codeSize == 64 ? -1L : codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
+        this.offsets = CompiledBlock.offsetsOf(java.util.Arrays.copyOf(insns, count));
         this.forms = new Form[count];
         for (int k = 0; k < count; k++) {
             forms[k] = Form.of(insns[k]);
@@ -119,12 +122,9 @@ final class Lowering {
         return false;
     }
 
+    /** Offset of the instruction after {@code k} from the block's start. */
     private int offsetAfter(int k) {
-        int o = 0;
-        for (int j = 0; j <= k; j++) {
-            o += insns[j].length;
-        }
-        return o;
+        return offsets[k + 1];
     }
 
     private void noteRegisters(Insn i, Form f) {
@@ -503,22 +503,16 @@ final class Lowering {
     /** Records a binary operation's flags from T_A, T_B, T_R (unless no one reads them). */
     private void recordBinary(int k, int kind, int size) {
         if (liveWriter[k]) {
-            iconst(kind);
-            mv.visitVarInsn(ISTORE, F_OP);
-            flagsDirty = true;
-            iconst(size);
-            mv.visitVarInsn(ISTORE, F_SIZE);
-            iconst(kind);
-            mv.visitVarInsn(LLOAD, T_A);
-            mv.visitVarInsn(LLOAD, T_R);
-            mv.visitMethodInsn(INVOKESTATIC, ALU, "recordedDst", "(IJJ)J", false);
-            mv.visitVarInsn(LSTORE, F_DST);
-            iconst(kind);
-            mv.visitVarInsn(LLOAD, T_B);
-            mv.visitMethodInsn(INVOKESTATIC, ALU, "recordedSrc", "(IJ)J", false);
-            mv.visitVarInsn(LSTORE, F_SRC);
-            mv.visitVarInsn(LLOAD, T_R);
-            mv.visitVarInsn(LSTORE, F_RES);
+            storeRecord(kind, size, () -> {
+                iconst(kind);
+                mv.visitVarInsn(LLOAD, T_A);
+                mv.visitVarInsn(LLOAD, T_R);
+                mv.visitMethodInsn(INVOKESTATIC, ALU, "recordedDst", "(IJJ)J", false);
+            }, () -> {
+                iconst(kind);
+                mv.visitVarInsn(LLOAD, T_B);
+                mv.visitMethodInsn(INVOKESTATIC, ALU, "recordedSrc", "(IJ)J", false);
+            });
         }
         knownOp = kind;
         knownSize = size;
@@ -537,22 +531,9 @@ final class Lowering {
             pushRecord();
             mv.visitMethodInsn(INVOKESTATIC, FLAGS, "keptCarry", "(IIJJJJ)J", false);
             mv.visitVarInsn(LSTORE, F_BITS);
-            iconst(kind);
-            mv.visitVarInsn(ISTORE, F_OP);
-            flagsDirty = true;
-            iconst(size);
-            mv.visitVarInsn(ISTORE, F_SIZE);
-            mv.visitVarInsn(LLOAD, T_A);
-            mv.visitVarInsn(LSTORE, F_DST);
-            mv.visitLdcInsn(Flags.INC_DEC_SRC);
-            mv.visitVarInsn(LSTORE, F_SRC);
-            mv.visitVarInsn(LLOAD, T_R);
-            mv.visitVarInsn(LSTORE, F_RES);
+            storeRecord(kind, size, () -> mv.visitVarInsn(LLOAD, T_A), () -> mv.visitLdcInsn(Flags.INC_DEC_SRC));
         }
-        knownOp = kind;
-        knownSize = size;
-        mv.visitVarInsn(LLOAD, T_R);
-        storeReg(d, size);
+        writeResult(d, kind, size);
     }
 
     /** SHL/SHR/SAR of a register by a non-zero constant count. */
@@ -569,25 +550,14 @@ final class Lowering {
         mv.visitMethodInsn(INVOKESTATIC, SHIFTS, "shiftResult", "(IIJI)J", false);
         mv.visitVarInsn(LSTORE, T_R);
         if (liveWriter[k]) {
-            iconst(kind);
-            mv.visitVarInsn(ISTORE, F_OP);
-            flagsDirty = true;
-            iconst(size);
-            mv.visitVarInsn(ISTORE, F_SIZE);
-            iconst(kind);
-            iconst(size);
-            mv.visitVarInsn(LLOAD, T_A);
-            mv.visitMethodInsn(INVOKESTATIC, SHIFTS, "shiftRecordedDst", "(IIJ)J", false);
-            mv.visitVarInsn(LSTORE, F_DST);
-            mv.visitLdcInsn((long) c);
-            mv.visitVarInsn(LSTORE, F_SRC);
-            mv.visitVarInsn(LLOAD, T_R);
-            mv.visitVarInsn(LSTORE, F_RES);
+            storeRecord(kind, size, () -> {
+                iconst(kind);
+                iconst(size);
+                mv.visitVarInsn(LLOAD, T_A);
+                mv.visitMethodInsn(INVOKESTATIC, SHIFTS, "shiftRecordedDst", "(IIJ)J", false);
+            }, () -> mv.visitLdcInsn((long) c));
         }
-        knownOp = kind;
-        knownSize = size;
-        mv.visitVarInsn(LLOAD, T_R);
-        storeReg(d, size);
+        writeResult(d, kind, size);
     }
 
     /** ROL/ROR of a register by a non-zero constant count: CF and OF change, the rest is kept. */
@@ -613,7 +583,30 @@ final class Lowering {
             mv.visitVarInsn(ISTORE, F_OP);
             flagsDirty = true;
         }
-        knownOp = Flags.EAGER;
+        writeResult(d, Flags.EAGER, size);
+    }
+
+    /**
+     * Stores a flag record of operation {@code kind} at {@code size}: dst and src as the two
+     * emitters push them, res from T_R ({@code bits} is the caller's, when the kind keeps any).
+     */
+    private void storeRecord(int kind, int size, Runnable pushDst, Runnable pushSrc) {
+        iconst(kind);
+        mv.visitVarInsn(ISTORE, F_OP);
+        flagsDirty = true;
+        iconst(size);
+        mv.visitVarInsn(ISTORE, F_SIZE);
+        pushDst.run();
+        mv.visitVarInsn(LSTORE, F_DST);
+        pushSrc.run();
+        mv.visitVarInsn(LSTORE, F_SRC);
+        mv.visitVarInsn(LLOAD, T_R);
+        mv.visitVarInsn(LSTORE, F_RES);
+    }
+
+    /** Notes the flag op now known and writes T_R to register {@code d} at {@code size}. */
+    private void writeResult(int d, int kind, int size) {
+        knownOp = kind;
         knownSize = size;
         mv.visitVarInsn(LLOAD, T_R);
         storeReg(d, size);

@@ -63,11 +63,6 @@ public final class Translator {
         return BlockCompiler.compile(block, block.insns.length, codeSize).bytes();
     }
 
-    /** Bytes of bytecode in {@code b}'s {@code execute} method. */
-    public static int bytecodeBytes(CompiledBlock b) {
-        return b.bytecodeBytes;
-    }
-
     /** The emitted method of {@code block} (alone in its class), as ASM's Textifier renders it. */
     public static String listing(DecodedBlock block, int codeSize) {
         StringWriter out = new StringWriter();

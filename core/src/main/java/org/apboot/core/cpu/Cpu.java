@@ -279,6 +279,15 @@ public final class Cpu extends FlagState {
         }
     }
 
+    /**
+     * The linear address of code at offset {@code offset} in CS: CS base plus offset, truncated
+     * to 32 bits outside 64-bit mode.
+     */
+    public long codeLinear(long offset) {
+        long linear = seg[1].base + offset;
+        return codeSize == 64 ? linear : linear & 0xFFFF_FFFFL;
+    }
+
     public boolean protectedMode() {
         return (cr0 & CR0_PE) != 0;
     }

@@ -19,9 +19,8 @@ public final class EngineStats {
     public final LongAdder invalidations = new LongAdder();
 
     /** An engine's own counters, by name, in the order they were first asked for. */
-    private final java.util.concurrent.ConcurrentMap<String, LongAdder> named =
-            new java.util.concurrent.ConcurrentSkipListMap<>();
-    private final java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Map<String, LongAdder> named =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
 
     /**
      * The engine-specific counter {@code name} (created on first use; look it up once and keep
@@ -29,25 +28,14 @@ public final class EngineStats {
      * statistics.
      */
     public LongAdder counter(String name) {
-        LongAdder a = named.get(name);
-        if (a == null) {
-            synchronized (order) {
-                a = named.get(name);
-                if (a == null) {
-                    a = new LongAdder();
-                    named.put(name, a);
-                    order.add(name);
-                }
-            }
-        }
-        return a;
+        return named.computeIfAbsent(name, n -> new LongAdder());
     }
 
     /** The engine-specific counters and their current sums, in creation order. */
     public java.util.Map<String, Long> counters() {
         java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
-        for (String n : order) {
-            m.put(n, named.get(n).sum());
+        synchronized (named) {
+            named.forEach((n, a) -> m.put(n, a.sum()));
         }
         return m;
     }

@@ -34,6 +34,35 @@ public final class RunLoop {
         return false;
     }
 
+    /** {@link #boundary}: run the next block. */
+    public static final int RUN = -1;
+    /** {@link #boundary}: an event was delivered; look at the CPU again. */
+    public static final int EVENT_TAKEN = -2;
+
+    /**
+     * The checks every engine makes before each block, in this order: shutdown, INIT, an event
+     * that can be taken now, HALT, the budget. Returns an {@link ExitReason} to return, or
+     * {@link #RUN} or {@link #EVENT_TAKEN}.
+     */
+    public static int boundary(Cpu cpu, Tracer tracer, long executed, long budget) {
+        if (cpu.shutdown) {
+            return ExitReason.SHUTDOWN;
+        }
+        int ev = cpu.events();
+        if (ev != 0) {
+            if ((ev & Cpu.EVENT_INIT) != 0) {
+                return ExitReason.INIT;
+            }
+            if (takeEvent(cpu, tracer)) {
+                return EVENT_TAKEN;
+            }
+        }
+        if (cpu.halted) {
+            return ExitReason.HALT;
+        }
+        return executed >= budget ? ExitReason.BUDGET : RUN;
+    }
+
     /**
      * Counts what a block (or step) retired in mode {@code mode} ({@link Cpu#modeIndex} when the
      * block began), per block so the TSC, derived from the count, stays current. {@code done} is

@@ -50,7 +50,7 @@ public final class WaitLoops implements PhysicalMemory.WriteListener {
      * recognises.
      */
     public WaitLoop at(Cpu cpu) {
-        long lin = fetchLinear(cpu, cpu.rip);
+        long lin = cpu.codeLinear(cpu.rip);
         long phys;
         try {
             phys = cpu.mmu.translate(lin, Mmu.FETCH, cpu.cpl == 3);
@@ -70,10 +70,6 @@ public final class WaitLoops implements PhysicalMemory.WriteListener {
         return byKey.size();
     }
 
-    private static long fetchLinear(Cpu cpu, long offset) {
-        long lin = cpu.seg[Insn.CS].base + offset;
-        return cpu.codeSize == 64 ? lin : lin & 0xFFFF_FFFFL;
-    }
 
     private WaitLoop recognise(Cpu cpu, long anchorLinear, long anchorPhys, long key) {
         long csLimit = cpu.seg[Insn.CS].limit;
@@ -86,7 +82,7 @@ public final class WaitLoops implements PhysicalMemory.WriteListener {
             if (limited && off > csLimit) {
                 return -1;
             }
-            long lin = fetchLinear(cpu, off);
+            long lin = cpu.codeLinear(off);
             if ((lin & ~0xFFFL) == page) {
                 // the anchor's page: its translation was just checked for the fetch
                 long p = pagePhys | (lin & 0xFFF);

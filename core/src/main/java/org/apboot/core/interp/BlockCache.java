@@ -119,10 +119,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
     private void decodeAcrossPage(Cpu cpu, long phys, int firstPart, Insn out) {
         byte[] buf = new byte[15];
         ram.copyOut(phys, buf, 0, firstPart);
-        long nextLinear = cpu.seg[1].base + cpu.rip + firstPart;
-        if (cpu.codeSize != 64) {
-            nextLinear &= 0xFFFF_FFFFL;
-        }
+        long nextLinear = cpu.codeLinear(cpu.rip + firstPart);
         long phys2 = cpu.mmu.translate(nextLinear, Mmu.FETCH, cpu.cpl == 3);
         for (int i = firstPart; i < 15; i++) {
             buf[i] = (byte) Mem.readPhysical(cpu, phys2 + (i - firstPart), 1);

@@ -59,24 +59,13 @@ final class InterpreterWorker implements EngineWorker {
         int lastEpoch = 0;
         Mmu mmu = cpu.mmu;
         while (true) {
-            if (cpu.shutdown) {
-                return ExitReason.SHUTDOWN;
+            int at = RunLoop.boundary(cpu, tracer, executed, budget);
+            if (at == RunLoop.EVENT_TAKEN) {
+                last = null;
+                continue;
             }
-            int ev = cpu.events();
-            if (ev != 0) {
-                if ((ev & Cpu.EVENT_INIT) != 0) {
-                    return ExitReason.INIT;
-                }
-                if (RunLoop.takeEvent(cpu, tracer)) {
-                    last = null;
-                    continue;
-                }
-            }
-            if (cpu.halted) {
-                return ExitReason.HALT;
-            }
-            if (executed >= budget) {
-                return ExitReason.BUDGET;
+            if (at != RunLoop.RUN) {
+                return at;
             }
             int mode = cpu.modeIndex;
             int done;
@@ -136,10 +125,7 @@ final class InterpreterWorker implements EngineWorker {
     }
 
     private DecodedBlock lookup(Cpu cpu) {
-        long linear = cpu.seg[Insn.CS].base + cpu.rip;
-        if (cpu.codeSize != 64) {
-            linear &= 0xFFFF_FFFFL;
-        }
+        long linear = cpu.codeLinear(cpu.rip);
         long phys = cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3);
         int key = cpu.modeKey;
         int slot = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
@@ -311,7 +297,7 @@ final class InterpreterWorker implements EngineWorker {
         }
         long rf = cpu.sysFlags & Cpu.RF;
         if (cpu.insnBreakpoints && rf == 0) {
-            long hits = Debug.instructionHits(cpu, fetchLinear(cpu));
+            long hits = Debug.instructionHits(cpu, cpu.codeLinear(cpu.rip));
             if (hits != 0) {
                 cpu.dr[6] |= hits;
                 raise(cpu, CpuException.of(Vectors.DB, "instruction breakpoint"));
@@ -348,10 +334,6 @@ final class InterpreterWorker implements EngineWorker {
         return done;
     }
 
-    private static long fetchLinear(Cpu cpu) {
-        long linear = cpu.seg[Insn.CS].base + cpu.rip;
-        return cpu.codeSize == 64 ? linear : linear & 0xFFFF_FFFFL;
-    }
 
     /** Delivers the pending debug trap (#DB after the instruction: RIP is the next one). */
     private void deliverDebugTrap(Cpu cpu) {

@@ -91,6 +91,27 @@ public final class Operands {
         write(cpu, i, i.dst, i.opSize, v);
     }
 
+    /**
+     * General register 0-15 named by an operand of kind {@code kind} (register or r/m), or -1
+     * when the operand is memory, another kind, or AH..BH (which engines leave to the executor).
+     */
+    public static int generalRegister(Insn i, byte kind) {
+        int r;
+        if (kind == Insn.K_REG) {
+            r = i.reg;
+        } else if (kind == Insn.K_RM) {
+            r = i.rmReg;
+        } else {
+            return -1;
+        }
+        return r >= 0 && r < 16 ? r : -1;
+    }
+
+    /** True when the operand of kind {@code kind} is the memory operand. */
+    public static boolean isMemory(Insn i, byte kind) {
+        return kind == Insn.K_RM && i.rmReg < 0;
+    }
+
     /** True when the destination is a memory operand (LOCK applies). */
     public static boolean dstIsMemory(Insn i) {
         return i.dst == Insn.K_RM && i.rmReg < 0;

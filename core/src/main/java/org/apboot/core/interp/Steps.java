@@ -37,22 +37,6 @@ final class Steps {
         return s != null ? s : new Step.Generic(ExecutorTable.get(i.op));
     }
 
-    /** Register named by a register-or-r/m operand of kind {@code kind}, or -1 if none / memory. */
-    private static int regOf(Insn i, byte kind) {
-        int r;
-        if (kind == Insn.K_REG) {
-            r = i.reg;
-        } else if (kind == Insn.K_RM) {
-            r = i.rmReg;
-        } else {
-            return -1;
-        }
-        return r >= 0 && r < 16 ? r : -1;
-    }
-
-    private static boolean memory(Insn i, byte kind) {
-        return kind == Insn.K_RM && i.rmReg < 0;
-    }
 
     private static Step specialised(Insn i) {
         int size = i.opSize;
@@ -66,7 +50,7 @@ final class Steps {
                 if (i.src != Insn.K_NONE || i.src2 != Insn.K_NONE) {
                     return null;
                 }
-                int d = regOf(i, i.dst);
+                int d = Operands.generalRegister(i, i.dst);
                 if (d < 0) {
                     return null;
                 }
@@ -85,21 +69,21 @@ final class Steps {
         if (i.src2 != Insn.K_NONE) {
             return null;
         }
-        int d = regOf(i, i.dst);
+        int d = Operands.generalRegister(i, i.dst);
         if (d < 0) {
-            if (memory(i, i.dst) && (i.op == Op.CMP || i.op == Op.TEST)) {
+            if (Operands.isMemory(i, i.dst) && (i.op == Op.CMP || i.op == Op.TEST)) {
                 // CMP/TEST [mem], imm/reg: flags only, the memory operand is only read
                 if (i.src == Insn.K_IMM) {
                     return new CompareMem(size, -1, size == 8 ? i.imm : i.imm & Flags.mask(size),
-                            aluCode(i.op), i);
+                            Alu.codeOf(i.op));
                 }
-                int s = regOf(i, i.src);
-                return s < 0 ? null : new CompareMem(size, s, 0, aluCode(i.op), i);
+                int s = Operands.generalRegister(i, i.src);
+                return s < 0 ? null : new CompareMem(size, s, 0, Alu.codeOf(i.op));
             }
             return null;
         }
-        if (memory(i, i.src)) {
-            return new AluLoad(d, size, aluCode(i.op), i.op == Op.CMP || i.op == Op.TEST, i);
+        if (Operands.isMemory(i, i.src)) {
+            return new AluLoad(d, size, Alu.codeOf(i.op), i.op == Op.CMP || i.op == Op.TEST);
         }
         if (i.src == Insn.K_IMM) {
             long b = size == 8 ? i.imm : i.imm & Flags.mask(size);
@@ -111,10 +95,10 @@ final class Steps {
                 case XOR: return new XorRI(d, size, b);
                 case CMP: return new CmpRI(d, size, b);
                 case TEST: return new TestRI(d, size, b);
-                default: return new BinaryRI(d, size, b, aluCode(i.op));
+                default: return new BinaryRI(d, size, b, Alu.codeOf(i.op));
             }
         }
-        int s = regOf(i, i.src);
+        int s = Operands.generalRegister(i, i.src);
         if (s < 0) {
             return null;
         }
@@ -126,21 +110,7 @@ final class Steps {
             case XOR: return new XorRR(d, size, s);
             case CMP: return new CmpRR(d, size, s);
             case TEST: return new TestRR(d, size, s);
-            default: return new BinaryRR(d, size, s, aluCode(i.op));
-        }
-    }
-
-    private static int aluCode(Op op) {
-        switch (op) {
-            case ADD: return Alu.OP_ADD;
-            case OR: return Alu.OP_OR;
-            case ADC: return Alu.OP_ADC;
-            case SBB: return Alu.OP_SBB;
-            case AND: return Alu.OP_AND;
-            case SUB: return Alu.OP_SUB;
-            case XOR: return Alu.OP_XOR;
-            case CMP: return Alu.OP_CMP;
-            default: return Alu.OP_TEST;
+            default: return new BinaryRR(d, size, s, Alu.codeOf(i.op));
         }
     }
 
@@ -148,27 +118,27 @@ final class Steps {
         if (i.src2 != Insn.K_NONE) {
             return null;
         }
-        int d = regOf(i, i.dst);
+        int d = Operands.generalRegister(i, i.dst);
         if (d >= 0) {
             if (i.src == Insn.K_IMM) {
                 return new MovRI(d, size, size == 8 ? i.imm : i.imm & Flags.mask(size));
             }
-            int s = regOf(i, i.src);
+            int s = Operands.generalRegister(i, i.src);
             if (s >= 0) {
                 return new MovRR(d, size, s);
             }
-            if (memory(i, i.src)) {
-                return size == 8 ? new MovLoad8(d, i) : size == 4 ? new MovLoad4(d, i) : new MovLoad(d, size, i);
+            if (Operands.isMemory(i, i.src)) {
+                return size == 8 ? new MovLoad8(d) : size == 4 ? new MovLoad4(d) : new MovLoad(d, size);
             }
             return null;
         }
-        if (memory(i, i.dst)) {
+        if (Operands.isMemory(i, i.dst)) {
             if (i.src == Insn.K_IMM) {
-                return new MovStoreImm(size, size == 8 ? i.imm : i.imm & Flags.mask(size), i);
+                return new MovStoreImm(size, size == 8 ? i.imm : i.imm & Flags.mask(size));
             }
-            int s = regOf(i, i.src);
+            int s = Operands.generalRegister(i, i.src);
             if (s >= 0) {
-                return size == 8 ? new MovStoreReg8(s, i) : new MovStoreReg(size, s, i);
+                return size == 8 ? new MovStoreReg8(s) : new MovStoreReg(size, s);
             }
         }
         return null;
@@ -475,7 +445,7 @@ final class Steps {
         final int code;
         final boolean flagsOnly;
 
-        AluLoad(int d, int size, int code, boolean flagsOnly, Insn i) {
+        AluLoad(int d, int size, int code, boolean flagsOnly) {
             super(d, size);
             this.code = code;
             this.flagsOnly = flagsOnly;
@@ -501,7 +471,7 @@ final class Steps {
         final long m;
         final int code;
 
-        CompareMem(int size, int s, long b, int code, Insn i) {
+        CompareMem(int size, int s, long b, int code) {
             this.size = size;
             this.s = s;
             this.b = b;
@@ -520,7 +490,7 @@ final class Steps {
     /** MOV reg, [mem]. */
     static final class MovLoad extends RegStep {
 
-        MovLoad(int d, int size, Insn i) {
+        MovLoad(int d, int size) {
             super(d, size);
         }
 
@@ -535,7 +505,7 @@ final class Steps {
     /** MOV r64, [mem]: the size constant so the memory path folds. */
     static final class MovLoad8 extends RegStep {
 
-        MovLoad8(int d, Insn i) {
+        MovLoad8(int d) {
             super(d, 8);
         }
 
@@ -548,7 +518,7 @@ final class Steps {
     /** MOV r32, [mem]: zero-extends into the register. */
     static final class MovLoad4 extends RegStep {
 
-        MovLoad4(int d, Insn i) {
+        MovLoad4(int d) {
             super(d, 4);
         }
 
@@ -562,7 +532,7 @@ final class Steps {
     static final class MovStoreReg8 extends Step {
         final int s;
 
-        MovStoreReg8(int s, Insn i) {
+        MovStoreReg8(int s) {
             this.s = s;
         }
 
@@ -579,7 +549,7 @@ final class Steps {
         final int s;
         final long m;
 
-        MovStoreReg(int size, int s, Insn i) {
+        MovStoreReg(int size, int s) {
             this.size = size;
             this.s = s;
             this.m = Flags.mask(size);
@@ -597,7 +567,7 @@ final class Steps {
         final int size;
         final long v;
 
-        MovStoreImm(int size, long v, Insn i) {
+        MovStoreImm(int size, long v) {
             this.size = size;
             this.v = v;
         }

@@ -250,10 +250,7 @@ public final class BootScenario {
     /** The instruction at the vCPU's RIP, disassembled, or why it cannot be read. */
     public static String instructionAt(Cpu c) {
         try {
-            long linear = c.seg[Insn.CS].base + c.rip;
-            if (c.codeSize != 64) {
-                linear &= 0xFFFF_FFFFL;
-            }
+            long linear = c.codeLinear(c.rip);
             byte[] buf = new byte[15];
             for (int i = 0; i < 15; i++) {
                 long phys = c.mmu.translate(linear + i, Mmu.FETCH, false);

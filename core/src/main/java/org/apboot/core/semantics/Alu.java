@@ -45,6 +45,21 @@ public final class Alu {
         return r & Flags.mask(size);
     }
 
+    /** The {@code OP_*} code of a binary ALU operation (ADD ... CMP, TEST for anything else). */
+    public static int codeOf(org.apboot.core.decode.Op op) {
+        switch (op) {
+            case ADD: return OP_ADD;
+            case OR: return OP_OR;
+            case ADC: return OP_ADC;
+            case SBB: return OP_SBB;
+            case AND: return OP_AND;
+            case SUB: return OP_SUB;
+            case XOR: return OP_XOR;
+            case CMP: return OP_CMP;
+            default: return OP_TEST;
+        }
+    }
+
     /** The lazy-flag kind ({@code Flags.ADD} ...) binary operation {@code op} records. */
     public static int flagKind(int op) {
         switch (op) {
