@@ -242,7 +242,7 @@ public final class AttSyntax {
                 sb.append(os == 16 ? "cmpxchg16b" : "cmpxchg8b");
                 return;
             case LOAD_FAR_PTR:
-                sb.append('l').append(SREG[insn.cond & 7]);
+                sb.append('l').append(SREG[insn.sreg & 7]);
                 return;
             default:
                 sb.append(baseName(op));

@@ -333,7 +333,7 @@ public final class Decoder {
         }
         if ((flags & F_SEGAUX) != 0) {
             if (op == Op.LOAD_FAR_PTR) {
-                out.cond = Entry.aux(e);
+                out.sreg = Entry.aux(e);
             } else {
                 out.reg = Entry.aux(e);
             }

@@ -102,7 +102,7 @@ final class Entry {
     static final int F_SPECREG = 1 << 20;
     /** Condition code is the opcode's low nibble. */
     static final int F_CC = 1 << 21;
-    /** aux is a segment register stored in Insn.reg (PUSH/POP sreg) or Insn.cond (far loads). */
+    /** aux is a segment register stored in Insn.reg (PUSH/POP sreg) or Insn.sreg (far loads). */
     static final int F_SEGAUX = 1 << 22;
     /** aux is a mnemonic id (UNIMPLEMENTED). */
     static final int F_NAME = 1 << 23;

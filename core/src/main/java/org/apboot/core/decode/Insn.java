@@ -83,8 +83,10 @@ public final class Insn {
     /** Second immediate: far pointer selector, ENTER nesting level. */
     public int imm2;
 
-    /** Condition code 0-15 (JCC, SETCC, CMOVCC), or segment register for LOAD_FAR_PTR. */
+    /** Condition code 0-15 (JCC, SETCC, CMOVCC); 0 for every other instruction. */
     public int cond;
+    /** Segment register a far pointer load (LES, LDS, LSS, LFS, LGS) writes; 0 otherwise. */
+    public int sreg;
     /** LOCK prefix present. */
     public boolean lock;
     /** REP_NONE, REP (F3) or REPNE (F2), as encoded (strings use it; others may ignore it). */
@@ -144,6 +146,7 @@ public final class Insn {
         imm = 0;
         imm2 = 0;
         cond = 0;
+        sreg = 0;
         lock = false;
         rep = REP_NONE;
         rex = false;
@@ -181,6 +184,7 @@ public final class Insn {
         imm = o.imm;
         imm2 = o.imm2;
         cond = o.cond;
+        sreg = o.sreg;
         lock = o.lock;
         rep = o.rep;
         rex = o.rex;

@@ -82,7 +82,7 @@ public enum Op {
     MOV_TO_SEG(Op.ENDS_BLOCK),
     /** MOV r/m, sreg: segment register index in Insn.reg. */
     MOV_FROM_SEG(0),
-    /** LES/LDS/LSS/LFS/LGS: segment register index in Insn.cond. */
+    /** LES/LDS/LSS/LFS/LGS: segment register index in Insn.sreg. */
     LOAD_FAR_PTR(Op.ENDS_BLOCK),
     /** IN acc, imm8|DX. */
     IN(0),

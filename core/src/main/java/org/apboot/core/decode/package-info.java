@@ -15,7 +15,7 @@
  *     {@code K_IMM} or {@code K_CL}.
  * <li>BT/BTS/BTR/BTC: {@code dst = K_RM}, {@code src = K_REG} or {@code K_IMM}.
  * <li>BSF, BSR, TZCNT, LZCNT, POPCNT, MOVZX, MOVSX, MOVSXD, CMOVCC, LEA, BOUND, LAR, LSL,
- *     LOAD_FAR_PTR: {@code dst = K_REG}, {@code src = K_RM}; {@code srcSize} is the source width.
+ *     LOAD_FAR_PTR: {@code dst = K_REG}, {@code src = K_RM}; {@code srcSize} is the source width; {@code sreg} = the segment register written.
  * <li>BSWAP: {@code dst = K_REG}.
  * <li>PUSH: {@code src} = {@code K_REG}, {@code K_RM} or {@code K_IMM}; POP: {@code dst} =
  *     {@code K_REG} or {@code K_RM}. {@code opSize} is the stack operand size (8 in 64-bit mode

@@ -108,7 +108,7 @@ final class SegmentExecutors implements ExecutorTable.ExecutorFamily {
         if (i.rmReg >= 0) {
             throw CpuException.ud("far pointer load from a register");
         }
-        int sreg = checkSreg(i.cond);
+        int sreg = checkSreg(i.sreg);
         if (sreg == Insn.CS) {
             throw CpuException.ud("far pointer load into CS");
         }

@@ -528,11 +528,11 @@ class DecoderTest {
         assertEquals(2, d(32, "8c 00").opSize, "memory form stores 16 bits");
         i = d(32, "c4 00");
         assertEquals(Op.LOAD_FAR_PTR, i.op);
-        assertEquals(Insn.ES, i.cond);
-        assertEquals(Insn.DS, d(32, "c5 00").cond);
-        assertEquals(Insn.SS, d(64, "0f b2 00").cond);
-        assertEquals(Insn.FS, d(16, "0f b4 00").cond);
-        assertEquals(Insn.GS, d(16, "0f b5 00").cond);
+        assertEquals(Insn.ES, i.sreg);
+        assertEquals(Insn.DS, d(32, "c5 00").sreg);
+        assertEquals(Insn.SS, d(64, "0f b2 00").sreg);
+        assertEquals(Insn.FS, d(16, "0f b4 00").sreg);
+        assertEquals(Insn.GS, d(16, "0f b5 00").sreg);
         invalid(32, "0f b2 c0", 3);
     }
 
