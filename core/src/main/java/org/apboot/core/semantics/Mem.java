@@ -154,11 +154,7 @@ public final class Mem {
             });
         }
         if (!cpu.ram.contains(phys, size)) {
-            long found = cpu.mmio.read(cpu.index, phys, size);
-            if (found == expect) {
-                cpu.mmio.write(cpu.index, phys, size, update);
-            }
-            return found;
+            return cpu.mmio.compareAndExchange(cpu.index, phys, size, expect, update);
         }
         return cpu.ram.compareAndExchange(phys, size, expect & PhysicalMemory.mask(size), update & PhysicalMemory.mask(size));
     }
