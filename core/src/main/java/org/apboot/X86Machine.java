@@ -20,6 +20,9 @@ import org.apboot.core.engine.Engines;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.engine.TracingEngine;
 import org.apboot.core.fault.CpuException;
+import org.apboot.core.image.ElfImage;
+import org.apboot.core.image.ImageException;
+import org.apboot.core.image.MultibootImage;
 import org.apboot.core.machine.Machine;
 import org.apboot.core.machine.MachineConfig;
 import org.apboot.core.mem.MemoryMap;
@@ -323,6 +326,97 @@ public final class X86Machine {
 
     public long ramBytes() {
         return machine.ram().size();
+    }
+
+    // ---------------------------------------------------------------- loaders
+
+    /**
+     * Loads an x86 ELF32 or ELF64 executable: each loadable segment at its physical address
+     * ({@code p_paddr}), the bytes beyond its file part zeroed. Sets no register: start a vCPU
+     * at {@link LoadedImage#entry()} in the mode the file needs.
+     *
+     * @throws IllegalArgumentException (one line) for a malformed file (truncated, overlapping
+     *     segments, entry outside every segment) or a segment outside guest memory
+     */
+    public LoadedImage loadElf(String name, byte[] file) {
+        ElfImage elf;
+        try {
+            elf = ElfImage.parse(name, file);
+        } catch (ImageException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        return loadSegments(name, elf.segments, elf.entry, elf.symbols);
+    }
+
+    /**
+     * Loads a Multiboot (v1) kernel and starts vCPU 0 as a Multiboot loader does: flat 32-bit
+     * protected mode at the entry, interrupts off, EAX = 0x2BADB002, EBX = the boot information
+     * (memory sizes, {@code cmdline}, a memory map of low RAM and the RAM regions) built at
+     * physical 0x9000 (command line at 0x9100, memory map at 0x9200).
+     *
+     * @throws IllegalArgumentException (one line) for a missing or invalid header, a malformed
+     *     image, or one that does not fit in guest memory
+     */
+    public LoadedImage loadMultiboot(String name, byte[] file, String cmdline) {
+        MultibootImage mb;
+        byte[] info;
+        List<long[]> extra = new ArrayList<>();
+        for (MemoryMap.Region r : memoryMap.regions()) {
+            if (r.kind == MemoryMap.Kind.RAM && r.aliasOf == null) {
+                extra.add(new long[] {r.base, r.size});
+            }
+        }
+        try {
+            mb = MultibootImage.parse(name, file);
+            info = MultibootImage.bootInformation(MULTIBOOT_INFO, machine.ram().size(), extra, cmdline);
+        } catch (ImageException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        for (ElfImage.Segment s : mb.segments) {
+            if (s.physical() < MULTIBOOT_INFO + info.length && MULTIBOOT_INFO < s.physical() + s.memSize()) {
+                throw new IllegalArgumentException(String.format("%s: the image at 0x%x-0x%x overlaps the boot information at 0x%x",
+                        name, s.physical(), s.physical() + s.memSize() - 1, MULTIBOOT_INFO));
+            }
+        }
+        LoadedImage img = loadSegments(name, mb.segments, mb.entry, mb.symbols);
+        load(MULTIBOOT_INFO, info);
+        VcpuHandle v = handles[0];
+        v.flat32(mb.entry, 0, false);
+        v.set("rax", MultibootImage.BOOT_MAGIC & 0xFFFF_FFFFL).set("rbx", MULTIBOOT_INFO);
+        return img;
+    }
+
+    /** Where {@link #loadMultiboot} builds the boot information. */
+    public static final long MULTIBOOT_INFO = 0x9000;
+
+    private LoadedImage loadSegments(String name, List<ElfImage.Segment> segs, long entry, Map<String, Long> symbols) {
+        List<MemoryRegion> out = new ArrayList<>();
+        for (ElfImage.Segment s : segs) {
+            if (!memoryMap.backed(s.physical(), s.memSize())) {
+                throw new IllegalArgumentException(String.format("%s: segment 0x%x-0x%x lies outside guest memory", name,
+                        s.physical(), s.physical() + s.memSize() - 1));
+            }
+        }
+        boolean entryBacked = false;
+        for (ElfImage.Segment s : segs) {
+            long onPage = entry - s.virtual();
+            entryBacked |= onPage >= 0 && onPage < s.memSize();
+        }
+        if (!entryBacked) {
+            throw new IllegalArgumentException(String.format("%s: entry 0x%x lies outside the loaded image", name, entry));
+        }
+        for (ElfImage.Segment s : segs) {
+            load(s.physical(), s.data());
+            long zeros = s.memSize() - s.data().length;
+            for (long p = s.physical() + s.data().length; zeros > 0; ) {
+                int n = (int) Math.min(zeros, 1 << 20);
+                load(p, new byte[n]);
+                p += n;
+                zeros -= n;
+            }
+            out.add(new MemoryRegion("ram", "segment", s.physical(), s.memSize(), false));
+        }
+        return new LoadedImage(entry, List.copyOf(out), symbols);
     }
 
     /**
