@@ -154,9 +154,9 @@ payload_end:
         .balign 8
 gdt:
         .quad   0
-        .quad   0x00cf9a000000ffff              /* 0x08: 32-bit code */
-        .quad   0x00cf92000000ffff              /* 0x10: data */
-        .quad   0x00af9a000000ffff              /* 0x18: 64-bit code */
+        .quad   0x00cf9b000000ffff              /* 0x08: 32-bit code (accessed: ROM cannot take the bit) */
+        .quad   0x00cf93000000ffff              /* 0x10: data */
+        .quad   0x00af9b000000ffff              /* 0x18: 64-bit code */
 gdt_end:
 gdt_desc:
         .word   gdt_end - gdt - 1

@@ -256,7 +256,7 @@ public final class X86Machine {
             throw new IllegalArgumentException("access size must be 1, 2, 4 or 8, got " + size);
         }
         if (!memoryMap.backed(address, size)) {
-            throw new IllegalArgumentException(String.format("0x%x+%d is not backed by RAM, ROM or a device", address, size));
+            throw new IllegalArgumentException(String.format("0x%x+%d is outside guest RAM (and every ROM and device region)", address, size));
         }
     }
 
