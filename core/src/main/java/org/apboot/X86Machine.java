@@ -74,8 +74,41 @@ public final class X86Machine {
         void written(long physicalAddress, int length);
     }
 
+    /** Answers (or lets pass, with an empty value) a guest IN from a hooked port. */
+    @FunctionalInterface
+    public interface PortInHook {
+        java.util.OptionalLong in(VcpuHandle vcpu, int port, int size);
+    }
+
+    /** Sees a guest OUT to a hooked port, before the device does. */
+    @FunctionalInterface
+    public interface PortOutHook {
+        void out(VcpuHandle vcpu, int port, int size, long value);
+    }
+
+    /** Adjusts in place the {EAX, EBX, ECX, EDX} a guest CPUID of {@code leaf}/{@code subleaf} returns. */
+    @FunctionalInterface
+    public interface CpuidHook {
+        void cpuid(VcpuHandle vcpu, int leaf, int subleaf, int[] regs);
+    }
+
+    /** Answers a guest RDMSR (at CPL 0), or lets the CPU answer with an empty value. */
+    @FunctionalInterface
+    public interface RdmsrHook {
+        java.util.OptionalLong rdmsr(VcpuHandle vcpu, int msr);
+    }
+
+    /** Takes a guest WRMSR (at CPL 0) by returning true; false lets the CPU handle it. */
+    @FunctionalInterface
+    public interface WrmsrHook {
+        boolean wrmsr(VcpuHandle vcpu, int msr, long value);
+    }
+
     private final Machine machine;
     private final Engine engine;
+    private final List<CpuidHook> cpuidHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<RdmsrHook> rdmsrHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<WrmsrHook> wrmsrHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final MemoryMap memoryMap;
     private final PcPorts ports;
     private final RunControl control;
@@ -526,6 +559,114 @@ public final class X86Machine {
     public X86Machine onModeChange(ModeChangeHook h) {
         modeHooks.add(h);
         return this;
+    }
+
+    /**
+     * Calls {@code h} for guest IN instructions (and INS) from ports {@code first}..{@code last}:
+     * a present value is what the guest reads, an empty one lets the devices answer. Hooks run in
+     * the order installed, on the vCPU's thread, with the same calls on both engines; installed
+     * between runs they apply to code already translated (port accesses always reach the bus).
+     * Ports without hooks cost nothing extra.
+     */
+    public X86Machine onPortIn(int first, int last, PortInHook h) {
+        checkPorts(first, last);
+        ports.hook(first, last, new PcPorts.PortHook() {
+            @Override
+            public long in(int cpuIndex, int port, int size) {
+                java.util.OptionalLong v = h.in(handles[cpuIndex], port, size);
+                return v.isPresent() ? v.getAsLong() : PcPorts.PASS;
+            }
+
+            @Override
+            public void out(int cpuIndex, int port, int size, int value) {
+            }
+        });
+        return this;
+    }
+
+    /** Calls {@code h} for guest OUT instructions (and OUTS) to ports {@code first}..{@code last}, before the device. */
+    public X86Machine onPortOut(int first, int last, PortOutHook h) {
+        checkPorts(first, last);
+        ports.hook(first, last, new PcPorts.PortHook() {
+            @Override
+            public long in(int cpuIndex, int port, int size) {
+                return PcPorts.PASS;
+            }
+
+            @Override
+            public void out(int cpuIndex, int port, int size, int value) {
+                h.out(handles[cpuIndex], port, size, value & PhysicalMemory.mask(size));
+            }
+        });
+        return this;
+    }
+
+    private static void checkPorts(int first, int last) {
+        if (first < 0 || last > 0xFFFF || first > last) {
+            throw new IllegalArgumentException(String.format("port range 0x%x-0x%x must lie in 0..0xffff", first, last));
+        }
+    }
+
+    /**
+     * Calls {@code h} after each guest CPUID has computed its values, to change them. Hooks run
+     * in the order installed; a machine without CPUID, RDMSR or WRMSR hooks never asks.
+     */
+    public X86Machine onCpuid(CpuidHook h) {
+        cpuidHooks.add(h);
+        installOverrides();
+        return this;
+    }
+
+    /**
+     * Calls {@code h} for each guest RDMSR at CPL 0 (at CPL 3 the CPU raises #GP first): the first
+     * hook with a value answers, even for MSRs the CPU does not have.
+     */
+    public X86Machine onRdmsr(RdmsrHook h) {
+        rdmsrHooks.add(h);
+        installOverrides();
+        return this;
+    }
+
+    /** Calls {@code h} for each guest WRMSR at CPL 0: the first hook returning true takes the write. */
+    public X86Machine onWrmsr(WrmsrHook h) {
+        wrmsrHooks.add(h);
+        installOverrides();
+        return this;
+    }
+
+    private void installOverrides() {
+        org.apboot.core.cpu.CpuOverrides o = new org.apboot.core.cpu.CpuOverrides() {
+            @Override
+            public void cpuid(Cpu cpu, int leaf, int subleaf, int[] regs) {
+                for (CpuidHook h : cpuidHooks) {
+                    h.cpuid(handles[cpu.index], leaf, subleaf, regs);
+                }
+            }
+
+            @Override
+            public long rdmsr(Cpu cpu, int msr) {
+                for (RdmsrHook h : rdmsrHooks) {
+                    java.util.OptionalLong v = h.rdmsr(handles[cpu.index], msr);
+                    if (v.isPresent()) {
+                        return v.getAsLong();
+                    }
+                }
+                return org.apboot.core.cpu.MsrHandler.UNKNOWN;
+            }
+
+            @Override
+            public boolean wrmsr(Cpu cpu, int msr, long value) {
+                for (WrmsrHook h : wrmsrHooks) {
+                    if (h.wrmsr(handles[cpu.index], msr, value)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        };
+        for (VcpuHandle v : handles) {
+            v.cpu().overrides = o;
+        }
     }
 
     /** Calls {@code h} after guest writes touching [address, address+length). */

@@ -394,4 +394,81 @@ class EmbeddingApiTest {
         assertEquals(0xFB, m.picMasks() & 0xFF);
         assertEquals(List.of(0x50, 0x51), post);
     }
+
+    // ---------------------------------------------------------------- hooks
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void portHooksAnswerInsAndSeeOutsAlsoInCodeRunBefore(String engine) {
+        X86Machine m = machine(engine).build();
+        // in $0x60,%al; mov %eax,%ebx; mov $0x1f0,%dx; in (%dx),%ax; mov %eax,%esi; mov $0x77,%al;
+        // out %al,$0x70; out %ax,(%dx); hlt
+        m.load(0x1000, GuestPrograms.bytes(0xe4, 0x60, 0x89, 0xc3, 0x66, 0xba, 0xf0, 0x01, 0x66, 0xed, 0x89, 0xc6, 0xb0,
+                0x77, 0xe6, 0x70, 0x66, 0xef, 0xf4));
+        VcpuHandle v = m.vcpu(0).flat32(0x1000, 0x9000, false);
+        v.set("rax", 0);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(0xFF, v.get("rbx")); // nothing at port 0x60: open bus
+        List<String> events = new ArrayList<>();
+        m.onPortIn(0x60, 0x60, (cpu, port, size) -> {
+            events.add(String.format("in %x/%d", port, size));
+            return java.util.OptionalLong.of(0x5A);
+        });
+        m.onPortIn(0x1F0, 0x1F7, (cpu, port, size) -> {
+            events.add(String.format("in %x/%d", port, size));
+            return java.util.OptionalLong.of(0xBEEF);
+        });
+        m.onPortOut(0x70, 0x70, (cpu, port, size, value) -> events.add(String.format("out %x/%d=%x", port, size, value)));
+        m.onPortOut(0x1F0, 0x1F0, (cpu, port, size, value) -> events.add(String.format("out %x/%d=%x", port, size, value)));
+        m.onPortIn(0x61, 0x61, (cpu, port, size) -> java.util.OptionalLong.empty());
+        v.flat32(0x1000, 0x9000, false).set("rax", 0);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(0x5A, v.get("rbx"));
+        assertEquals(0xBEEF, v.get("rsi"));
+        assertEquals(List.of("in 60/1", "in 1f0/2", "out 70/1=77", "out 1f0/2=be77"), events);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void cpuidAndMsrHooksInstalledAfterARunTakeEffect(String engine) {
+        X86Machine m = machine(engine).build();
+        // xor %eax,%eax; xor %ecx,%ecx; cpuid; hlt
+        m.load(0x1000, GuestPrograms.bytes(0x31, 0xc0, 0x31, 0xc9, 0x0f, 0xa2, 0xf4));
+        VcpuHandle v = m.vcpu(0).flat32(0x1000, 0x9000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(0x0B, v.get("rax")); // the model's highest basic leaf
+        long vendorEbx = v.get("rbx");
+        List<String> seen = new ArrayList<>();
+        m.onCpuid((cpu, leaf, subleaf, regs) -> {
+            seen.add("cpuid " + leaf + "." + subleaf);
+            if (leaf == 0) {
+                regs[1] = 0x11111111;
+            }
+        });
+        v.flat32(0x1000, 0x9000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(0x11111111, v.get("rbx"));
+        assertEquals(0x0B, v.get("rax"));
+        assertEquals(List.of("cpuid 0.0"), seen);
+        assertTrue(vendorEbx != 0x11111111);
+
+        // mov $0x1234,%ecx; rdmsr; mov $0x1235,%ecx; mov $5,%eax; mov $6,%edx; wrmsr; hlt
+        m.load(0x2000, GuestPrograms.bytes(0xb9, 0x34, 0x12, 0x00, 0x00, 0x0f, 0x32, 0xb9, 0x35, 0x12, 0x00, 0x00, 0xb8,
+                0x05, 0x00, 0x00, 0x00, 0xba, 0x06, 0x00, 0x00, 0x00, 0x0f, 0x30, 0xf4));
+        v.flat32(0x2000, 0x9000, false);
+        RunResult r = m.runVcpu(0, RunLimits.none());
+        assertEquals("fault", r.exit()); // MSR 0x1234 does not exist: #GP, no IDT, triple fault
+        m.onRdmsr((cpu, msr) -> msr == 0x1234 ? java.util.OptionalLong.of(0xAABBCCDD_11223344L)
+                : java.util.OptionalLong.empty());
+        m.onWrmsr((cpu, msr, value) -> {
+            seen.add(String.format("wrmsr %x=%x", msr, value));
+            return msr == 0x1235;
+        });
+        v.flat32(0x2000, 0x9000, false);
+        r = m.runVcpu(0, RunLimits.none());
+        assertEquals("hlt", r.exit(), String.valueOf(r.fault()));
+        assertEquals(List.of("cpuid 0.0", "wrmsr 1235=600000005"), seen);
+        // the host still reads the CPU's own MSRs, past the hooks
+        assertThrows(IllegalArgumentException.class, () -> v.msr(0x1234));
+    }
 }

@@ -32,6 +32,23 @@ public final class PcPorts implements IoBus {
         void exit(int cpuIndex, int status);
     }
 
+    /** Sees port accesses before the devices; {@link #in} may answer one itself. */
+    public interface PortHook {
+        /** The value an IN returns, or {@link #PASS} to let the devices answer. */
+        long in(int cpuIndex, int port, int size);
+
+        /** Sees an OUT before the device does. */
+        void out(int cpuIndex, int port, int size, int value);
+    }
+
+    /** {@link PortHook#in}: no answer, ask the devices. */
+    public static final long PASS = Long.MIN_VALUE;
+
+    private record HookRange(int first, int last, PortHook hook) {
+    }
+
+    /** Installed hooks, or null (then I/O costs one null check more than without this class). */
+    private volatile HookRange[] hooks;
     private final PlatformIo platform;
     private volatile ExitListener exitListener = (c, s) -> { };
     private volatile IntConsumer resetListener = c -> { };
@@ -63,8 +80,27 @@ public final class PcPorts implements IoBus {
         portLogs = a;
     }
 
+    /** Adds a hook for ports {@code first}..{@code last}; hooks run in the order added. */
+    public synchronized void hook(int first, int last, PortHook hook) {
+        HookRange[] old = hooks == null ? new HookRange[0] : hooks;
+        HookRange[] a = Arrays.copyOf(old, old.length + 1);
+        a[old.length] = new HookRange(first, last, hook);
+        hooks = a;
+    }
+
     @Override
     public int in(int cpuIndex, int port, int size) {
+        HookRange[] h = hooks;
+        if (h != null) {
+            for (HookRange r : h) {
+                if (port >= r.first && port <= r.last) {
+                    long v = r.hook.in(cpuIndex, port, size);
+                    if (v != PASS) {
+                        return (int) v;
+                    }
+                }
+            }
+        }
         switch (port) {
             case 0x20: case 0xA0: return 0;
             case 0x21: return master.mask;
@@ -78,6 +114,14 @@ public final class PcPorts implements IoBus {
 
     @Override
     public void out(int cpuIndex, int port, int size, int value) {
+        HookRange[] h = hooks;
+        if (h != null) {
+            for (HookRange r : h) {
+                if (port >= r.first && port <= r.last) {
+                    r.hook.out(cpuIndex, port, size, value);
+                }
+            }
+        }
         IntConsumer log = portLogs[port & 0xFFFF];
         if (log != null) {
             for (int i = 0; i < size; i++) {

@@ -237,13 +237,16 @@ public final class RegisterNames {
      */
     public static long readMsr(Cpu c, int msr) {
         int cpl = c.cpl;
+        org.apboot.core.cpu.CpuOverrides overrides = c.overrides;
         c.cpl = 0;
+        c.overrides = null; // the host reads the CPU's own value
         try {
             return Msrs.rdmsr(c, msr);
         } catch (CpuException e) {
             throw new IllegalArgumentException(String.format("MSR 0x%x cannot be read: %s", msr, e.reason));
         } finally {
             c.cpl = cpl;
+            c.overrides = overrides;
         }
     }
 
@@ -254,13 +257,16 @@ public final class RegisterNames {
      */
     public static void writeMsr(Cpu c, int msr, long v) {
         int cpl = c.cpl;
+        org.apboot.core.cpu.CpuOverrides overrides = c.overrides;
         c.cpl = 0;
+        c.overrides = null;
         try {
             Msrs.wrmsr(c, msr, v);
         } catch (CpuException e) {
             throw new IllegalArgumentException(String.format("MSR 0x%x cannot be set to 0x%x: %s", msr, v, e.reason));
         } finally {
             c.cpl = cpl;
+            c.overrides = overrides;
             c.updateMode();
         }
     }
