@@ -225,6 +225,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         if (trace) {
             m.onInstruction((cpu, rip, text) -> err.printf("%-8s %08x  %s%n", cpu.mode(), rip, text));
         }
+        warmUp();
         RunResult r = m.runVcpu(0, limits);
         logs.forEach(PrintWriter::close);
         err.flush();
@@ -245,6 +246,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             case "limit": case "stop": return EXIT_LIMIT;
             default: return 0;
         }
+    }
+
+    /**
+     * Runs a few instructions on a throwaway machine first, so that {@code seconds} measures the
+     * guest, not the JVM loading and initialising the decoder and executor tables.
+     */
+    private void warmUp() {
+        X86Machine w = X86Machine.builder().ramBytes(1 << 16).engine(engine).build();
+        // mov $1,%ecx; 1: dec %ecx; jnz 1b; hlt (16-bit)
+        w.load(0x1000, new byte[] {(byte) 0xb9, 1, 0, (byte) 0x49, (byte) 0x75, (byte) 0xfd, (byte) 0xf4});
+        w.vcpu(0).realMode(0, 0x1000);
+        w.runVcpu(0, RunLimits.none().maxInstructions(100));
     }
 
     private static boolean backed(X86Machine m, long phys) {
