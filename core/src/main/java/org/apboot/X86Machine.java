@@ -104,6 +104,23 @@ public final class X86Machine {
         boolean wrmsr(VcpuHandle vcpu, int msr, long value);
     }
 
+    /**
+     * Sees a guest data access in a watched physical range: a read after it happens (with the
+     * value read), a write before it happens (with the value to store).
+     */
+    @FunctionalInterface
+    public interface MemoryHook {
+        void access(VcpuHandle vcpu, long physicalAddress, int size, long value);
+    }
+
+    private record MemoryRange(long first, long end, MemoryHook hook) {
+        boolean overlaps(long phys, int size) {
+            return phys < end && first < phys + size;
+        }
+    }
+
+    private final List<MemoryRange> readHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<MemoryRange> writeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Machine machine;
     private final Engine engine;
     private final List<CpuidHook> cpuidHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -553,7 +570,7 @@ public final class X86Machine {
 
     private boolean hooked() {
         return !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()
-                || !interruptHooks.isEmpty();
+                || !interruptHooks.isEmpty() || !readHooks.isEmpty() || !writeHooks.isEmpty();
     }
 
     public X86Machine onModeChange(ModeChangeHook h) {
@@ -666,6 +683,55 @@ public final class X86Machine {
         };
         for (VcpuHandle v : handles) {
             v.cpu().overrides = o;
+        }
+    }
+
+    /**
+     * Calls {@code h} for every guest data read that touches physical [address, address+length)
+     * (instruction operands, stack, descriptor tables; not page walks or instruction fetches),
+     * after the read, with its address, size and value. While any memory hook is installed the
+     * translator hands every vCPU to its interpreter, so both engines report the same accesses in
+     * the same order, also for code translated before the hook was installed.
+     */
+    public X86Machine onMemoryRead(long address, long length, MemoryHook h) {
+        readHooks.add(new MemoryRange(address, address + length, h));
+        installMemoryHooks();
+        return this;
+    }
+
+    /**
+     * Calls {@code h} for every guest data write that touches physical [address, address+length),
+     * before the store, with the value to be stored (a locked compare-and-exchange only when it
+     * stores). See {@link #onMemoryRead}.
+     */
+    public X86Machine onMemoryWrite(long address, long length, MemoryHook h) {
+        writeHooks.add(new MemoryRange(address, address + length, h));
+        installMemoryHooks();
+        return this;
+    }
+
+    private void installMemoryHooks() {
+        org.apboot.core.cpu.MemoryHooks hooks = new org.apboot.core.cpu.MemoryHooks() {
+            @Override
+            public void read(Cpu cpu, long phys, int size, long value) {
+                for (MemoryRange r : readHooks) {
+                    if (r.overlaps(phys, size)) {
+                        r.hook.access(handles[cpu.index], phys, size, value);
+                    }
+                }
+            }
+
+            @Override
+            public void write(Cpu cpu, long phys, int size, long value) {
+                for (MemoryRange r : writeHooks) {
+                    if (r.overlaps(phys, size)) {
+                        r.hook.access(handles[cpu.index], phys, size, value);
+                    }
+                }
+            }
+        };
+        for (VcpuHandle v : handles) {
+            v.cpu().memoryHooks = hooks;
         }
     }
 

@@ -471,4 +471,34 @@ class EmbeddingApiTest {
         // the host still reads the CPU's own MSRs, past the hooks
         assertThrows(IllegalArgumentException.class, () -> v.msr(0x1234));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void memoryHooksSeeReadsAndWritesInTheirRangeAlsoInCodeRunBefore(String engine) {
+        X86Machine m = machine(engine).build();
+        // mov $0x5000,%ebx; movq $0x11,(%rbx); mov (%rbx),%rax; lock xadd %rax,(%rbx); push %rax;
+        // pop %rcx; hlt
+        m.load(0x10000, GuestPrograms.bytes(0xbb, 0x00, 0x50, 0x00, 0x00, 0x48, 0xc7, 0x03, 0x11, 0x00, 0x00, 0x00, 0x48,
+                0x8b, 0x03, 0xf0, 0x48, 0x0f, 0xc1, 0x03, 0x50, 0x59, 0xf4));
+        VcpuHandle v = m.vcpu(0).long64(0x10000, 0x8000, false);
+        for (int run = 0; run < 2; run++) { // the first run translates, without hooks
+            m.write(0x5000, 8, 0);
+            List<String> events = new ArrayList<>();
+            if (run == 1) {
+                m.onMemoryRead(0x5000, 8, (cpu, a, size, value) -> events.add(String.format("r %x/%d=%x", a, size, value)));
+                m.onMemoryWrite(0x5000, 8, (cpu, a, size, value) -> events.add(String.format("w %x/%d=%x", a, size, value)));
+                m.onMemoryRead(0x7FF8, 8, (cpu, a, size, value) -> events.add(String.format("r %x/%d=%x", a, size, value)));
+                m.onMemoryWrite(0x7FF8, 8, (cpu, a, size, value) -> events.add(String.format("w %x/%d=%x", a, size, value)));
+            }
+            m.vcpu(0).long64(0x10000, 0x8000, false);
+            assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+            assertEquals(0x22, m.read(0x5000, 8));
+            assertEquals(0x11, v.get("rcx"));
+            if (run == 1) {
+                // the store, the load, the locked add (read, then its store), the push, the pop
+                assertEquals(List.of("w 5000/8=11", "r 5000/8=11", "r 5000/8=11", "w 5000/8=22", "w 7ff8/8=11",
+                        "r 7ff8/8=11"), events);
+            }
+        }
+    }
 }
