@@ -191,4 +191,48 @@ class RunCommandTest {
     private static int getInt(byte[] b, int at) {
         return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void realModeBinaryWithPortLogAndAnInstructionLimit(String engine) throws Exception {
+        // mov $0x50,%al; out %al,$0x80; mov $0x51,%al; out %al,$0x80; mov $'O',%al; out %al,$0xe9;
+        // 1: jmp 1b
+        Path bin = tmp.resolve("post.bin");
+        Files.write(bin, new byte[] {(byte) 0xb0, 0x50, (byte) 0xe6, (byte) 0x80, (byte) 0xb0, 0x51, (byte) 0xe6,
+            (byte) 0x80, (byte) 0xb0, 0x4f, (byte) 0xe6, (byte) 0xe9, (byte) 0xeb, (byte) 0xfe});
+        Path log = tmp.resolve("post.log");
+        DisasmCommandTest.Result r = DisasmCommandTest.run("run", "--load", bin + "@0x7c00", "--state", "real",
+                "--port-log", "0x80=" + log, "--max-insns", "1000", "--engine", engine, "--json");
+        assertEquals(RunCommand.EXIT_LIMIT, r.code(), r.err());
+        assertEquals("50\n51\n", Files.readString(log));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> j = (Map<String, Object>) JsonReader.parse(r.out());
+        assertEquals("limit", j.get("exit"));
+        assertEquals(1000L, ((Number) j.get("instructions")).longValue());
+        assertEquals("O", j.get("console"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> regs = (Map<String, Object>) j.get("regs");
+        assertEquals("0x7c0c", regs.get("rip"));
+        assertEquals("real16", j.get("mode"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void aFaultWithNoIdtEndsTheRunWithItsChain(String engine) throws Exception {
+        Path bin = tmp.resolve("ud2.bin");
+        Files.write(bin, new byte[] {0x0f, 0x0b}); // ud2
+        DisasmCommandTest.Result r = DisasmCommandTest.run("run", "--load", bin + "@0x10000", "--state", "long64",
+                "--engine", engine, "--json");
+        assertEquals(RunCommand.EXIT_FAULT, r.code(), r.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> j = (Map<String, Object>) JsonReader.parse(r.out());
+        assertEquals("fault", j.get("exit"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> f = (Map<String, Object>) j.get("fault");
+        @SuppressWarnings("unchecked")
+        List<Object> chain = (List<Object>) f.get("chain");
+        assertTrue(chain.get(0).toString().startsWith("#UD"), chain.toString());
+        assertEquals("triple fault", chain.get(chain.size() - 1));
+        assertEquals("0x10000", f.get("rip"));
+    }
 }
