@@ -20,9 +20,6 @@ import org.apboot.core.engine.Engines;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.engine.TracingEngine;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.image.ElfImage;
-import org.apboot.core.image.ImageException;
-import org.apboot.core.image.MultibootImage;
 import org.apboot.core.machine.Machine;
 import org.apboot.core.machine.MachineConfig;
 import org.apboot.core.mem.MemoryMap;
@@ -113,19 +110,9 @@ public final class X86Machine {
         void access(VcpuHandle vcpu, long physicalAddress, int size, long value);
     }
 
-    private record MemoryRange(long first, long end, MemoryHook hook) {
-        boolean overlaps(long phys, int size) {
-            return phys < end && first < phys + size;
-        }
-    }
-
-    private final List<MemoryRange> readHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<MemoryRange> writeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Machine machine;
     private final Engine engine;
-    private final List<CpuidHook> cpuidHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<RdmsrHook> rdmsrHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<WrmsrHook> wrmsrHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final GuestHooks guestHooks;
     private final MemoryMap memoryMap;
     private final PcPorts ports;
     private final RunControl control;
@@ -155,6 +142,7 @@ public final class X86Machine {
             c.io = ports;
             handles[i] = new VcpuHandle(this, machine.vcpu(i));
         }
+        this.guestHooks = new GuestHooks(handles);
     }
 
     public static Builder builder() {
@@ -389,85 +377,24 @@ public final class X86Machine {
      *     segments, entry outside every segment) or a segment outside guest memory
      */
     public LoadedImage loadElf(String name, byte[] file) {
-        ElfImage elf;
-        try {
-            elf = ElfImage.parse(name, file);
-        } catch (ImageException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
-        return loadSegments(name, elf.segments, elf.entry, elf.symbols);
+        return new ImageLoading(this, memoryMap).elf(name, file);
     }
 
     /**
      * Loads a Multiboot (v1) kernel and starts vCPU 0 as a Multiboot loader does: flat 32-bit
      * protected mode at the entry, interrupts off, EAX = 0x2BADB002, EBX = the boot information
      * (memory sizes, {@code cmdline}, a memory map of low RAM and the RAM regions) built at
-     * physical 0x9000 (command line at 0x9100, memory map at 0x9200).
+     * physical {@value #MULTIBOOT_INFO} (command line 0x100 bytes further, memory map 0x200).
      *
      * @throws IllegalArgumentException (one line) for a missing or invalid header, a malformed
      *     image, or one that does not fit in guest memory
      */
     public LoadedImage loadMultiboot(String name, byte[] file, String cmdline) {
-        MultibootImage mb;
-        byte[] info;
-        List<long[]> extra = new ArrayList<>();
-        for (MemoryMap.Region r : memoryMap.regions()) {
-            if (r.kind == MemoryMap.Kind.RAM && r.aliasOf == null) {
-                extra.add(new long[] {r.base, r.size});
-            }
-        }
-        try {
-            mb = MultibootImage.parse(name, file);
-            info = MultibootImage.bootInformation(MULTIBOOT_INFO, machine.ram().size(), extra, cmdline);
-        } catch (ImageException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
-        for (ElfImage.Segment s : mb.segments) {
-            if (s.physical() < MULTIBOOT_INFO + info.length && MULTIBOOT_INFO < s.physical() + s.memSize()) {
-                throw new IllegalArgumentException(String.format("%s: the image at 0x%x-0x%x overlaps the boot information at 0x%x",
-                        name, s.physical(), s.physical() + s.memSize() - 1, MULTIBOOT_INFO));
-            }
-        }
-        LoadedImage img = loadSegments(name, mb.segments, mb.entry, mb.symbols);
-        load(MULTIBOOT_INFO, info);
-        VcpuHandle v = handles[0];
-        v.flat32(mb.entry, 0, false);
-        v.set("rax", MultibootImage.BOOT_MAGIC & 0xFFFF_FFFFL).set("rbx", MULTIBOOT_INFO);
-        return img;
+        return new ImageLoading(this, memoryMap).multiboot(name, file, cmdline, machine.ram().size());
     }
 
     /** Where {@link #loadMultiboot} builds the boot information. */
     public static final long MULTIBOOT_INFO = 0x9000;
-
-    private LoadedImage loadSegments(String name, List<ElfImage.Segment> segs, long entry, Map<String, Long> symbols) {
-        List<MemoryRegion> out = new ArrayList<>();
-        for (ElfImage.Segment s : segs) {
-            if (!memoryMap.backed(s.physical(), s.memSize())) {
-                throw new IllegalArgumentException(String.format("%s: segment 0x%x-0x%x lies outside guest memory", name,
-                        s.physical(), s.physical() + s.memSize() - 1));
-            }
-        }
-        boolean entryBacked = false;
-        for (ElfImage.Segment s : segs) {
-            long onPage = entry - s.virtual();
-            entryBacked |= onPage >= 0 && onPage < s.memSize();
-        }
-        if (!entryBacked) {
-            throw new IllegalArgumentException(String.format("%s: entry 0x%x lies outside the loaded image", name, entry));
-        }
-        for (ElfImage.Segment s : segs) {
-            load(s.physical(), s.data());
-            long zeros = s.memSize() - s.data().length;
-            for (long p = s.physical() + s.data().length; zeros > 0; ) {
-                int n = (int) Math.min(zeros, 1 << 20);
-                load(p, new byte[n]);
-                p += n;
-                zeros -= n;
-            }
-            out.add(new MemoryRegion("ram", "segment", s.physical(), s.memSize(), false));
-        }
-        return new LoadedImage(entry, List.copyOf(out), symbols);
-    }
 
     /**
      * Builds identity page tables for the first 4 GiB (2 MiB pages, user-accessible, writable)
@@ -570,7 +497,7 @@ public final class X86Machine {
 
     private boolean hooked() {
         return !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()
-                || !interruptHooks.isEmpty() || !readHooks.isEmpty() || !writeHooks.isEmpty();
+                || !interruptHooks.isEmpty() || guestHooks.watchesMemory();
     }
 
     public X86Machine onModeChange(ModeChangeHook h) {
@@ -629,8 +556,7 @@ public final class X86Machine {
      * in the order installed; a machine without CPUID, RDMSR or WRMSR hooks never asks.
      */
     public X86Machine onCpuid(CpuidHook h) {
-        cpuidHooks.add(h);
-        installOverrides();
+        guestHooks.onCpuid(h);
         return this;
     }
 
@@ -639,51 +565,14 @@ public final class X86Machine {
      * hook with a value answers, even for MSRs the CPU does not have.
      */
     public X86Machine onRdmsr(RdmsrHook h) {
-        rdmsrHooks.add(h);
-        installOverrides();
+        guestHooks.onRdmsr(h);
         return this;
     }
 
     /** Calls {@code h} for each guest WRMSR at CPL 0: the first hook returning true takes the write. */
     public X86Machine onWrmsr(WrmsrHook h) {
-        wrmsrHooks.add(h);
-        installOverrides();
+        guestHooks.onWrmsr(h);
         return this;
-    }
-
-    private void installOverrides() {
-        org.apboot.core.cpu.CpuOverrides o = new org.apboot.core.cpu.CpuOverrides() {
-            @Override
-            public void cpuid(Cpu cpu, int leaf, int subleaf, int[] regs) {
-                for (CpuidHook h : cpuidHooks) {
-                    h.cpuid(handles[cpu.index], leaf, subleaf, regs);
-                }
-            }
-
-            @Override
-            public long rdmsr(Cpu cpu, int msr) {
-                for (RdmsrHook h : rdmsrHooks) {
-                    java.util.OptionalLong v = h.rdmsr(handles[cpu.index], msr);
-                    if (v.isPresent()) {
-                        return v.getAsLong();
-                    }
-                }
-                return org.apboot.core.cpu.MsrHandler.UNKNOWN;
-            }
-
-            @Override
-            public boolean wrmsr(Cpu cpu, int msr, long value) {
-                for (WrmsrHook h : wrmsrHooks) {
-                    if (h.wrmsr(handles[cpu.index], msr, value)) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-        };
-        for (VcpuHandle v : handles) {
-            v.cpu().overrides = o;
-        }
     }
 
     /**
@@ -694,8 +583,7 @@ public final class X86Machine {
      * the same order, also for code translated before the hook was installed.
      */
     public X86Machine onMemoryRead(long address, long length, MemoryHook h) {
-        readHooks.add(new MemoryRange(address, address + length, h));
-        installMemoryHooks();
+        guestHooks.onMemoryRead(address, length, h);
         return this;
     }
 
@@ -705,34 +593,8 @@ public final class X86Machine {
      * stores). See {@link #onMemoryRead}.
      */
     public X86Machine onMemoryWrite(long address, long length, MemoryHook h) {
-        writeHooks.add(new MemoryRange(address, address + length, h));
-        installMemoryHooks();
+        guestHooks.onMemoryWrite(address, length, h);
         return this;
-    }
-
-    private void installMemoryHooks() {
-        org.apboot.core.cpu.MemoryHooks hooks = new org.apboot.core.cpu.MemoryHooks() {
-            @Override
-            public void read(Cpu cpu, long phys, int size, long value) {
-                for (MemoryRange r : readHooks) {
-                    if (r.overlaps(phys, size)) {
-                        r.hook.access(handles[cpu.index], phys, size, value);
-                    }
-                }
-            }
-
-            @Override
-            public void write(Cpu cpu, long phys, int size, long value) {
-                for (MemoryRange r : writeHooks) {
-                    if (r.overlaps(phys, size)) {
-                        r.hook.access(handles[cpu.index], phys, size, value);
-                    }
-                }
-            }
-        };
-        for (VcpuHandle v : handles) {
-            v.cpu().memoryHooks = hooks;
-        }
     }
 
     /** Calls {@code h} after guest writes touching [address, address+length). */
