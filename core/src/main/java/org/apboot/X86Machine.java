@@ -118,6 +118,8 @@ public final class X86Machine {
     private final RunControl control;
     private final VcpuHandle[] handles;
     private final List<InstructionHook> instructionHooks = new ArrayList<>();
+    /** Address range of each instruction hook (RIP values, inclusive), parallel to instructionHooks. */
+    private final List<long[]> instructionRanges = new ArrayList<>();
     private final List<FaultHook> faultHooks = new ArrayList<>();
     private final List<ModeChangeHook> modeHooks = new ArrayList<>();
     private final List<InterruptHook> interruptHooks = new ArrayList<>();
@@ -480,8 +482,23 @@ public final class X86Machine {
 
     // ---------------------------------------------------------------- hooks
 
+    /**
+     * Calls {@code h} before every instruction a vCPU executes, with its RIP and its AT&T
+     * disassembly. While any such hook is installed the translator hands every vCPU to its
+     * interpreter (also for code translated before), so both engines call it for the same
+     * instructions in the same order.
+     */
     public X86Machine onInstruction(InstructionHook h) {
+        return onInstruction(0, -1L, h);
+    }
+
+    /**
+     * As {@link #onInstruction(InstructionHook)}, for instructions whose RIP lies in
+     * {@code first}..{@code last} (unsigned, inclusive) only.
+     */
+    public X86Machine onInstruction(long first, long last, InstructionHook h) {
         instructionHooks.add(h);
+        instructionRanges.add(new long[] {first, last});
         return this;
     }
 
@@ -782,10 +799,14 @@ public final class X86Machine {
     private final class HookTracer implements Tracer {
         @Override
         public void beforeInstruction(Cpu cpu, Insn insn, long rip) {
-            if (!instructionHooks.isEmpty()) {
-                String text = org.apboot.core.decode.AttSyntax.render(insn, rip);
-                for (InstructionHook h : instructionHooks) {
-                    h.before(handles[cpu.index], rip, text);
+            String text = null;
+            for (int i = 0; i < instructionHooks.size(); i++) {
+                long[] range = instructionRanges.get(i);
+                if (Long.compareUnsigned(rip, range[0]) >= 0 && Long.compareUnsigned(rip, range[1]) <= 0) {
+                    if (text == null) {
+                        text = org.apboot.core.decode.AttSyntax.render(insn, rip);
+                    }
+                    instructionHooks.get(i).before(handles[cpu.index], rip, text);
                 }
             }
         }

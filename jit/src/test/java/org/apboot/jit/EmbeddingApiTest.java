@@ -501,4 +501,21 @@ class EmbeddingApiTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void instructionHooksInARangeSeeOnlyTheirInstructionsAlsoInCodeRunBefore(String engine) {
+        X86Machine m = machine(engine).build();
+        m.load(0x10000, SUM_LOOP_64);
+        m.vcpu(0).long64(0x10000, 0x8000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit()); // translated, unhooked
+        List<String> seen = new ArrayList<>();
+        m.onInstruction(0x1000B, 0x1000D, (cpu, rip, text) -> seen.add(Long.toHexString(rip) + " " + text));
+        m.vcpu(0).long64(0x10000, 0x8000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(200, seen.size()); // dec and jne, 100 passes each
+        assertEquals("1000b dec    %ecx", seen.get(0));
+        assertEquals("1000d jne    0x10008", seen.get(1));
+        assertEquals(5050, m.vcpu(0).get("rax"));
+    }
 }
