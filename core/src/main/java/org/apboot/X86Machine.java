@@ -2,30 +2,43 @@ package org.apboot;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
 import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.decode.Insn;
+import org.apboot.core.embed.PcPorts;
+import org.apboot.core.embed.RunControl;
 import org.apboot.core.engine.Engine;
 import org.apboot.core.engine.EngineFactory;
 import org.apboot.core.engine.EngineStats;
+import org.apboot.core.engine.EngineProvider;
+import org.apboot.core.engine.Engines;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.engine.TracingEngine;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.interp.Interpreter;
 import org.apboot.core.machine.Machine;
 import org.apboot.core.machine.MachineConfig;
+import org.apboot.core.mem.MemoryMap;
 import org.apboot.core.mem.PhysicalMemory;
 
 /**
- * An x86 machine for embedders: RAM, vCPUs with local APICs (vCPU {@code i} has APIC ID
- * {@code i}), the debug console (port 0xE9) and serial port (0x3F8), and an engine.
+ * An x86 machine for embedders: low RAM from physical address 0, more RAM, ROM and devices
+ * anywhere in the physical address space ({@link #mapRam}, {@link #mapRom}, {@link #alias},
+ * {@link #mapMmio}), vCPUs with local APICs (vCPU {@code i} has APIC ID {@code i}), the ports of
+ * a minimal PC (debug console 0xE9, serial 0x3F8, exit port 0xF4, reset through 0x64 and 0xCF9,
+ * the 8259 and 8254 ports), and an engine, chosen by name ({@code interp}, {@code jit}) or by
+ * factory.
  *
- * <p>Call order: {@link #builder()} ... {@link Builder#build()}, then {@link #load} code and data,
- * set up vCPU state through {@link #vcpu(int)}, make vCPUs runnable with {@link #start(int)}
- * (vCPU 0 starts runnable), install hooks, then {@link #run(Duration)}. After a run, state can be
- * read, changed, and the machine run again. Not thread-safe: one caller drives it.
+ * <p>Call order: {@link #builder()} ... {@link Builder#build()}; map memory; {@link #load} code
+ * and data; set up vCPU state through {@link #vcpu(int)} (registers by name, or a preset:
+ * reset, real, flat32, long64, at CPL 0 or 3); install hooks; then run one vCPU
+ * ({@link #runVcpu}) or the whole machine ({@link #run(RunLimits)}). After a run, state can be
+ * read, changed, and the machine run again. One thread drives the machine; {@link #stop()},
+ * {@link #interrupt} and {@link #nmi} may be called from any thread while it runs.
  */
 public final class X86Machine {
     /** Sees each instruction before it executes (the engine single-steps while any hook is set). */
@@ -58,10 +71,55 @@ public final class X86Machine {
         void written(long physicalAddress, int length);
     }
 
+    /** Answers (or lets pass, with an empty value) a guest IN from a hooked port. */
+    @FunctionalInterface
+    public interface PortInHook {
+        java.util.OptionalLong in(VcpuHandle vcpu, int port, int size);
+    }
+
+    /** Sees a guest OUT to a hooked port, before the device does. */
+    @FunctionalInterface
+    public interface PortOutHook {
+        void out(VcpuHandle vcpu, int port, int size, long value);
+    }
+
+    /** Adjusts in place the {EAX, EBX, ECX, EDX} a guest CPUID of {@code leaf}/{@code subleaf} returns. */
+    @FunctionalInterface
+    public interface CpuidHook {
+        void cpuid(VcpuHandle vcpu, int leaf, int subleaf, int[] regs);
+    }
+
+    /** Answers a guest RDMSR (at CPL 0), or lets the CPU answer with an empty value. */
+    @FunctionalInterface
+    public interface RdmsrHook {
+        java.util.OptionalLong rdmsr(VcpuHandle vcpu, int msr);
+    }
+
+    /** Takes a guest WRMSR (at CPL 0) by returning true; false lets the CPU handle it. */
+    @FunctionalInterface
+    public interface WrmsrHook {
+        boolean wrmsr(VcpuHandle vcpu, int msr, long value);
+    }
+
+    /**
+     * Sees a guest data access in a watched physical range: a read after it happens (with the
+     * value read), a write before it happens (with the value to store).
+     */
+    @FunctionalInterface
+    public interface MemoryHook {
+        void access(VcpuHandle vcpu, long physicalAddress, int size, long value);
+    }
+
     private final Machine machine;
     private final Engine engine;
+    private final GuestHooks guestHooks;
+    private final MemoryMap memoryMap;
+    private final PcPorts ports;
+    private final RunControl control;
     private final VcpuHandle[] handles;
     private final List<InstructionHook> instructionHooks = new ArrayList<>();
+    /** Address range of each instruction hook (RIP values, inclusive), parallel to instructionHooks. */
+    private final List<long[]> instructionRanges = new ArrayList<>();
     private final List<FaultHook> faultHooks = new ArrayList<>();
     private final List<ModeChangeHook> modeHooks = new ArrayList<>();
     private final List<InterruptHook> interruptHooks = new ArrayList<>();
@@ -72,15 +130,37 @@ public final class X86Machine {
         this.machine = new Machine(MachineConfig.builder().ramBytes(b.ramBytes).cpus(b.cpus)
                 .model(CpuModel.standard(b.la57)).profile(b.profile).hostThreads(b.hostThreads)
                 .deterministic(b.deterministic).quantum(b.quantum).build());
-        this.engine = b.engines.create(machine.ram());
+        EngineFactory factory = b.engines != null ? b.engines : Engines.byName(b.engineName, b.engineSettings);
+        this.engine = factory.create(machine.ram());
+        this.memoryMap = new MemoryMap(machine.ram(), machine.mmio());
+        this.ports = new PcPorts(machine.io());
+        this.control = new RunControl(machine);
+        ports.onExit(control::exitPort);
+        ports.onReset(control::reset);
         this.handles = new VcpuHandle[b.cpus];
         for (int i = 0; i < b.cpus; i++) {
+            Cpu c = machine.vcpu(i).cpu;
+            c.mmio = memoryMap;
+            c.io = ports;
             handles[i] = new VcpuHandle(this, machine.vcpu(i));
         }
+        this.guestHooks = new GuestHooks(handles);
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The engines on the class path by name, each with its settings and what they mean
+     * ({@code interp} always; {@code jit} when the translator module is present).
+     */
+    public static Map<String, Map<String, String>> engines() {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, EngineProvider> e : Engines.available().entrySet()) {
+            out.put(e.getKey(), e.getValue().settings());
+        }
+        return out;
     }
 
     /** How to build an {@link X86Machine}. */
@@ -92,7 +172,9 @@ public final class X86Machine {
         private int hostThreads = 1;
         private boolean deterministic;
         private long quantum = 20_000;
-        private EngineFactory engines = Interpreter::new;
+        private EngineFactory engines;
+        private String engineName = "interp";
+        private final Map<String, String> engineSettings = new LinkedHashMap<>();
 
         public Builder ramBytes(long bytes) {
             ramBytes = bytes;
@@ -139,7 +221,31 @@ public final class X86Machine {
             return this;
         }
 
-        /** @throws IllegalArgumentException for impossible settings */
+        /**
+         * The engine by name: {@code interp} (the default) or {@code jit}, found on the class
+         * path (the translator is in module {@code apboot-jit}); {@link #engines()} lists them.
+         * An unknown name fails in {@link #build()}, naming the known ones.
+         */
+        public Builder engine(String name) {
+            engines = null;
+            engineName = name;
+            return this;
+        }
+
+        /**
+         * A setting of the engine chosen by name, e.g. {@code engineSetting("threshold", "0")}
+         * for the translator ({@link #engines()} lists each engine's settings). Checked in
+         * {@link #build()}.
+         */
+        public Builder engineSetting(String key, String value) {
+            engineSettings.put(key, value);
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException for impossible settings, an unknown engine or engine
+         *     setting (one line, naming the known ones)
+         */
         public X86Machine build() {
             return new X86Machine(this);
         }
@@ -147,58 +253,188 @@ public final class X86Machine {
 
     // ---------------------------------------------------------------- memory
 
-    /** Copies {@code bytes} into guest RAM at physical {@code address}. */
+    /**
+     * Copies {@code bytes} to physical {@code address}: low RAM, RAM regions, ROM (the host may
+     * write ROM; the guest may not) or devices.
+     *
+     * @throws IllegalArgumentException when part of the range is backed by nothing
+     */
     public X86Machine load(long address, byte[] bytes) {
-        machine.ram().load(address, bytes);
+        memoryMap.write(address, bytes, 0, bytes.length);
         return this;
     }
 
-    /** Reads 1, 2, 4 or 8 bytes of guest RAM. */
+    /** Reads 1, 2, 4 or 8 bytes at physical {@code address} (RAM, ROM or a device). */
     public long read(long address, int size) {
         check(address, size);
-        return machine.ram().read(address, size);
+        if (machine.ram().contains(address, size)) {
+            return machine.ram().read(address, size);
+        }
+        return memoryMap.read(-1, address, size);
     }
 
-    /** Writes 1, 2, 4 or 8 bytes of guest RAM. */
+    /** Writes 1, 2, 4 or 8 bytes at physical {@code address} as the guest would (ROM ignores it). */
     public X86Machine write(long address, int size, long value) {
         check(address, size);
-        machine.ram().write(address, size, value);
+        if (machine.ram().contains(address, size)) {
+            machine.ram().write(address, size, value);
+        } else {
+            memoryMap.write(-1, address, size, value);
+        }
         return this;
+    }
+
+    /** {@code length} bytes at physical {@code address}; unbacked bytes read 0xFF. */
+    public byte[] readBytes(long address, int length) {
+        byte[] out = new byte[length];
+        memoryMap.read(address, out, 0, length);
+        return out;
     }
 
     private void check(long address, int size) {
         if (size != 1 && size != 2 && size != 4 && size != 8) {
             throw new IllegalArgumentException("access size must be 1, 2, 4 or 8, got " + size);
         }
-        if (!machine.ram().contains(address, size)) {
-            throw new IllegalArgumentException(String.format("0x%x+%d is outside guest RAM of %d bytes",
-                    address, size, machine.ram().size()));
+        if (!memoryMap.backed(address, size)) {
+            throw new IllegalArgumentException(String.format("0x%x+%d is outside guest RAM (and every ROM and device region)", address, size));
         }
+    }
+
+    /**
+     * Maps {@code size} bytes of zeroed RAM at physical {@code base}, outside low RAM (at most
+     * 2 GiB per region; a region costs its own size wherever it lies). Code runs from it, but is
+     * decoded afresh on every execution and never translated: keep hot code in low RAM.
+     *
+     * @throws IllegalArgumentException when it overlaps low RAM, another region or the local APIC page
+     */
+    public X86Machine mapRam(long base, long size) {
+        memoryMap.mapRam("ram", base, size);
+        return this;
+    }
+
+    /**
+     * Maps a ROM holding {@code contents} at physical {@code base}: guest stores to it are
+     * ignored. A ROM may lie in low RAM (its bytes are shadowed there and a guest store is undone
+     * right after it, see {@link MemoryMap}); code runs from a shadow at full speed and from
+     * elsewhere decoded afresh on every execution.
+     */
+    public X86Machine mapRom(long base, byte[] contents) {
+        memoryMap.mapRom("rom", base, contents);
+        return this;
+    }
+
+    /**
+     * Makes the {@code size} bytes at physical {@code target} (in low RAM, or inside one mapped
+     * region) visible at {@code base} too: one ROM at 0xF0000 and 0xFFFF0000, say.
+     */
+    public X86Machine alias(long base, long target, long size) {
+        memoryMap.alias(base, target, size);
+        return this;
+    }
+
+    /** Maps a device at [base, base+size), outside low RAM: guest accesses call {@code handler}. */
+    public X86Machine mapMmio(long base, long size, MmioHandler handler) {
+        memoryMap.mapDevice("mmio", base, size, new MemoryMap.Device() {
+            @Override
+            public long read(long offset, int sz) {
+                return handler.read(offset, sz);
+            }
+
+            @Override
+            public void write(long offset, int sz, long value) {
+                handler.write(offset, sz, value);
+            }
+        });
+        return this;
+    }
+
+    /** The memory map: low RAM, then every region by address (ROM shadows in low RAM included). */
+    public List<MemoryRegion> memoryMap() {
+        List<MemoryRegion> out = new ArrayList<>();
+        out.add(new MemoryRegion("ram", "low", 0, machine.ram().size(), false));
+        for (MemoryMap.Region r : memoryMap.regions()) {
+            out.add(new MemoryRegion(r.kind.name().toLowerCase(java.util.Locale.ROOT), r.name, r.base, r.size,
+                    r.aliasOf != null));
+        }
+        return out;
+    }
+
+    /** Guest stores to ROM so far (ignored or undone). */
+    public long ignoredRomWrites() {
+        return memoryMap.ignoredRomWrites();
     }
 
     public long ramBytes() {
         return machine.ram().size();
     }
 
+    // ---------------------------------------------------------------- loaders
+
     /**
-     * Builds identity page tables for the first 4 GiB (2 MiB pages) at {@code pml4} (24 KiB:
-     * PML4, PDPT, 4 PDs).
+     * Loads an x86 ELF32 or ELF64 executable: each loadable segment at its physical address
+     * ({@code p_paddr}), the bytes beyond its file part zeroed. Sets no register: start a vCPU
+     * at {@link LoadedImage#entry()} in the mode the file needs.
+     *
+     * @throws IllegalArgumentException (one line) for a malformed file (truncated, overlapping
+     *     segments, entry outside every segment) or a segment outside guest memory
+     */
+    public LoadedImage loadElf(String name, byte[] file) {
+        return new ImageLoading(this, memoryMap).elf(name, file);
+    }
+
+    /**
+     * Loads a Multiboot (v1) kernel and starts vCPU 0 as a Multiboot loader does: flat 32-bit
+     * protected mode at the entry, interrupts off, EAX = 0x2BADB002, EBX = the boot information
+     * (memory sizes, {@code cmdline}, a memory map of low RAM and the RAM regions) built at
+     * physical {@value #MULTIBOOT_INFO} (command line 0x100 bytes further, memory map 0x200).
+     *
+     * @throws IllegalArgumentException (one line) for a missing or invalid header, a malformed
+     *     image, or one that does not fit in guest memory
+     */
+    public LoadedImage loadMultiboot(String name, byte[] file, String cmdline) {
+        return new ImageLoading(this, memoryMap).multiboot(name, file, cmdline, machine.ram().size());
+    }
+
+    /** Where {@link #loadMultiboot} builds the boot information. */
+    public static final long MULTIBOOT_INFO = 0x9000;
+
+    /**
+     * Builds identity page tables for the first 4 GiB (2 MiB pages, user-accessible, writable)
+     * at {@code pml4} (24 KiB: PML4, PDPT, 4 PDs).
      */
     void identityMap(long pml4) {
         PhysicalMemory ram = machine.ram();
-        if ((pml4 & 0xFFF) != 0 || !ram.contains(pml4, 6 * 4096)) {
+        if ((pml4 & 0xFFF) != 0 || !ram.contains(pml4, PAGE_TABLE_BYTES)) {
             throw new IllegalArgumentException(String.format("page tables at 0x%x must be page-aligned and fit in RAM", pml4));
         }
         long pdpt = pml4 + 0x1000;
-        ram.load(pml4, new byte[6 * 4096]);
-        ram.write64(pml4, pdpt | 0x3);
+        ram.load(pml4, new byte[PAGE_TABLE_BYTES]);
+        ram.write64(pml4, pdpt | 0x7);
         for (int i = 0; i < 4; i++) {
             long pd = pml4 + 0x2000 + i * 0x1000L;
-            ram.write64(pdpt + 8L * i, pd | 0x3);
+            ram.write64(pdpt + 8L * i, pd | 0x7);
             for (int j = 0; j < 512; j++) {
-                ram.write64(pd + 8L * j, (((long) i << 30) + ((long) j << 21)) | 0x83);
+                ram.write64(pd + 8L * j, (((long) i << 30) + ((long) j << 21)) | 0x87);
             }
         }
+    }
+
+    /** Bytes of the identity page tables {@link VcpuHandle#long64} builds. */
+    public static final int PAGE_TABLE_BYTES = 6 * 4096;
+
+    /**
+     * Where the machine keeps the identity page tables of the {@code long64} presets that do not
+     * name their own: the last {@value #PAGE_TABLE_BYTES} bytes of low RAM, page-aligned. Guest
+     * code must leave them alone while it relies on them.
+     */
+    public long reservedPageTables() {
+        return (machine.ram().size() - PAGE_TABLE_BYTES) & ~0xFFFL;
+    }
+
+    long ensureReservedPageTables() {
+        long at = reservedPageTables();
+        identityMap(at);
+        return at;
     }
 
     // ---------------------------------------------------------------- vCPUs
@@ -246,8 +482,23 @@ public final class X86Machine {
 
     // ---------------------------------------------------------------- hooks
 
+    /**
+     * Calls {@code h} before every instruction a vCPU executes, with its RIP and its AT&T
+     * disassembly. While any such hook is installed the translator hands every vCPU to its
+     * interpreter (also for code translated before), so both engines call it for the same
+     * instructions in the same order.
+     */
     public X86Machine onInstruction(InstructionHook h) {
+        return onInstruction(0, -1L, h);
+    }
+
+    /**
+     * As {@link #onInstruction(InstructionHook)}, for instructions whose RIP lies in
+     * {@code first}..{@code last} (unsigned, inclusive) only.
+     */
+    public X86Machine onInstruction(long first, long last, InstructionHook h) {
         instructionHooks.add(h);
+        instructionRanges.add(new long[] {first, last});
         return this;
     }
 
@@ -263,11 +514,103 @@ public final class X86Machine {
 
     private boolean hooked() {
         return !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()
-                || !interruptHooks.isEmpty();
+                || !interruptHooks.isEmpty() || guestHooks.watchesMemory();
     }
 
     public X86Machine onModeChange(ModeChangeHook h) {
         modeHooks.add(h);
+        return this;
+    }
+
+    /**
+     * Calls {@code h} for guest IN instructions (and INS) from ports {@code first}..{@code last}:
+     * a present value is what the guest reads, an empty one lets the devices answer. Hooks run in
+     * the order installed, on the vCPU's thread, with the same calls on both engines; installed
+     * between runs they apply to code already translated (port accesses always reach the bus).
+     * Ports without hooks cost nothing extra.
+     */
+    public X86Machine onPortIn(int first, int last, PortInHook h) {
+        checkPorts(first, last);
+        ports.hook(first, last, new PcPorts.PortHook() {
+            @Override
+            public long in(int cpuIndex, int port, int size) {
+                java.util.OptionalLong v = h.in(handles[cpuIndex], port, size);
+                return v.isPresent() ? v.getAsLong() : PcPorts.PASS;
+            }
+
+            @Override
+            public void out(int cpuIndex, int port, int size, int value) {
+            }
+        });
+        return this;
+    }
+
+    /** Calls {@code h} for guest OUT instructions (and OUTS) to ports {@code first}..{@code last}, before the device. */
+    public X86Machine onPortOut(int first, int last, PortOutHook h) {
+        checkPorts(first, last);
+        ports.hook(first, last, new PcPorts.PortHook() {
+            @Override
+            public long in(int cpuIndex, int port, int size) {
+                return PcPorts.PASS;
+            }
+
+            @Override
+            public void out(int cpuIndex, int port, int size, int value) {
+                h.out(handles[cpuIndex], port, size, value & PhysicalMemory.mask(size));
+            }
+        });
+        return this;
+    }
+
+    private static void checkPorts(int first, int last) {
+        if (first < 0 || last > 0xFFFF || first > last) {
+            throw new IllegalArgumentException(String.format("port range 0x%x-0x%x must lie in 0..0xffff", first, last));
+        }
+    }
+
+    /**
+     * Calls {@code h} after each guest CPUID has computed its values, to change them. Hooks run
+     * in the order installed; a machine without CPUID, RDMSR or WRMSR hooks never asks.
+     */
+    public X86Machine onCpuid(CpuidHook h) {
+        guestHooks.onCpuid(h);
+        return this;
+    }
+
+    /**
+     * Calls {@code h} for each guest RDMSR at CPL 0 (at CPL 3 the CPU raises #GP first): the first
+     * hook with a value answers, even for MSRs the CPU does not have.
+     */
+    public X86Machine onRdmsr(RdmsrHook h) {
+        guestHooks.onRdmsr(h);
+        return this;
+    }
+
+    /** Calls {@code h} for each guest WRMSR at CPL 0: the first hook returning true takes the write. */
+    public X86Machine onWrmsr(WrmsrHook h) {
+        guestHooks.onWrmsr(h);
+        return this;
+    }
+
+    /**
+     * Calls {@code h} for every guest data read that touches physical [address, address+length)
+     * (instruction operands, stack, descriptor tables; not page walks or instruction fetches),
+     * after the read, with its address, size and value. While any memory hook is installed the
+     * translator hands every vCPU to its interpreter, so both engines report the same accesses in
+     * the same order, also for code translated before the hook was installed.
+     */
+    public X86Machine onMemoryRead(long address, long length, MemoryHook h) {
+        guestHooks.onMemoryRead(address, length, h);
+        return this;
+    }
+
+    /**
+     * Calls {@code h} for every guest data write that touches physical [address, address+length),
+     * before the store, with the value to be stored (a locked compare-and-exchange only when it
+     * stores). See {@link #onMemoryRead}.
+     */
+    public X86Machine onMemoryWrite(long address, long length, MemoryHook h) {
+        guestHooks.onMemoryWrite(address, length, h);
         return this;
     }
 
@@ -284,6 +627,85 @@ public final class X86Machine {
     }
 
     // ---------------------------------------------------------------- running
+
+    /**
+     * Runs vCPU {@code index} alone on the calling thread (other vCPUs do not run) until it
+     * halts, shuts down, writes the exit or reset port, reaches a limit, or {@link #stop()} is
+     * called. Hooks see its instructions as in {@link #run(Duration)}. The instruction limit
+     * and the address are exact on either engine (near them the vCPU runs one instruction at a
+     * time); a halted vCPU with a deliverable interrupt wakes and goes on.
+     */
+    public RunResult runVcpu(int index, RunLimits limits) {
+        checkIndex(index);
+        if (stepper == null) {
+            stepper = engine.newWorker();
+        }
+        stepper.setTracer(hooked() ? new HookTracer() : null);
+        Cpu cpu = handles[index].cpu();
+        long before = cpu.instructions;
+        control.begin();
+        long t0 = System.nanoTime();
+        RunControl.Outcome o = control.runVcpu(stepper, machine.vcpu(index), limits.hasUntil, limits.until,
+                limits.maxInstructions, deadline(t0, limits));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new RunResult(o.exit(), o.status(), o.cpu(), cpu.instructions - before, seconds, o.fault());
+    }
+
+    /**
+     * Runs the whole machine on its scheduler (the runnable vCPUs, see {@link #start}) until
+     * nothing can run any more (exit {@code hlt}), a vCPU writes the exit or reset port or shuts
+     * down, the instruction limit (total over the vCPUs, checked every few thousand
+     * instructions) or the timeout is reached, or {@link #stop()} is called.
+     *
+     * @throws IllegalArgumentException for {@link RunLimits#until}, which needs {@link #runVcpu}
+     */
+    public RunResult run(RunLimits limits) {
+        if (limits.hasUntil) {
+            throw new IllegalArgumentException("an until address needs a single-vCPU run (runVcpu)");
+        }
+        Engine e = hooked() ? new TracingEngine(engine, new HookTracer()) : engine;
+        long before = machine.stats().guestInstructions();
+        control.begin();
+        long t0 = System.nanoTime();
+        RunControl.Outcome o = control.runMachine(e, limits.maxInstructions,
+                limits.timeout == null ? 0 : Math.max(1, limits.timeout.toNanos()));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new RunResult(o.exit(), o.status(), o.cpu(), machine.stats().guestInstructions() - before, seconds,
+                o.fault());
+    }
+
+    private static long deadline(long now, RunLimits limits) {
+        if (limits.timeout == null) {
+            return now + Long.MAX_VALUE / 2;
+        }
+        return now + Math.min(limits.timeout.toNanos(), Long.MAX_VALUE / 2);
+    }
+
+    /**
+     * Ends the current run at the next instruction boundary the engine reaches (within a few
+     * thousand instructions); callable from any thread at any moment. A stop requested before a
+     * run starts is forgotten when it starts.
+     */
+    public void stop() {
+        control.requestStop();
+    }
+
+    /**
+     * Calls {@code log} with every byte the guest writes to I/O port {@code port} (each byte of a
+     * wider write, low byte first), on the writing vCPU's thread: POST codes, say.
+     */
+    public X86Machine logPort(int port, IntConsumer log) {
+        if (port < 0 || port > 0xFFFF) {
+            throw new IllegalArgumentException("I/O port must be 0..0xFFFF, got " + port);
+        }
+        ports.logPort(port, log);
+        return this;
+    }
+
+    /** The interrupt masks programmed into the 8259s: master in the low byte, slave in the high. */
+    public int picMasks() {
+        return ports.picMasks();
+    }
 
     /**
      * Runs until nothing can run any more (every vCPU halted, shut down, waiting for SIPI, or
@@ -377,10 +799,14 @@ public final class X86Machine {
     private final class HookTracer implements Tracer {
         @Override
         public void beforeInstruction(Cpu cpu, Insn insn, long rip) {
-            if (!instructionHooks.isEmpty()) {
-                String text = org.apboot.core.decode.AttSyntax.render(insn, rip);
-                for (InstructionHook h : instructionHooks) {
-                    h.before(handles[cpu.index], rip, text);
+            String text = null;
+            for (int i = 0; i < instructionHooks.size(); i++) {
+                long[] range = instructionRanges.get(i);
+                if (Long.compareUnsigned(rip, range[0]) >= 0 && Long.compareUnsigned(rip, range[1]) <= 0) {
+                    if (text == null) {
+                        text = org.apboot.core.decode.AttSyntax.render(insn, rip);
+                    }
+                    instructionHooks.get(i).before(handles[cpu.index], rip, text);
                 }
             }
         }

@@ -1,16 +1,20 @@
 /**
- * The embedding API: build an x86 machine, load code, set registers in any mode, run or step
- * vCPUs, observe instructions, memory writes, mode changes and faults, and read statistics.
+ * The embedding API: build an x86 machine (engine by name: {@code interp} or {@code jit}), map
+ * RAM, ROM and devices anywhere in the physical address space, load flat, ELF or Multiboot
+ * images, set every register by name or start from a preset (reset vector, real, flat 32-bit,
+ * long mode, at CPL 0 or 3), run one vCPU or the whole machine until HLT, the exit port, an
+ * address, an instruction count, a timeout or a stop from another thread, observe
+ * instructions, faults, interrupts, mode changes, memory accesses and I/O, override CPUID and
+ * MSRs, and read statistics.
  *
  * <pre>{@code
- * X86Machine m = X86Machine.builder().ramBytes(16 << 20).cpus(1).build();
- * m.load(0x7C00, code);
- * m.vcpu(0).realMode(0, 0x7C00);
- * m.onInstruction((cpu, rip, text) -> System.out.println(text));
- * m.run(Duration.ofSeconds(5));
- * long rax = m.vcpu(0).reg(Reg.RAX);
+ * X86Machine m = X86Machine.builder().engine("jit").ramBytes(16 << 20).build();
+ * m.mapRom(0xFFFF0000L, rom).alias(0xF0000, 0xFFFF0000L, rom.length);
+ * RunResult r = m.runVcpu(0, RunLimits.none().timeout(Duration.ofSeconds(5)));
+ * System.out.println(r.exit() + " " + r.status() + " rip=" + m.vcpu(0).get("rip"));
  * }</pre>
  *
- * Everything outside this package is internal and may change.
+ * Call order: build, map memory, load, set vCPU state, install hooks, run; between runs state
+ * may be read and changed. Everything outside this package is internal and may change.
  */
 package org.apboot;

@@ -23,7 +23,7 @@ public final class Main implements Runnable {
     public static final int EXIT_FAILURE = 1;
 
     /** Subcommand classes, in help order. */
-    static final Class<?>[] SUBCOMMANDS = {BootCommand.class, CompareCommand.class, TraceCommand.class, DisasmCommand.class,
+    static final Class<?>[] SUBCOMMANDS = {BootCommand.class, CompareCommand.class, TraceCommand.class, RunCommand.class, DisasmCommand.class,
         BenchCommand.class, ReportCommand.class};
 
     @Spec

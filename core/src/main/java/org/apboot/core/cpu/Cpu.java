@@ -149,6 +149,10 @@ public final class Cpu extends FlagState {
     public MmioBus mmio = MmioBus.EMPTY;
     public IoBus io = IoBus.EMPTY;
     public MsrHandler msrs = MsrHandler.NONE;
+    /** The embedder's CPUID and MSR overrides, or null (the usual case: nothing is asked). */
+    public CpuOverrides overrides;
+    /** The embedder's memory-access hooks, or null (the usual case: nothing is reported). */
+    public MemoryHooks memoryHooks;
 
     public Cpu(int index, CpuModel model, CpuProfile profile, PhysicalMemory ram) {
         this.index = index;

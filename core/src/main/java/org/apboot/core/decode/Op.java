@@ -86,8 +86,11 @@ public enum Op {
     LOAD_FAR_PTR(Op.ENDS_BLOCK),
     /** IN acc, imm8|DX. */
     IN(0),
-    /** OUT imm8|DX, acc. */
-    OUT(0),
+    /**
+     * OUT imm8|DX, acc. Ends its block: a port write can end the run (an exit or reset port),
+     * and the run loop then stops right after it.
+     */
+    OUT(Op.ENDS_BLOCK),
     INVLPG(Op.ENDS_BLOCK), WBINVD(0), INVD(0), SWAPGS(0), UD2(0),
     NOP(0), PAUSE(0),
     /** LFENCE/SFENCE/MFENCE (0F AE /5 /6 /7, mod=3), CLFLUSH: ordering only. */

@@ -60,12 +60,18 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         stats.blocksBuilt.increment();
         int mode = cpu.codeSize;
         long pageEnd = (phys | 0xFFF) + 1;
-        long limit = Math.min(pageEnd, ram.size());
+        // code outside low RAM (a ROM, another RAM region) comes from the MMIO bus and is
+        // decoded afresh each time it runs: nothing watches those bytes for changes
+        boolean outside = !ram.contains(phys, 1);
+        long limit = outside ? pageEnd : Math.min(pageEnd, ram.size());
         // decode from one copy of the bytes, which publication compares with RAM again once the
         // lines are watched (see publish)
         int span = (int) Math.max(0, Math.min(limit - phys, MAX_INSNS * 15L));
         byte[] code = new byte[span];
-        if (span > 0) {
+        if (outside) {
+            span = cpu.mmio.fetch(cpu.index, phys, code, span);
+            limit = phys + span;
+        } else if (span > 0) {
             ram.copyOut(phys, code, 0, span);
         }
         ArrayList<Insn> list = new ArrayList<>(8);
@@ -108,6 +114,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
             crosses = true;
             p = phys + insn.length;
         }
+        crosses |= outside;
         DecodedBlock b = new DecodedBlock(phys, cpu.modeKey, list.toArray(new Insn[0]),
                 (int) (p - phys), crosses);
         if (!crosses) {
@@ -118,7 +125,9 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
 
     private void decodeAcrossPage(Cpu cpu, long phys, int firstPart, Insn out) {
         byte[] buf = new byte[15];
-        ram.copyOut(phys, buf, 0, firstPart);
+        for (int i = 0; i < firstPart; i++) {
+            buf[i] = (byte) Mem.readPhysical(cpu, phys + i, 1);
+        }
         long nextLinear = cpu.codeLinear(cpu.rip + firstPart);
         long phys2 = cpu.mmu.translate(nextLinear, Mmu.FETCH, cpu.cpl == 3);
         for (int i = firstPart; i < 15; i++) {

@@ -48,6 +48,9 @@ public final class Cpuid {
     /** CPUID: reads EAX/ECX, writes EAX, EBX, ECX, EDX (zero-extending to 64 bits). */
     public static void cpuid(Cpu cpu) {
         int[] v = leaf(cpu, (int) cpu.r[Cpu.RAX], (int) cpu.r[Cpu.RCX], SCRATCH.get());
+        if (cpu.overrides != null) {
+            cpu.overrides.cpuid(cpu, (int) cpu.r[Cpu.RAX], (int) cpu.r[Cpu.RCX], v);
+        }
         cpu.r[Cpu.RAX] = v[0] & 0xFFFF_FFFFL;
         cpu.r[Cpu.RBX] = v[1] & 0xFFFF_FFFFL;
         cpu.r[Cpu.RCX] = v[2] & 0xFFFF_FFFFL;

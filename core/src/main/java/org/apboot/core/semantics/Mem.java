@@ -153,14 +153,12 @@ public final class Mem {
                 return found;
             });
         }
-        if (!cpu.ram.contains(phys, size)) {
-            long found = cpu.mmio.read(cpu.index, phys, size);
-            if (found == expect) {
-                cpu.mmio.write(cpu.index, phys, size, update);
-            }
-            return found;
+        long found = !cpu.ram.contains(phys, size) ? cpu.mmio.compareAndExchange(cpu.index, phys, size, expect, update)
+                : cpu.ram.compareAndExchange(phys, size, expect & PhysicalMemory.mask(size), update & PhysicalMemory.mask(size));
+        if (cpu.memoryHooks != null && found == (expect & PhysicalMemory.mask(size))) {
+            cpu.memoryHooks.write(cpu, phys, size, update & PhysicalMemory.mask(size));
         }
-        return cpu.ram.compareAndExchange(phys, size, expect & PhysicalMemory.mask(size), update & PhysicalMemory.mask(size));
+        return found;
     }
 
     // ---------------------------------------------------------------- linear accesses
@@ -200,13 +198,26 @@ public final class Mem {
     }
 
     public static long readPhysical(Cpu cpu, long phys, int size) {
+        if (cpu.memoryHooks != null) {
+            return readHooked(cpu, phys, size);
+        }
         if (cpu.ram.contains(phys, size)) {
             return cpu.ram.read(phys, size);
         }
         return cpu.mmio.read(cpu.index, phys, size) & PhysicalMemory.mask(size);
     }
 
+    private static long readHooked(Cpu cpu, long phys, int size) {
+        long v = cpu.ram.contains(phys, size) ? cpu.ram.read(phys, size)
+                : cpu.mmio.read(cpu.index, phys, size) & PhysicalMemory.mask(size);
+        cpu.memoryHooks.read(cpu, phys, size, v);
+        return v;
+    }
+
     public static void writePhysical(Cpu cpu, long phys, int size, long v) {
+        if (cpu.memoryHooks != null) {
+            cpu.memoryHooks.write(cpu, phys, size, v & PhysicalMemory.mask(size));
+        }
         if (cpu.ram.contains(phys, size)) {
             cpu.ram.write(phys, size, v);
         } else {

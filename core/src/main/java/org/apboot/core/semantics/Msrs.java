@@ -75,6 +75,12 @@ public final class Msrs {
     /** RDMSR: #GP(0) outside CPL 0 or for an unknown MSR. */
     public static long rdmsr(Cpu cpu, int msr) {
         ControlRegs.requireCpl0(cpu, "RDMSR");
+        if (cpu.overrides != null) {
+            long o = cpu.overrides.rdmsr(cpu, msr);
+            if (o != MsrHandler.UNKNOWN) {
+                return o;
+            }
+        }
         switch (msr) {
             case IA32_EFER: return cpu.efer;
             case IA32_FS_BASE: return cpu.seg[Insn.FS].base;
@@ -114,6 +120,9 @@ public final class Msrs {
     /** WRMSR: every check first, then the write. */
     public static void wrmsr(Cpu cpu, int msr, long v) {
         ControlRegs.requireCpl0(cpu, "WRMSR");
+        if (cpu.overrides != null && cpu.overrides.wrmsr(cpu, msr, v)) {
+            return;
+        }
         switch (msr) {
             case IA32_EFER: writeEfer(cpu, v); return;
             case IA32_FS_BASE: requireCanonical(cpu, msr, v); cpu.seg[Insn.FS].base = v; return;

@@ -53,7 +53,11 @@ public final class Rmw {
     public static long cas(Cpu cpu, long handle, int seg, long off, int size, long expect, long update) {
         long m = Flags.mask(size);
         if (handle >= 0 && cpu.ram.contains(handle, size)) {
-            return cpu.ram.compareAndExchange(handle, size, expect & m, update & m);
+            long found = cpu.ram.compareAndExchange(handle, size, expect & m, update & m);
+            if (cpu.memoryHooks != null && found == (expect & m)) {
+                cpu.memoryHooks.write(cpu, handle, size, update & m);
+            }
+            return found;
         }
         return Mem.compareAndExchange(cpu, seg, off, size, expect & m, update & m);
     }
