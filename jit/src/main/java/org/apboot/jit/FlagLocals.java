@@ -11,17 +11,24 @@ import org.objectweb.asm.MethodVisitor;
  * The lazy-flag record (op, size, dst, src, res, bits, as {@code FlagState} defines it) in JVM
  * locals, with what the translator knows of it at the point being emitted.
  *
- * <p>When the op and size the record holds are known (an instruction of this pass set them),
- * they are pushed as constants, so the semantics' switches on them fold and a reader computes
- * just the flag it reads, straight from the operands.
+ * <p><b>Known op.</b> When the op and size the record holds are known (an instruction of this
+ * pass set them), they are pushed as constants, so the semantics' switches on them fold and a
+ * reader computes just the flag it reads, straight from the operands.
  *
- * <p>INC and DEC keep CF. Rather than computing the kept CF at every INC/DEC (a compare per loop
- * iteration that nothing may read), the record INC/DEC replaces is kept as the <em>carry
- * record</em> (C_OP .. C_BITS), and an INC/DEC record's {@code bits} is {@code
- * Flags.keptCarry} of it, computed only where it is read: by a CF reader, at write-back, in the
- * fault handler. Invariant: whenever F_OP is INC or DEC, the carry record's CF is the kept CF
- * (loading from the Cpu sets the carry record to the loaded record, whose INC/DEC bits are
- * already the kept CF).
+ * <p><b>Carry record.</b> INC and DEC keep CF. Rather than computing the kept CF at every
+ * INC/DEC (a compare per loop iteration that nothing may read), the record INC/DEC replaces is
+ * kept as the carry record (C_OP .. C_BITS), and an INC/DEC record's {@code bits} is {@code
+ * Flags.keptCarry} of it, computed only where it is read: by a reader of CF, at write-back, in
+ * the fault handler. Invariant: whenever F_OP is INC or DEC, the carry record's CF is the kept
+ * CF (loading from the Cpu sets the carry record to the loaded record, whose INC/DEC bits are
+ * the kept CF already).
+ *
+ * <p><b>Narrow records.</b> A 32-bit ALU or INC/DEC operation stores dst, src and res as the
+ * {@code int}s they are (F_DST_I ..), widened only where they are read: then a record that lives
+ * across a loop's back edge shares its values with the int registers instead of holding wide
+ * copies of them. Which form a record is in is known at each point of the emitted code; at the
+ * top of a loop pass it is the same from every path (see {@link #keepCarry}, {@link
+ * #normalize}), and the fault handler learns it from a per-instruction table ({@link #state}).
  */
 final class FlagLocals {
     private static final String CPU_CLASS = BlockCompiler.CPU;
@@ -31,8 +38,12 @@ final class FlagLocals {
     private final MethodVisitor mv;
     /** The op and size of the record and of the carry record, when known here (else -1). */
     int knownOp = -1, knownSize = -1, carryOp = -1, carrySize = -1;
+    /** The record / the carry record holds its values in the int slots. */
+    private boolean narrow, carryNarrow;
     /** The record changed since the locals were last in step with the Cpu, where code is emitted. */
     boolean dirty;
+    /** An instruction of the pass being emitted has set the record (see {@link #keepCarry}). */
+    boolean setInPass;
 
     FlagLocals(MethodVisitor mv) {
         this.mv = mv;
@@ -46,13 +57,14 @@ final class FlagLocals {
         getCpuField("flagSrc", "J", LSTORE, F_SRC);
         getCpuField("flagRes", "J", LSTORE, F_RES);
         getCpuField("flagBits", "J", LSTORE, F_BITS);
-        copyToCarry();
+        narrow = false;
+        copyToCarry(false);
         forget();
     }
 
-    /** Initialises the locals of a block that never touches the flags (the verifier wants them set). */
+    /** Initialises every slot (the verifier wants them set on every path to the fault handler). */
     void zero() {
-        for (int slot : new int[] {F_OP, F_SIZE, C_OP, C_SIZE}) {
+        for (int slot : new int[] {F_OP, F_SIZE, C_OP, C_SIZE, F_DST_I, F_SRC_I, F_RES_I, C_DST_I, C_SRC_I, C_RES_I}) {
             mv.visitInsn(ICONST_0);
             mv.visitVarInsn(ISTORE, slot);
         }
@@ -60,10 +72,16 @@ final class FlagLocals {
             mv.visitInsn(LCONST_0);
             mv.visitVarInsn(LSTORE, slot);
         }
+        narrow = carryNarrow = false;
     }
 
     void forget() {
         knownOp = knownSize = carryOp = carrySize = -1;
+    }
+
+    /** The form of both records here, for the fault handler: bit 0 record narrow, bit 1 carry record narrow. */
+    int state() {
+        return (narrow ? 1 : 0) | (carryNarrow ? 2 : 0);
     }
 
     private void getCpuField(String name, String desc, int store, int slot) {
@@ -82,19 +100,80 @@ final class FlagLocals {
     void writeBack() {
         putCpuField("flagOp", "I", () -> mv.visitVarInsn(ILOAD, F_OP));
         putCpuField("flagSize", "I", () -> mv.visitVarInsn(ILOAD, F_SIZE));
-        putCpuField("flagDst", "J", () -> mv.visitVarInsn(LLOAD, F_DST));
-        putCpuField("flagSrc", "J", () -> mv.visitVarInsn(LLOAD, F_SRC));
-        putCpuField("flagRes", "J", () -> mv.visitVarInsn(LLOAD, F_RES));
-        putCpuField("flagBits", "J", this::pushBits);
+        putCpuField("flagDst", "J", () -> pushValue(F_DST, F_DST_I, narrow));
+        putCpuField("flagSrc", "J", () -> pushValue(F_SRC, F_SRC_I, narrow));
+        putCpuField("flagRes", "J", () -> pushValue(F_RES, F_RES_I, narrow));
+        putCpuField("flagBits", "J", () -> pushBits(true));
+    }
+
+    /**
+     * The fault handler's write-back: the records' forms where the fault happened come from
+     * the tables {@code first} / {@code later} of {@link #state}s; the op is not known there.
+     */
+    void writeBackAtFault(int[] first, int[] later) {
+        pushPerInstruction(mv, first, later);
+        mv.visitVarInsn(ISTORE, T_STATE);
+        Label wide = new Label(), carryWide = new Label();
+        mv.visitVarInsn(ILOAD, T_STATE);
+        iconst(mv, 1);
+        mv.visitInsn(IAND);
+        mv.visitJumpInsn(IFEQ, wide);
+        widenInto(F_DST_I, F_DST);
+        mv.visitLabel(wide);
+        mv.visitVarInsn(ILOAD, T_STATE);
+        iconst(mv, 2);
+        mv.visitInsn(IAND);
+        mv.visitJumpInsn(IFEQ, carryWide);
+        widenInto(C_DST_I, C_DST);
+        mv.visitLabel(carryWide);
+        narrow = carryNarrow = false;
+        forget();
+        writeBack();
+    }
+
+    /** Widens the three int values from {@code intSlot} into the three longs from {@code longSlot}. */
+    private void widenInto(int intSlot, int longSlot) {
+        for (int k = 0; k < 3; k++) {
+            widen(mv, intSlot + k);
+            mv.visitVarInsn(LSTORE, longSlot + 2 * k);
+        }
+    }
+
+    /** Brings both records to the long form (where paths with different forms meet). */
+    void normalize() {
+        if (narrow) {
+            widenInto(F_DST_I, F_DST);
+            narrow = false;
+        }
+        if (carryNarrow) {
+            widenInto(C_DST_I, C_DST);
+            carryNarrow = false;
+        }
+    }
+
+    private void pushValue(int longSlot, int intSlot, boolean isNarrow) {
+        if (isNarrow) {
+            widen(mv, intSlot);
+        } else {
+            mv.visitVarInsn(LLOAD, longSlot);
+        }
     }
 
     /** Pushes the record (op, size, dst, src, res, bits); op and size as constants when known. */
     void pushRecord() {
+        pushRecord(true);
+    }
+
+    /**
+     * Pushes the record; when the reader does not read CF ({@code readsCarry} false) the kept
+     * CF of a known INC/DEC record is not computed (the reader ignores the bits it gets).
+     */
+    void pushRecord(boolean readsCarry) {
         pushOpSize(knownOp, knownSize, F_OP, F_SIZE);
-        mv.visitVarInsn(LLOAD, F_DST);
-        mv.visitVarInsn(LLOAD, F_SRC);
-        mv.visitVarInsn(LLOAD, F_RES);
-        pushBits();
+        pushValue(F_DST, F_DST_I, narrow);
+        pushValue(F_SRC, F_SRC_I, narrow);
+        pushValue(F_RES, F_RES_I, narrow);
+        pushBits(readsCarry);
     }
 
     private void pushOpSize(int op, int size, int opSlot, int sizeSlot) {
@@ -108,8 +187,9 @@ final class FlagLocals {
     }
 
     /** Pushes the record's bits: for INC/DEC, the kept CF of the carry record. */
-    private void pushBits() {
-        if (knownOp == Flags.INC || knownOp == Flags.DEC) {
+    private void pushBits(boolean readsCarry) {
+        boolean incDec = knownOp == Flags.INC || knownOp == Flags.DEC;
+        if (incDec && readsCarry) {
             pushCarryRecord();
             mv.visitMethodInsn(INVOKESTATIC, FLAGS, "keptCarry", "(IIJJJJ)J", false);
         } else if (knownOp >= 0) {
@@ -124,9 +204,9 @@ final class FlagLocals {
 
     private void pushCarryRecord() {
         pushOpSize(carryOp, carrySize, C_OP, C_SIZE);
-        mv.visitVarInsn(LLOAD, C_DST);
-        mv.visitVarInsn(LLOAD, C_SRC);
-        mv.visitVarInsn(LLOAD, C_RES);
+        pushValue(C_DST, C_DST_I, carryNarrow);
+        pushValue(C_SRC, C_SRC_I, carryNarrow);
+        pushValue(C_RES, C_RES_I, carryNarrow);
         mv.visitVarInsn(LLOAD, C_BITS);
     }
 
@@ -140,25 +220,29 @@ final class FlagLocals {
 
     /**
      * Stores a record of operation {@code kind} at {@code size} with dst, src and res as the
-     * callers push them ({@code bits} is left to the caller, for the kinds that keep any).
+     * callers push them: ints when {@code ints} (32-bit values), else longs ({@code bits} is
+     * left to the caller, for the kinds that keep any).
      */
-    void store(int kind, int size, Runnable pushDst, Runnable pushSrc, Runnable pushRes) {
+    void store(int kind, int size, boolean ints, Runnable pushDst, Runnable pushSrc, Runnable pushRes) {
         iconst(mv, kind);
         mv.visitVarInsn(ISTORE, F_OP);
         iconst(mv, size);
         mv.visitVarInsn(ISTORE, F_SIZE);
+        int store = ints ? ISTORE : LSTORE;
         pushDst.run();
-        mv.visitVarInsn(LSTORE, F_DST);
+        mv.visitVarInsn(store, ints ? F_DST_I : F_DST);
         pushSrc.run();
-        mv.visitVarInsn(LSTORE, F_SRC);
+        mv.visitVarInsn(store, ints ? F_SRC_I : F_SRC);
         pushRes.run();
-        mv.visitVarInsn(LSTORE, F_RES);
+        mv.visitVarInsn(store, ints ? F_RES_I : F_RES);
+        narrow = ints;
         dirty = true;
         known(kind, size);
     }
 
     /** Notes that the record now holds {@code kind} at {@code size} (whether or not it was stored). */
     void known(int kind, int size) {
+        setInPass = true;
         knownOp = kind;
         knownSize = size;
     }
@@ -166,17 +250,22 @@ final class FlagLocals {
     /**
      * Before an INC/DEC record replaces the record: the record becomes the carry record, unless
      * it is itself an INC/DEC record (whose kept CF is the carry record's already).
+     *
+     * <p>When no instruction of this pass set the record before, the copy is made in the long
+     * form, which is what the first pass, knowing nothing of the record there, makes too: so
+     * both passes of a peeled loop reach its back edge with the carry record in the same form.
      */
     void keepCarry() {
         if (knownOp == Flags.INC || knownOp == Flags.DEC) {
             return;
         }
         if (knownOp >= 0) {
-            copyToCarry();
+            copyToCarry(!setInPass);
             carryOp = knownOp;
             carrySize = knownSize;
             return;
         }
+        normalize();
         Label skip = new Label();
         mv.visitVarInsn(ILOAD, F_OP);
         iconst(mv, Flags.INC);
@@ -184,19 +273,30 @@ final class FlagLocals {
         mv.visitVarInsn(ILOAD, F_OP);
         iconst(mv, Flags.DEC);
         mv.visitJumpInsn(IF_ICMPEQ, skip);
-        copyToCarry();
+        copyToCarry(true);
         mv.visitLabel(skip);
         carryOp = carrySize = -1;
     }
 
-    private void copyToCarry() {
+    private void copyToCarry(boolean wide) {
         mv.visitVarInsn(ILOAD, F_OP);
         mv.visitVarInsn(ISTORE, C_OP);
         mv.visitVarInsn(ILOAD, F_SIZE);
         mv.visitVarInsn(ISTORE, C_SIZE);
-        for (int k = 0; k < 4; k++) {
-            mv.visitVarInsn(LLOAD, F_DST + 2 * k);
-            mv.visitVarInsn(LSTORE, C_DST + 2 * k);
+        mv.visitVarInsn(LLOAD, F_BITS);
+        mv.visitVarInsn(LSTORE, C_BITS);
+        if (narrow && !wide) {
+            for (int k = 0; k < 3; k++) {
+                mv.visitVarInsn(ILOAD, F_DST_I + k);
+                mv.visitVarInsn(ISTORE, C_DST_I + k);
+            }
+            carryNarrow = true;
+        } else {
+            for (int k = 0; k < 3; k++) {
+                pushValue(F_DST + 2 * k, F_DST_I + k, narrow);
+                mv.visitVarInsn(LSTORE, C_DST + 2 * k);
+            }
+            carryNarrow = false;
         }
     }
 

@@ -42,6 +42,13 @@ final class Lowering {
     private final boolean loops;
     private final boolean endsInPause;
     private final Label top = new Label();
+    /**
+     * The fault handler. It covers only the code of instructions that can fault: the JVM then
+     * knows that what the handler reads (every local the block may have to write back) is not
+     * needed at the other instructions, and HotSpot keeps no copies of it alive around a loop.
+     */
+    private final Label handler = new Label();
+    private boolean handlerUsed;
     /** Start of the second copy of a peeled loop body (see {@link #backEdge}). */
     private final Label peeled = new Label();
     /** The pass through the body being emitted: 1, or 2 for the peeled loop body. */
@@ -63,6 +70,9 @@ final class Lowering {
     private static final int PEEL_MAX = 16;
     /** The loop's first pass is peeled (decided before emission, see {@link #backEdge}). */
     private final boolean peel;
+    /** The flag records' forms ({@link FlagLocals#state}) at each instruction that may fault, per pass. */
+    private final int[] firstPassFlagState, laterPassFlagState;
+    private int peeledFlagState;
 
     Lowering(MethodVisitor mv, Insn[] insns, int count, int codeSize) {
         this.mv = mv;
@@ -92,6 +102,8 @@ final class Lowering {
         this.peel = loops && count <= PEEL_MAX;
         this.regs = new RegisterLocals(mv, insns, forms, count, loops && !peel);
         this.flags = new FlagLocals(mv);
+        this.firstPassFlagState = new int[count];
+        this.laterPassFlagState = new int[count];
         this.values = new ValueLowering(mv, regs, flags, new MemoryOperands(mv, regs, this::nextRip), liveWriter);
     }
 
@@ -100,14 +112,12 @@ final class Lowering {
     void emitMethod() {
         mv.visitCode();
         prologue();
-        Label tryStart = new Label(), tryEnd = new Label(), handler = new Label();
-        mv.visitTryCatchBlock(tryStart, tryEnd, handler, "org/apboot/core/fault/CpuException");
-        mv.visitLabel(tryStart);
         mv.visitLabel(top);
         // the top of the first pass is reached from the back edge too unless the loop is peeled
         boolean backEdgeToTop = loops && !peel;
         regs.dirty = backEdgeToTop ? regs.written : 0;
         flags.dirty = backEdgeToTop && flagsWritten;
+        flags.setInPass = false;
         boolean terminated = false;
         for (int k = 0; k < count; k++) {
             terminated = emit(k);
@@ -120,6 +130,7 @@ final class Lowering {
             flags.carrySize = peeledCarrySize;
             regs.dirty = peeledDirty;
             flags.dirty = peeledFlagsDirty;
+            flags.setInPass = false;
             for (int k = 0; k < count; k++) {
                 emit(k);
             }
@@ -127,9 +138,10 @@ final class Lowering {
         if (!terminated) {
             exit(() -> nextRip(count - 1), BlockExit.FALLTHROUGH, count);
         }
-        mv.visitLabel(tryEnd);
-        mv.visitLabel(handler);
-        faultHandler();
+        if (handlerUsed) {
+            mv.visitLabel(handler);
+            faultHandler();
+        }
         mv.visitMaxs(0, 0);
         mv.visitEnd();
     }
@@ -139,16 +151,15 @@ final class Lowering {
         mv.visitFieldInsn(GETFIELD, CPU_CLASS, "rip", "J");
         mv.visitVarInsn(LSTORE, RIP0);
         regs.loadAll();
+        flags.zero();
         if (flagsTouched) {
             flags.load();
-        } else {
-            flags.zero();
         }
         for (int slot : new int[] {T_A, T_B, T_R, T_V}) {
             mv.visitInsn(LCONST_0);
             mv.visitVarInsn(LSTORE, slot);
         }
-        for (int slot : new int[] {K, SYNCED, DONE, RETIRED_INSIDE, T_IA, T_IB, T_IR, T_MASK}) {
+        for (int slot : new int[] {K, SYNCED, DONE, RETIRED_INSIDE, T_IA, T_IB, T_IR, T_MASK, T_STATE}) {
             mv.visitInsn(ICONST_0);
             mv.visitVarInsn(ISTORE, slot);
         }
@@ -224,8 +235,7 @@ final class Lowering {
         mv.visitJumpInsn(IFNE, synced);
         regs.writeBackAtFault();
         if (flagsWritten) {
-            flags.forget();
-            flags.writeBack();
+            flags.writeBackAtFault(firstPassFlagState, peel ? laterPassFlagState : firstPassFlagState);
         }
         mv.visitLabel(synced);
         mv.visitVarInsn(ALOAD, CPU);
@@ -255,12 +265,27 @@ final class Lowering {
 
     /** Emits instruction {@code k}; returns true when it ended the method (every path returns). */
     private boolean emit(int k) {
+        Form f = forms[k];
+        // a loop's closing branch goes back to an address already checked: it cannot fault
+        boolean canFault = f.canFault() && !(loops && k == count - 1 && (f == Form.JCC || f == Form.JMP_REL));
+        if (!canFault) {
+            return emitInstruction(k);
+        }
+        iconst(mv, k);
+        mv.visitVarInsn(ISTORE, K);
+        (pass == 1 ? firstPassFlagState : laterPassFlagState)[k] = flags.state();
+        Label start = new Label(), end = new Label();
+        mv.visitTryCatchBlock(start, end, handler, "org/apboot/core/fault/CpuException");
+        handlerUsed = true;
+        mv.visitLabel(start);
+        boolean terminated = emitInstruction(k);
+        mv.visitLabel(end);
+        return terminated;
+    }
+
+    private boolean emitInstruction(int k) {
         Insn i = insns[k];
         Form f = forms[k];
-        if (f.canFault()) {
-            iconst(mv, k);
-            mv.visitVarInsn(ISTORE, K);
-        }
         switch (f) {
             case NOP:
                 break;
@@ -289,7 +314,7 @@ final class Lowering {
     /** Jcc: the condition straight from the record (one compare when the op is known), then a branch. */
     private void jcc(int k, Insn i) {
         iconst(mv, i.cond);
-        flags.pushRecord();
+        flags.pushRecord(Flags.condReadsCarry(i.cond));
         mv.visitMethodInsn(INVOKESTATIC, FLAGS, "condOf", "(IIIJJJJ)Z", false);
         Label notTaken = new Label();
         mv.visitJumpInsn(IFEQ, notTaken);
@@ -328,6 +353,9 @@ final class Lowering {
      */
     private void backEdge() {
         Label leave = new Label();
+        if (!peel) {
+            flags.normalize(); // the top is reached from the prologue too, with the long form
+        }
         mv.visitIincInsn(DONE, count);
         if (mayReadClock) {
             mv.visitVarInsn(ALOAD, CPU);
@@ -356,6 +384,9 @@ final class Lowering {
             peeledCarrySize = flags.carrySize;
             peeledDirty = regs.dirty;
             peeledFlagsDirty = flags.dirty;
+            peeledFlagState = flags.state();
+        } else if (peel && flags.state() != peeledFlagState) {
+            throw new IllegalStateException("the passes of a peeled loop reach its back edge with different flag forms");
         }
         mv.visitJumpInsn(GOTO, peel ? peeled : top);
         mv.visitLabel(leave);

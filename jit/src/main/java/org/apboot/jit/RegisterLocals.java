@@ -134,7 +134,7 @@ final class RegisterLocals {
         mv.visitFieldInsn(GETFIELD, CPU_CLASS, "r", "[J");
         iconst(mv, r);
         if (isInt(r)) {
-            widen(slot(r));
+            widen(mv, slot(r));
         } else {
             mv.visitVarInsn(LLOAD, slot(r));
         }
@@ -154,13 +154,11 @@ final class RegisterLocals {
             return;
         }
         int[] first = dirtyBefore(false), later = dirtyBefore(true);
-        Label laterPass = new Label(), join = new Label();
-        mv.visitVarInsn(ILOAD, DONE);
-        mv.visitJumpInsn(IFNE, laterPass);
-        pushMaskOf(first, intWritten, join);
-        mv.visitLabel(laterPass);
-        pushMaskOf(later, intWritten, join);
-        mv.visitLabel(join);
+        for (int k = 0; k < first.length; k++) {
+            first[k] &= intWritten;
+            later[k] &= intWritten;
+        }
+        pushPerInstruction(mv, first, later);
         mv.visitVarInsn(ISTORE, T_MASK);
         for (int r = 0; r < 16; r++) {
             if ((intWritten & (1 << r)) != 0) {
@@ -173,26 +171,6 @@ final class RegisterLocals {
                 mv.visitLabel(skip);
             }
         }
-    }
-
-    /** Pushes {@code table[K] & keep} with a switch on K, then jumps to {@code join}. */
-    private void pushMaskOf(int[] table, int keep, Label join) {
-        int n = table.length;
-        Label[] cases = new Label[n];
-        Label dflt = new Label();
-        for (int k = 0; k < n; k++) {
-            cases[k] = new Label();
-        }
-        mv.visitVarInsn(ILOAD, K);
-        mv.visitTableSwitchInsn(0, n - 1, dflt, cases);
-        for (int k = 0; k < n; k++) {
-            mv.visitLabel(cases[k]);
-            iconst(mv, table[k] & keep);
-            mv.visitJumpInsn(GOTO, join);
-        }
-        mv.visitLabel(dflt);
-        iconst(mv, 0);
-        mv.visitJumpInsn(GOTO, join);
     }
 
     /**
@@ -284,11 +262,4 @@ final class RegisterLocals {
         }
     }
 
-    /** Pushes int local {@code slot} zero-extended to a long (how a 32-bit value is held wide). */
-    void widen(int slot) {
-        mv.visitVarInsn(ILOAD, slot);
-        mv.visitInsn(I2L);
-        iconst(mv, 4);
-        mv.visitMethodInsn(INVOKESTATIC, CPU_CLASS, "low", "(JI)J", false);
-    }
 }

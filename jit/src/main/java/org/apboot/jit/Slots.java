@@ -2,6 +2,7 @@ package org.apboot.jit;
 
 import static org.objectweb.asm.Opcodes.*;
 
+import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 
 /**
@@ -28,8 +29,54 @@ final class Slots {
     static final int C_OP = 24, C_SIZE = 25, C_DST = 26, C_SRC = 28, C_RES = 30, C_BITS = 32;
     /** Temporaries: long operands, result, value; int operands and result. */
     static final int T_A = 34, T_B = 36, T_R = 38, T_V = 40, T_IA = 42, T_IB = 43, T_IR = 44;
+    /** The record's and the carry record's dst, src, res when a 32-bit operation stored them (ints). */
+    static final int F_DST_I = 45, F_SRC_I = 46, F_RES_I = 47, C_DST_I = 48, C_SRC_I = 49, C_RES_I = 50;
+    /** The fault handler's representation of the flag records (see {@code FlagLocals}). */
+    static final int T_STATE = 51;
     /** Guest register r lives at REG0 + 2 r (a long, or an int in the first of the two slots). */
-    static final int REG0 = 46;
+    static final int REG0 = 52;
+
+    /** Pushes int local {@code slot} zero-extended to a long (how a 32-bit value is held wide). */
+    static void widen(MethodVisitor mv, int slot) {
+        mv.visitVarInsn(ILOAD, slot);
+        mv.visitInsn(I2L);
+        iconst(mv, 4);
+        mv.visitMethodInsn(INVOKESTATIC, BlockCompiler.CPU, "low", "(JI)J", false);
+    }
+
+    /**
+     * Pushes {@code first[K]} when DONE is 0 (the first pass), else {@code later[K]}: what the
+     * fault handler needs to know of the point where the fault happened, which the emitter
+     * knew at that point.
+     */
+    static void pushPerInstruction(MethodVisitor mv, int[] first, int[] later) {
+        Label laterPass = new Label(), join = new Label();
+        mv.visitVarInsn(ILOAD, DONE);
+        mv.visitJumpInsn(IFNE, laterPass);
+        pushEntry(mv, first, join);
+        mv.visitLabel(laterPass);
+        pushEntry(mv, later, join);
+        mv.visitLabel(join);
+    }
+
+    private static void pushEntry(MethodVisitor mv, int[] table, Label join) {
+        int n = table.length;
+        Label[] cases = new Label[n];
+        Label dflt = new Label();
+        for (int k = 0; k < n; k++) {
+            cases[k] = new Label();
+        }
+        mv.visitVarInsn(ILOAD, K);
+        mv.visitTableSwitchInsn(0, n - 1, dflt, cases);
+        for (int k = 0; k < n; k++) {
+            mv.visitLabel(cases[k]);
+            iconst(mv, table[k]);
+            mv.visitJumpInsn(GOTO, join);
+        }
+        mv.visitLabel(dflt);
+        iconst(mv, 0);
+        mv.visitJumpInsn(GOTO, join);
+    }
 
     static void iconst(MethodVisitor mv, int v) {
         if (v >= -1 && v <= 5) {

@@ -117,9 +117,16 @@ final class ValueLowering {
     /** Pushes a temporary as a long (a 32-bit one zero-extended), as a flag record holds it. */
     private void wide(int intSlot, int longSlot) {
         if (narrow) {
-            regs.widen(intSlot);
+            widen(mv, intSlot);
         } else {
             mv.visitVarInsn(LLOAD, longSlot);
+        }
+    }
+
+    /** Narrows a long just computed for a record to the int a 32-bit operation's record holds. */
+    private void toRecordForm() {
+        if (narrow) {
+            mv.visitInsn(L2I);
         }
     }
 
@@ -214,16 +221,20 @@ final class ValueLowering {
             flags.known(kind, size);
             return;
         }
-        flags.store(kind, size, () -> {
+        // recordedDst/Src keep one of their operands or 0: a 32-bit operation's record holds
+        // 32-bit values, kept as ints
+        flags.store(kind, size, narrow, () -> {
             iconst(mv, kind);
             wide(T_IA, T_A);
             wide(T_IR, T_R);
             mv.visitMethodInsn(INVOKESTATIC, ALU, "recordedDst", "(IJJ)J", false);
+            toRecordForm();
         }, () -> {
             iconst(mv, kind);
             wide(T_IB, T_B);
             mv.visitMethodInsn(INVOKESTATIC, ALU, "recordedSrc", "(IJ)J", false);
-        }, () -> wide(T_IR, T_R));
+            toRecordForm();
+        }, () -> load(T_IR, T_R));
     }
 
     private void incDec(int k, Insn i, Form f, int size) {
@@ -245,8 +256,13 @@ final class ValueLowering {
         int kind = inc ? Flags.INC : Flags.DEC;
         if (liveWriter[k]) {
             flags.keepCarry();
-            flags.store(kind, size, () -> wide(T_IA, T_A), () -> mv.visitLdcInsn(Flags.INC_DEC_SRC),
-                    () -> wide(T_IR, T_R));
+            flags.store(kind, size, narrow, () -> load(T_IA, T_A), () -> {
+                if (narrow) {
+                    iconst(mv, (int) Flags.INC_DEC_SRC);
+                } else {
+                    mv.visitLdcInsn(Flags.INC_DEC_SRC);
+                }
+            }, () -> load(T_IR, T_R));
         } else {
             flags.known(kind, size);
         }
@@ -273,7 +289,7 @@ final class ValueLowering {
         }
         storeR();
         if (liveWriter[k]) {
-            flags.store(kind, size, () -> {
+            flags.store(kind, size, false, () -> {
                 iconst(mv, kind);
                 iconst(mv, size);
                 wide(T_IA, T_A);

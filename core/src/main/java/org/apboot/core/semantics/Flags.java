@@ -274,6 +274,15 @@ public final class Flags {
         return condSlow(cc, op, size, dst, src, res, bits);
     }
 
+    /**
+     * True when condition code {@code cc} reads CF (B, AE, BE, A): for the others {@link #condOf}
+     * never looks at the CF an INC/DEC record keeps in {@code bits}.
+     */
+    public static boolean condReadsCarry(int cc) {
+        int c = cc >> 1;
+        return c == 1 || c == 3;
+    }
+
     private static boolean condSlow(int cc, int op, int size, long dst, long src, long res, long bits) {
         boolean r;
         switch (cc >> 1) {
