@@ -193,7 +193,7 @@ final class ValueLowering {
         recordBinary(k, Alu.flagKind(op), size);
     }
 
-    /** R = Alu.result(op, size, A, B, carry-in) (result32 on ints). */
+    /** R = Alu.result(op, size, A, B, carry-in) (result32 on ints, with the carry-in as 0 or 1). */
     private void aluResult(int op, int size) {
         iconst(mv, op);
         if (!narrow) {
@@ -203,12 +203,16 @@ final class ValueLowering {
         load(T_IB, T_B);
         if (Alu.readsCarry(op)) {
             flags.pushRecord();
-            mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carryOf", "(IIJJJJ)Z", false);
+            if (narrow) {
+                mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carryBitOf", "(IIJJJJ)I", false);
+            } else {
+                mv.visitMethodInsn(INVOKESTATIC, FLAGS, "carryOf", "(IIJJJJ)Z", false);
+            }
         } else {
             mv.visitInsn(ICONST_0);
         }
         if (narrow) {
-            mv.visitMethodInsn(INVOKESTATIC, ALU, "result32", "(IIIZ)I", false);
+            mv.visitMethodInsn(INVOKESTATIC, ALU, "result32", "(IIII)I", false);
         } else {
             mv.visitMethodInsn(INVOKESTATIC, ALU, "result", "(IIJJZ)J", false);
         }

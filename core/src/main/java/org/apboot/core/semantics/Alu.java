@@ -33,7 +33,7 @@ public final class Alu {
      */
     public static long result(int op, int size, long a, long b, boolean carryIn) {
         if (size == 4) {
-            return result32(op, (int) a, (int) b, carryIn) & 0xFFFF_FFFFL;
+            return result32(op, (int) a, (int) b, carryIn ? 1 : 0) & 0xFFFF_FFFFL;
         }
         long r;
         switch (op) {
@@ -51,13 +51,14 @@ public final class Alu {
     /**
      * {@link #result} at 32 bits on {@code int} values: the definition {@code result} uses for
      * 32-bit operands, and what translated code calls when it keeps a register in an {@code int}.
+     * {@code carry} is CF as 0 or 1 (see {@code Flags.carryBitOf}).
      */
-    public static int result32(int op, int a, int b, boolean carryIn) {
+    public static int result32(int op, int a, int b, int carry) {
         switch (op) {
             case OP_ADD: return a + b;
             case OP_OR: return a | b;
-            case OP_ADC: return a + b + (carryIn ? 1 : 0);
-            case OP_SBB: return a - b - (carryIn ? 1 : 0);
+            case OP_ADC: return a + b + carry;
+            case OP_SBB: return a - b - carry;
             case OP_AND: case OP_TEST: return a & b;
             case OP_XOR: return a ^ b;
             default: return a - b; // SUB, CMP
