@@ -300,11 +300,16 @@ final class FlagLocals {
         }
     }
 
-    /** Sets the record to eager flags: bits from the stack. */
+    /**
+     * Sets the record to eager flags: bits from the stack. An eager record's dst, src and res
+     * mean nothing; it is said to be in the long form, whatever the record before it was, so
+     * that its form does not depend on what came before (as at a peeled loop's top).
+     */
     void storeEager(int size) {
         mv.visitVarInsn(LSTORE, F_BITS);
         iconst(mv, Flags.EAGER);
         mv.visitVarInsn(ISTORE, F_OP);
+        narrow = false;
         dirty = true;
         known(Flags.EAGER, size);
     }
