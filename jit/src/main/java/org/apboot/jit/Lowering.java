@@ -74,7 +74,22 @@ final class Lowering {
     private final int[] firstPassFlagState, laterPassFlagState;
     private int peeledFlagState;
 
+    /**
+     * The flag records are brought to the long form at the back edge. Always so for a loop that
+     * is not peeled (its top is reached from the prologue too); for a peeled loop only when its
+     * two passes would reach the back edge with the records in different forms, which a trial
+     * emission finds out (see {@link FlagLocals}).
+     */
+    private final boolean normalizeAtBackEdge;
+    /** A trial emission (nothing is kept), and whether it found the passes' forms to agree. */
+    private final boolean trial;
+    private boolean passesAgree = true;
+
     Lowering(MethodVisitor mv, Insn[] insns, int count, int codeSize) {
+        this(mv, insns, count, codeSize, false, false);
+    }
+
+    private Lowering(MethodVisitor mv, Insn[] insns, int count, int codeSize, boolean trial, boolean normalize) {
         this.mv = mv;
         this.insns = insns;
         this.count = count;
@@ -102,6 +117,13 @@ final class Lowering {
         this.peel = loops && count <= PEEL_MAX;
         this.regs = new RegisterLocals(mv, insns, forms, count, loops && !peel);
         this.flags = new FlagLocals(mv);
+        this.trial = trial;
+        if (peel && !trial && !normalize) {
+            Lowering t = new Lowering(new MethodVisitor(ASM9) { }, insns, count, codeSize, true, false);
+            t.emitMethod();
+            normalize = !t.passesAgree;
+        }
+        this.normalizeAtBackEdge = normalize || (loops && !peel);
         this.firstPassFlagState = new int[count];
         this.laterPassFlagState = new int[count];
         this.values = new ValueLowering(mv, regs, flags, new MemoryOperands(mv, regs, this::nextRip), liveWriter);
@@ -353,8 +375,8 @@ final class Lowering {
      */
     private void backEdge() {
         Label leave = new Label();
-        if (!peel) {
-            flags.normalize(); // the top is reached from the prologue too, with the long form
+        if (normalizeAtBackEdge) {
+            flags.normalize();
         }
         mv.visitIincInsn(DONE, count);
         if (mayReadClock) {
@@ -386,7 +408,10 @@ final class Lowering {
             peeledFlagsDirty = flags.dirty;
             peeledFlagState = flags.state();
         } else if (peel && flags.state() != peeledFlagState) {
-            throw new IllegalStateException("the passes of a peeled loop reach its back edge with different flag forms");
+            if (!trial) {
+                throw new IllegalStateException("the passes of a peeled loop reach its back edge with different flag forms");
+            }
+            passesAgree = false;
         }
         mv.visitJumpInsn(GOTO, peel ? peeled : top);
         mv.visitLabel(leave);
