@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * local, and 32-bit flag records as ints: these blocks mix 32-bit operations with 8-, 16- and
  * 64-bit ones on the same registers, run executors in the middle, fault with int locals live
  * (in a loop's first pass and in a later one), and read flags after records that were dropped
- * or deferred. Every register starts with its upper half set, so a write-back that widened an
- * int local which was not written shows. The reference is the interpreter, stepped from the
+ * or deferred. The registers start with their upper halves set (those used in addresses aside),
+ * so a write-back that widened an int local which was not written shows. The reference is the interpreter, stepped from the
  * same start.
  */
 class IntLocalsTest {
