@@ -8,9 +8,10 @@ import org.apboot.core.semantics.Alu;
  * record no one can observe (overwritten by a later instruction that sets all six flags, with no
  * reader, no possible fault and no interpreter-run instruction in between) records nothing.
  *
- * <p>Readers are Jcc, ADC/SBB, INC/DEC (CF) and ROL/ROR (they keep all but CF and OF), instructions run by the interpreter (they may
- * read RFLAGS) and anything that can fault (exception delivery pushes RFLAGS). The end of the
- * block, and a loop's back edge, observe everything.
+ * <p>Readers are Jcc, ADC/SBB, instructions run by the interpreter (they may read RFLAGS),
+ * anything that can fault (exception delivery pushes RFLAGS), and INC/DEC (CF) and ROL/ROR (all
+ * but CF and OF) when their own record is observed: a dead INC/DEC or rotate carries nothing of
+ * the record before it. The end of the block, and a loop's back edge, observe everything.
  */
 final class FlagLiveness {
     private FlagLiveness() {
@@ -28,7 +29,7 @@ final class FlagLiveness {
             if (f.writesAllFlags() && !readsCarry(insns[k], f)) {
                 observed = false;
             }
-            if (reads(insns[k], f) || f.canFault()) {
+            if (reads(insns[k], f, live[k]) || f.canFault()) {
                 observed = true;
             }
         }
@@ -39,8 +40,8 @@ final class FlagLiveness {
         return (f == Form.ALU_RR || f == Form.ALU_RI || f == Form.ALU_RM) && Alu.readsCarry(Form.aluCode(i.op));
     }
 
-    private static boolean reads(Insn i, Form f) {
-        return f == Form.JCC || f == Form.FALLBACK || f == Form.INC_R || f == Form.DEC_R || f == Form.ROTATE_RI
-                || readsCarry(i, f);
+    private static boolean reads(Insn i, Form f, boolean ownRecordLive) {
+        boolean keepsSome = f == Form.INC_R || f == Form.DEC_R || f == Form.ROTATE_RI;
+        return f == Form.JCC || f == Form.FALLBACK || keepsSome && ownRecordLive || readsCarry(i, f);
     }
 }

@@ -111,6 +111,11 @@ enum Form {
         return Alu.codeOf(op);
     }
 
+    /** An ALU form writes its result back (all but CMP and TEST). */
+    static boolean writesResult(Insn i) {
+        return Alu.writesResult(aluCode(i.op));
+    }
+
     /** Writes all six arithmetic flags (no flag of the previous record survives). */
     boolean writesAllFlags() {
         return this == ALU_RR || this == ALU_RI || this == ALU_RM || this == CMP_MR || this == CMP_MI

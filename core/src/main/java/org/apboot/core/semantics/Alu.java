@@ -32,6 +32,9 @@ public final class Alu {
      * TEST the conjunction (what their flags are computed from).
      */
     public static long result(int op, int size, long a, long b, boolean carryIn) {
+        if (size == 4) {
+            return result32(op, (int) a, (int) b, carryIn ? 1 : 0) & 0xFFFF_FFFFL;
+        }
         long r;
         switch (op) {
             case OP_ADD: r = a + b; break;
@@ -43,6 +46,23 @@ public final class Alu {
             default: r = a - b; break; // SUB, CMP
         }
         return r & Flags.mask(size);
+    }
+
+    /**
+     * {@link #result} at 32 bits on {@code int} values: the definition {@code result} uses for
+     * 32-bit operands, and what translated code calls when it keeps a register in an {@code int}.
+     * {@code carry} is CF as 0 or 1 (see {@code Flags.carryBitOf}).
+     */
+    public static int result32(int op, int a, int b, int carry) {
+        switch (op) {
+            case OP_ADD: return a + b;
+            case OP_OR: return a | b;
+            case OP_ADC: return a + b + carry;
+            case OP_SBB: return a - b - carry;
+            case OP_AND: case OP_TEST: return a & b;
+            case OP_XOR: return a ^ b;
+            default: return a - b; // SUB, CMP
+        }
     }
 
     /** The {@code OP_*} code of a binary ALU operation (ADD ... CMP, TEST for anything else). */
@@ -93,56 +113,64 @@ public final class Alu {
 
     /** INC's result at {@code size} bytes (flags: {@code Flags.INC}, dst a, src 1, CF kept). */
     public static long incResult(int size, long a) {
-        return (a + 1) & Flags.mask(size);
+        return size == 4 ? incResult32((int) a) & 0xFFFF_FFFFL : (a + 1) & Flags.mask(size);
+    }
+
+    /** INC's result at 32 bits on an {@code int}. */
+    public static int incResult32(int a) {
+        return a + 1;
     }
 
     /** DEC's result at {@code size} bytes (flags: {@code Flags.DEC}, dst a, src 1, CF kept). */
     public static long decResult(int size, long a) {
-        return (a - 1) & Flags.mask(size);
+        return size == 4 ? decResult32((int) a) & 0xFFFF_FFFFL : (a - 1) & Flags.mask(size);
+    }
+
+    /** DEC's result at 32 bits on an {@code int}. */
+    public static int decResult32(int a) {
+        return a - 1;
     }
 
     // ---------------------------------------------------------------- Cpu fields
 
     public static long add(Cpu cpu, int size, long a, long b) {
-        long r = (a + b) & Flags.mask(size);
+        long r = result(OP_ADD, size, a, b, false);
         Flags.record(cpu, Flags.ADD, size, a, b, r);
         return r;
     }
 
     public static long adc(Cpu cpu, int size, long a, long b) {
-        long cin = Flags.carry(cpu) ? 1 : 0;
-        long r = (a + b + cin) & Flags.mask(size);
+        long r = result(OP_ADC, size, a, b, Flags.carry(cpu));
         Flags.record(cpu, Flags.ADC, size, a, b, r);
         return r;
     }
 
     public static long sub(Cpu cpu, int size, long a, long b) {
-        long r = (a - b) & Flags.mask(size);
+        long r = result(OP_SUB, size, a, b, false);
         Flags.record(cpu, Flags.SUB, size, a, b, r);
         return r;
     }
 
     public static long sbb(Cpu cpu, int size, long a, long b) {
-        long bin = Flags.carry(cpu) ? 1 : 0;
-        long r = (a - b - bin) & Flags.mask(size);
+        long r = result(OP_SBB, size, a, b, Flags.carry(cpu));
         Flags.record(cpu, Flags.SBB, size, a, b, r);
         return r;
     }
 
     public static long and(Cpu cpu, int size, long a, long b) {
-        long r = a & b & Flags.mask(size);
+        long r = result(OP_AND, size, a, b, false);
         Flags.record(cpu, Flags.LOGIC, size, r, 0, r);
         return r;
     }
 
     public static long or(Cpu cpu, int size, long a, long b) {
-        long r = (a | b) & Flags.mask(size);
+        long r = result(OP_OR, size, a, b, false);
         Flags.record(cpu, Flags.LOGIC, size, r, 0, r);
         return r;
     }
 
     public static long xor(Cpu cpu, int size, long a, long b) {
-        long r = (a ^ b) & Flags.mask(size);
+        long r = result(OP_XOR, size, a, b, false);
         Flags.record(cpu, Flags.LOGIC, size, r, 0, r);
         return r;
     }

@@ -162,10 +162,23 @@ public final class Flags {
             case SBB: return sbbBorrow(size, dst, src, res);
             case LOGIC: return false;
             case NEG: return (dst & mask(size)) != 0;
-            case SHL: return shlCarry(size, dst, src);
-            case SHR: case SAR: return ((dst >>> (src - 1)) & 1) != 0;
+            case SHL: return shlCarryBit(size, dst, src) != 0;
+            case SHR: case SAR: return shrCarryBit(dst, src) != 0;
             case MUL: return src != 0;
             default: throw badOp(op);
+        }
+    }
+
+    /**
+     * CF of the record as 0 or 1, what ADC and SBB add or subtract: for the operations whose CF
+     * is a bit of an operand, that bit itself (no compare and no boolean in between).
+     */
+    public static int carryBitOf(int op, int size, long dst, long src, long res, long bits) {
+        switch (op) {
+            case EAGER: case INC: case DEC: return (int) (bits & Cpu.CF); // CF is bit 0
+            case SHL: return shlCarryBit(size, dst, src);
+            case SHR: case SAR: return shrCarryBit(dst, src);
+            default: return carryOf(op, size, dst, src, res, bits) ? 1 : 0;
         }
     }
 
@@ -189,9 +202,14 @@ public final class Flags {
     }
 
     /** SHL's carry: the last bit shifted out (0 for counts beyond the width). */
-    private static boolean shlCarry(int size, long dst, long count) {
+    private static int shlCarryBit(int size, long dst, long count) {
         int width = size * 8;
-        return count <= width && ((dst >>> (width - count)) & 1) != 0;
+        return count <= width ? (int) (dst >>> (width - count)) & 1 : 0;
+    }
+
+    /** SHR's and SAR's carry: the last bit shifted out (of a sign-extended operand for SAR). */
+    private static int shrCarryBit(long dst, long count) {
+        return (int) (dst >>> (count - 1)) & 1;
     }
 
     /** ZF of the record. */
@@ -228,7 +246,7 @@ public final class Flags {
             case SUB: case SBB: case DEC: return ((dst ^ src) & (dst ^ res) & signBit(size)) != 0;
             case LOGIC: case SAR: return false;
             case NEG: return (res & mask(size)) == signBit(size);
-            case SHL: return ((res & signBit(size)) != 0) ^ shlCarry(size, dst, src);
+            case SHL: return ((res & signBit(size)) != 0) ^ (shlCarryBit(size, dst, src) != 0);
             // the sign change of the last one-bit step: the two top bits of the result differ
             // (count 1: SHR gives MSB(operand), SHRD gives MSB(operand) XOR MSB(result))
             case SHR: return (((res << 1) ^ res) & signBit(size)) != 0;
@@ -272,6 +290,15 @@ public final class Flags {
             return (cc & 1) != 0 ? !r : r;
         }
         return condSlow(cc, op, size, dst, src, res, bits);
+    }
+
+    /**
+     * True when condition code {@code cc} reads CF (B, AE, BE, A): for the others {@link #condOf}
+     * never looks at the CF an INC/DEC record keeps in {@code bits}.
+     */
+    public static boolean condReadsCarry(int cc) {
+        int c = cc >> 1;
+        return c == 1 || c == 3;
     }
 
     private static boolean condSlow(int cc, int op, int size, long dst, long src, long res, long bits) {

@@ -39,11 +39,23 @@ public final class Shifts {
 
     /** Result of shift {@code kind} of {@code a} by masked non-zero count {@code c} at {@code size}. */
     public static long shiftResult(int kind, int size, long a, int c) {
+        if (size == 4) {
+            return shiftResult32(kind, (int) a, c) & 0xFFFF_FFFFL;
+        }
         long m = Flags.mask(size);
         switch (kind) {
             case Flags.SHL: return ((a & m) << c) & m;
             case Flags.SHR: return (a & m) >>> c;
             default: return (Flags.signExtend(a, size) >> c) & m;
+        }
+    }
+
+    /** {@link #shiftResult} at 32 bits on an {@code int} (the definition it uses for that size). */
+    public static int shiftResult32(int kind, int a, int c) {
+        switch (kind) {
+            case Flags.SHL: return a << c;
+            case Flags.SHR: return a >>> c;
+            default: return a >> c;
         }
     }
 
@@ -54,6 +66,9 @@ public final class Shifts {
 
     /** Result of ROL ({@code left}) or ROR of {@code a} by masked non-zero count {@code c}. */
     public static long rotateResult(boolean left, int size, long a, int c) {
+        if (size == 4) {
+            return rotateResult32(left, (int) a, c) & 0xFFFF_FFFFL;
+        }
         long m = Flags.mask(size);
         long x = a & m;
         int bits = size * 8;
@@ -62,6 +77,11 @@ public final class Shifts {
             return x;
         }
         return left ? ((x << n) | (x >>> (bits - n))) & m : ((x >>> n) | (x << (bits - n))) & m;
+    }
+
+    /** {@link #rotateResult} at 32 bits on an {@code int} (the definition it uses for that size). */
+    public static int rotateResult32(boolean left, int a, int c) {
+        return left ? Integer.rotateLeft(a, c) : Integer.rotateRight(a, c);
     }
 
     /** CF and OF (at their RFLAGS positions) after ROL ({@code left}) or ROR gave {@code r}. */
