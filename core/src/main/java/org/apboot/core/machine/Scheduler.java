@@ -65,6 +65,8 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      */
     private final AtomicLongArray slotSeq;
     private final ThreadLocal<Worker> current = new ThreadLocal<>();
+    /** The workers of the current run (several host threads only), for {@link #wakeIdle}. */
+    private volatile Worker[] workers = new Worker[0];
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Object recheckLock = new Object();
@@ -122,6 +124,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             w.runNext = v;
         } else {
             queue.add(v);
+            wakeIdle();
         }
     }
 
@@ -172,8 +175,13 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         } else {
             ArrayList<Thread> pool = new ArrayList<>();
             ArrayList<Throwable> errors = new ArrayList<>();
+            Worker[] all = new Worker[threads];
             for (int t = 0; t < threads; t++) {
-                Worker w = new Worker(engine.newWorker(), t);
+                all[t] = new Worker(engine.newWorker(), t);
+            }
+            workers = all;
+            for (int t = 0; t < threads; t++) {
+                Worker w = all[t];
                 Thread th = new Thread(() -> workerLoop(w), "apboot-vcpu-" + t);
                 th.setDaemon(true);
                 th.setUncaughtExceptionHandler((thr, e) -> {
@@ -247,6 +255,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         // an interrupt requested while it was halting saw it still runnable
                         if (eventWakes(v) && v.casState(Vcpu.HALTED, Vcpu.RUNNABLE)) {
                             queue.add(v);
+                            wakeIdle();
                         } else {
                             machine.vcpuStopped(v);
                         }
@@ -295,6 +304,19 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             v.cpu.mmu.release();
         }
         queue.add(v);
+        wakeIdle();
+    }
+
+    /** Unparks the idle workers (napping in {@link #idleUntilWork}) after a vCPU was queued. */
+    private void wakeIdle() {
+        if (threads > 1 && idle.get() > 0) {
+            for (Worker w : workers) {
+                Thread t = w.thread;
+                if (t != null && t != Thread.currentThread()) {
+                    LockSupport.unpark(t);
+                }
+            }
+        }
     }
 
     /** Slots between two reads of the clock for the run's deadline (a power of two). */
@@ -369,7 +391,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     return stop.get();
                 }
                 if (threads > 1) {
-                    LockSupport.parkNanos(spin < 16 ? 1_000 : 20_000);
+                    // short naps first (a handshake partner is about to queue work), then longer
+                    // ones: an idle thread must not take CPU time from the one that works; a
+                    // vCPU queued meanwhile unparks it (see wakeIdle)
+                    LockSupport.parkNanos(this, spin < 16 ? 1_000 : Math.min(20_000L << ((spin - 16) >> 2), 2_000_000));
                 }
                 if (idle.get() == threads) {
                     break;
