@@ -41,11 +41,10 @@ final class PageWalker {
     private final long[] entVal = new long[5];
     private int entries;
     private int entSize;
-    // what the shared walk cache needs to know of the last walk: the addresses of every entry
-    // read (PAE PDPTEs too), and whether one was read from device memory, read from a line not
-    // yet marked, or updated (accessed/dirty flags)
-    private final long[] readAddr = new long[6];
-    private int reads;
+    // what the shared walk cache needs to know of the last walk: the PAE PDPTE read (the other
+    // entries are in entAddr), and whether an entry was read from device memory, read from a
+    // line not yet marked, or updated (accessed/dirty flags)
+    private long pdpteAddr = -1;
     private boolean fromDevice, unmarked, changed;
 
     PageWalker(Cpu cpu) {
@@ -78,8 +77,12 @@ final class PageWalker {
             return;
         }
         if (unmarked) {
-            for (int i = 0; i < reads; i++) {
-                wc.mark(readAddr[i]); // the next walk through these entries can be kept
+            // the next walk through these entries can be kept
+            for (int i = 0; i < entries; i++) {
+                wc.mark(entAddr[i]);
+            }
+            if (pdpteAddr >= 0) {
+                wc.mark(pdpteAddr);
             }
         } else if (!changed) {
             wc.put(new WalkCache.Result(c.cr3, vpn, control, c.model, generation, physPage, allow, global, large));
@@ -95,7 +98,7 @@ final class PageWalker {
     private boolean walkOnce(long linear, int access, boolean user, boolean probe) {
         Cpu c = cpu;
         entries = 0;
-        reads = 0;
+        pdpteAddr = -1;
         fromDevice = unmarked = changed = false;
         large = false;
         if ((c.cr4 & Cpu.CR4_PAE) == 0) {
@@ -141,7 +144,7 @@ final class PageWalker {
         int m = c.model.physAddrBits;
         long addrMask = bits(m - 1, 12);
         long rsvdHigh = bits(62, m) | ((c.efer & Cpu.EFER_NXE) == 0 ? XD : 0);
-        long pdpteAddr = (c.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) << 3);
+        pdpteAddr = (c.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) << 3);
         long pdpte = readEntry(pdpteAddr, 8);
         if ((pdpte & P) == 0) {
             throw fault(lin, access, user, 0);
@@ -296,7 +299,6 @@ final class PageWalker {
 
     private long readEntry(long addr, int size) {
         PhysicalMemory ram = cpu.ram;
-        readAddr[reads++] = addr;
         if (ram.contains(addr, size)) {
             if (!unmarked && !ram.walks().marked(addr)) {
                 unmarked = true; // checked before the read: see WalkCache

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
+import org.apboot.core.util.LongMap;
 
 /**
  * Results of page walks shared by every vCPU of one guest RAM: thousands of APs walk the same
@@ -28,7 +29,6 @@ final class WalkCache implements PhysicalMemory.WriteListener {
     private static final int BITS = 12;
     private static final int MASK = (1 << BITS) - 1;
     private static final VarHandle GEN;
-    private static final VarHandle MARKS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
@@ -64,8 +64,8 @@ final class WalkCache implements PhysicalMemory.WriteListener {
 
     private final PhysicalMemory ram;
     private final Result[] results = new Result[1 << BITS];
-    /** One bit per 64-byte line (one long per 4 KiB page): lines holding entries of cached walks. */
-    private volatile long[] marks;
+    /** The 64-byte lines (by line number) holding entries of kept walks: few, so a sparse set. */
+    private final LongMap<Boolean> marks = new LongMap<>();
     @SuppressWarnings("unused") // through GEN
     private volatile long generation;
 
@@ -116,38 +116,20 @@ final class WalkCache implements PhysicalMemory.WriteListener {
 
     /** True when the line holding {@code addr} is marked (its writes bump the generation). */
     boolean marked(long addr) {
-        long[] m = marks;
-        if (m == null) {
-            return false;
-        }
-        int word = (int) (addr >>> 12);
-        return word < m.length && (((long) MARKS.getVolatile(m, word) >>> ((addr >>> 6) & 63)) & 1) != 0;
+        return marks.get(addr >>> 6) != null;
     }
 
     /** Marks the line holding {@code addr}: watched first, so a marked line's writes are reported. */
     void mark(long addr) {
-        if (!ram.contains(addr, 1)) {
+        if (!ram.contains(addr, 1) || marked(addr)) {
             return;
         }
-        long[] m = marks;
-        if (m == null) {
-            synchronized (this) {
-                m = marks;
-                if (m == null) {
-                    m = new long[(int) ((ram.size() + 4095) >>> 12)];
-                    marks = m;
-                }
-            }
-        }
         ram.watchLine(addr, 1);
-        MARKS.getAndBitwiseOr(m, (int) (addr >>> 12), 1L << ((addr >>> 6) & 63));
+        marks.put(addr >>> 6, Boolean.TRUE);
     }
 
     @Override
     public void written(long addr, int len) {
-        if (marks == null) {
-            return;
-        }
         for (long line = addr >>> 6, last = (addr + len - 1) >>> 6; line <= last; line++) {
             if (marked(line << 6)) {
                 GEN.getAndAdd(this, 1L);
