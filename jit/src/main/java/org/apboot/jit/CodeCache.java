@@ -10,6 +10,7 @@ import org.apboot.core.engine.EngineStats;
 import org.apboot.core.interp.BlockCache;
 import org.apboot.core.interp.DecodedBlock;
 import org.apboot.core.mem.PhysicalMemory;
+import org.apboot.core.util.LongMap;
 
 /**
  * Translated blocks shared by every vCPU, keyed by (physical address, mode key): a mode switch
@@ -52,7 +53,8 @@ final class CodeCache implements PhysicalMemory.WriteListener {
     }
 
     private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, CopyOnWriteArrayList<CompiledBlock>> byPage = new ConcurrentHashMap<>();
+    /** Translated blocks by physical page, for invalidation (a new map per generation). */
+    private volatile LongMap<CopyOnWriteArrayList<CompiledBlock>> byPage = new LongMap<>();
     private final AtomicInteger live = new AtomicInteger();
     /** Hot blocks waiting to be translated together (guarded by this). */
     private final List<Slot> pending = new java.util.ArrayList<>();
@@ -246,7 +248,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
             dropAll();
             live.incrementAndGet();
         }
-        byPage.computeIfAbsent(b.phys >>> 12, p -> new CopyOnWriteArrayList<>()).add(b);
+        byPage.computeIfAbsent(b.phys >>> 12, p -> new CopyOnWriteArrayList<CompiledBlock>()).add(b);
         slot.block = b;
         // the decoded block's lines are watched; a write that raced with translation cleared its
         // valid flag, and a later one finds this block in the page index
@@ -268,20 +270,20 @@ final class CodeCache implements PhysicalMemory.WriteListener {
 
     /** Drops every translated block: a new generation starts empty. */
     private synchronized void dropAll() {
-        int n = 0;
-        for (CopyOnWriteArrayList<CompiledBlock> list : byPage.values()) {
+        int[] n = {0};
+        byPage.forEachValue(list -> {
             for (CompiledBlock b : list) {
                 if (b.valid) {
                     b.invalidate();
-                    n++;
+                    n[0]++;
                 }
             }
-        }
-        byPage.clear();
+        });
+        byPage = new LongMap<>();
         generation++;
         slots.clear();
         live.set(0);
-        evictions.add(n);
+        evictions.add(n[0]);
     }
 
     @Override
@@ -332,7 +334,7 @@ final class CodeCache implements PhysicalMemory.WriteListener {
                 // watch first, then compare: a write after the comparison finds the block watched
                 m.watchLine(b.phys, b.byteLength);
                 if (m.contains(b.phys, b.byteLength) && sameBytes(m, b)) {
-                    byPage.computeIfAbsent(b.phys >>> 12, p -> new CopyOnWriteArrayList<>()).addIfAbsent(b);
+                    byPage.computeIfAbsent(b.phys >>> 12, p -> new CopyOnWriteArrayList<CompiledBlock>()).addIfAbsent(b);
                     b.epoch = e;
                 } else {
                     invalidate(b);

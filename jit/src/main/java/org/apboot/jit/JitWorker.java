@@ -15,7 +15,7 @@ import org.apboot.core.mem.Mmu;
  * The translator's run loop for one host thread: find the translated block for the CPU's RIP
  * (chained successor, per-thread jump cache, shared cache), run it, account for what it retired
  * and deliver its faults. Whatever is not translated — cold blocks, blocks spanning a page, a
- * block started in an interrupt shadow, debug stepping, tracing — runs one block at a time in
+ * block started in an interrupt shadow with an event waiting, debug stepping, tracing — runs one block at a time in
  * the interpreter worker this worker wraps, so both engines share every rule of the run loop.
  */
 final class JitWorker implements EngineWorker {
@@ -34,6 +34,7 @@ final class JitWorker implements EngineWorker {
     private final EngineStats stats;
     private final java.util.concurrent.atomic.LongAdder chainedStat, fallbackStat, compiledRunsStat;
     private Tracer tracer;
+    private boolean deferStats;
     private long jumpCacheHits, sharedCacheHits, chained, interpreted, compiledRuns;
 
     JitWorker(CodeCache cache, EngineWorker interp, EngineStats stats) {
@@ -64,8 +65,16 @@ final class JitWorker implements EngineWorker {
         try {
             return loop(cpu, Math.min(budget, 1 << 30));
         } finally {
-            flushStats();
+            if (!deferStats) {
+                flushStatistics();
+            }
         }
+    }
+
+    @Override
+    public void deferStatistics() {
+        deferStats = true;
+        interp.deferStatistics();
     }
 
     private int loop(Cpu cpu, long budget) {
@@ -83,7 +92,12 @@ final class JitWorker implements EngineWorker {
             }
             CompiledBlock b = null;
             long linear = cpu.codeLinear(cpu.rip);
-            if (!cpu.interruptShadow && !RunLoop.debugStepping(cpu)) {
+            // an interrupt shadow with an event waiting runs one instruction in the interpreter;
+            // without one the shadow just ends and the translated block runs whole
+            if (!RunLoop.debugStepping(cpu) && !RunLoop.shadowHoldsEvent(cpu)) {
+                if (cpu.interruptShadow) {
+                    cpu.interruptShadow = false;
+                }
                 b = chainedSuccessor(cpu, prev, prevLinear, linear);
                 if (b == null) {
                     b = lookup(cpu, linear);
@@ -194,7 +208,9 @@ final class JitWorker implements EngineWorker {
         return cpu.codeSize == 64 || cpu.rip + b.byteLength - 1 <= cpu.seg[Insn.CS].limit;
     }
 
-    private void flushStats() {
+    @Override
+    public void flushStatistics() {
+        interp.flushStatistics();
         stats.jumpCacheHits.add(jumpCacheHits);
         stats.sharedCacheHits.add(sharedCacheHits);
         chainedStat.add(chained);

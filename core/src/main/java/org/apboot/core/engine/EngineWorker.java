@@ -24,4 +24,16 @@ public interface EngineWorker {
 
     /** Installs a tracer (null to remove) that sees every instruction this worker executes. */
     void setTracer(Tracer tracer);
+
+    /**
+     * From now on, keeps this worker's counters until {@link #flushStatistics} instead of adding
+     * them to the engine's statistics each time {@link #run} returns (a scheduler running many
+     * short slots on one host thread saves the shared-counter updates of each).
+     */
+    default void deferStatistics() {
+    }
+
+    /** Adds the counters kept since the last flush to the engine's statistics. */
+    default void flushStatistics() {
+    }
 }

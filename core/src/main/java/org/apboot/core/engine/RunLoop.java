@@ -76,6 +76,17 @@ public final class RunLoop {
     }
 
     /**
+     * True when an interrupt shadow holds a waiting event back at the start of a block: STI, MOV
+     * SS and POP SS end their block, so the shadow covers exactly the next block's first
+     * instruction; with an event waiting only that instruction runs and the event is taken right
+     * after it, as on hardware (the classic {@code sti; nop; cli} window). Either way the shadow
+     * ends at this block: the caller clears {@link Cpu#interruptShadow}.
+     */
+    public static boolean shadowHoldsEvent(Cpu cpu) {
+        return cpu.interruptShadow && cpu.events() != 0;
+    }
+
+    /**
      * True when the next block must run one instruction at a time with the debug checks:
      * RFLAGS.TF or RF set, or breakpoints armed / a debug trap pending.
      */

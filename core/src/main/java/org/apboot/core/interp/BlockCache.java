@@ -11,6 +11,7 @@ import org.apboot.core.engine.EngineStats;
 import org.apboot.core.mem.Mmu;
 import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.semantics.Mem;
+import org.apboot.core.util.LongMap;
 
 /**
  * Decoded blocks shared by every vCPU of a machine, keyed by (physical address, mode key), and
@@ -25,7 +26,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
 
     private final ConcurrentHashMap<Long, DecodedBlock> blocks = new ConcurrentHashMap<>();
     /** Blocks per physical page, for invalidation. */
-    private final ConcurrentHashMap<Long, List<DecodedBlock>> byPage = new ConcurrentHashMap<>();
+    private final LongMap<List<DecodedBlock>> byPage = new LongMap<>();
     private final PhysicalMemory ram;
     private final EngineStats stats;
 
@@ -148,7 +149,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
     private void publish(DecodedBlock b, byte[] decoded) {
         blocks.put(key(b.phys, b.modeKey), b);
         long firstPage = b.phys >>> 12;
-        byPage.computeIfAbsent(firstPage, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(b);
+        byPage.computeIfAbsent(firstPage, k -> new java.util.concurrent.CopyOnWriteArrayList<DecodedBlock>()).add(b);
         ram.watchLine(b.phys, b.byteLength);
         byte[] now = new byte[b.byteLength];
         ram.copyOut(b.phys, now, 0, now.length);

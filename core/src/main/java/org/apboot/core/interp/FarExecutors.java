@@ -22,12 +22,12 @@ final class FarExecutors implements ExecutorTable.ExecutorFamily {
     @Override
     public void register(BiConsumer<Op, Executor> t) {
         t.accept(Op.JMP_FAR, (cpu, i) -> {
-            long[] p = farPointer(cpu, i);
-            FarTransfers.jmpFar(cpu, (int) p[1], p[0], i.opSize);
+            long offset = farOffset(cpu, i);
+            FarTransfers.jmpFar(cpu, farSelector(cpu, i), offset, i.opSize);
         });
         t.accept(Op.CALL_FAR, (cpu, i) -> {
-            long[] p = farPointer(cpu, i);
-            FarTransfers.callFar(cpu, (int) p[1], p[0], i.opSize);
+            long offset = farOffset(cpu, i);
+            FarTransfers.callFar(cpu, farSelector(cpu, i), offset, i.opSize);
         });
         t.accept(Op.RET_FAR, (cpu, i) -> FarTransfers.retFar(cpu, i.opSize, (int) i.imm & 0xFFFF));
         t.accept(Op.IRET, (cpu, i) -> Returns.iret(cpu, i.opSize));
@@ -47,16 +47,25 @@ final class FarExecutors implements ExecutorTable.ExecutorFamily {
         t.accept(Op.SYSEXIT, (cpu, i) -> SystemCalls.sysexit(cpu, i.opSize));
     }
 
-    /** {offset, selector} of a direct (ptr16:16/32) or memory (m16:16/32/64) far pointer. */
-    static long[] farPointer(Cpu cpu, Insn i) {
+    /**
+     * The offset of a direct (ptr16:16/32) or memory (m16:16/32/64) far pointer; read before
+     * {@link #farSelector} (a fault on the offset comes first).
+     */
+    static long farOffset(Cpu cpu, Insn i) {
         if (i.src == Insn.K_IMM) {
-            return new long[] {i.imm & (i.opSize == 2 ? 0xFFFF : 0xFFFF_FFFFL), i.imm2 & 0xFFFF};
+            return i.imm & (i.opSize == 2 ? 0xFFFF : 0xFFFF_FFFFL);
         }
         if (i.rmReg >= 0) {
             throw CpuException.ud("far transfer through a register operand");
         }
-        long offset = Mem.read(cpu, i.seg, Operands.ea(cpu, i), i.opSize);
-        long sel = Mem.read(cpu, i.seg, SegmentExecutors.eaPlus(cpu, i, i.opSize), 2);
-        return new long[] {offset, sel};
+        return Mem.read(cpu, i.seg, Operands.ea(cpu, i), i.opSize);
+    }
+
+    /** The selector of the far pointer whose offset {@link #farOffset} read. */
+    static int farSelector(Cpu cpu, Insn i) {
+        if (i.src == Insn.K_IMM) {
+            return (int) i.imm2 & 0xFFFF;
+        }
+        return (int) Mem.read(cpu, i.seg, SegmentExecutors.eaPlus(cpu, i, i.opSize), 2);
     }
 }

@@ -27,6 +27,7 @@ final class InterpreterWorker implements EngineWorker {
     /** Direct-mapped per-thread cache: physical address + mode key to block, no hashing. */
     private final DecodedBlock[] jumpCache = new DecodedBlock[1 << JC_BITS];
     private Tracer tracer;
+    private boolean deferStats;
     private long jumpCacheHits;
     private long sharedCacheHits;
 
@@ -45,8 +46,15 @@ final class InterpreterWorker implements EngineWorker {
         try {
             return loop(cpu, budget);
         } finally {
-            flushStats();
+            if (!deferStats) {
+                flushStatistics();
+            }
         }
+    }
+
+    @Override
+    public void deferStatistics() {
+        deferStats = true;
     }
 
     private int loop(Cpu cpu, long budget) {
@@ -113,7 +121,8 @@ final class InterpreterWorker implements EngineWorker {
      * Lookup counters are kept in plain fields while running (an adder update per block costs an
      * atomic operation) and added to the shared statistics when {@link #run} returns.
      */
-    private void flushStats() {
+    @Override
+    public void flushStatistics() {
         if (jumpCacheHits != 0) {
             stats.jumpCacheHits.add(jumpCacheHits);
             jumpCacheHits = 0;
@@ -213,7 +222,9 @@ final class InterpreterWorker implements EngineWorker {
             }
             return done < 0 ? ExitReason.PAUSE : ExitReason.BUDGET;
         } finally {
-            flushStats();
+            if (!deferStats) {
+                flushStatistics();
+            }
         }
     }
 
@@ -265,20 +276,11 @@ final class InterpreterWorker implements EngineWorker {
         return insns[n - 1].op == Op.PAUSE ? -n : n;
     }
 
-    /**
-     * How many of a block's {@code n} instructions to run. STI, MOV SS and POP SS end their
-     * block, so an interrupt shadow seen here covers exactly this block's first instruction: with
-     * an event waiting, only that one runs and the event is taken right after it, as on hardware
-     * (the classic {@code sti; nop; cli} window). The shadow ends here either way.
-     */
+    /** How many of a block's {@code n} instructions to run: one in an interrupt shadow with an event waiting. */
     private static int shadowedLength(Cpu cpu, int n) {
-        if (cpu.interruptShadow) {
-            cpu.interruptShadow = false;
-            if (cpu.events() != 0) {
-                return 1;
-            }
-        }
-        return n;
+        boolean one = RunLoop.shadowHoldsEvent(cpu);
+        cpu.interruptShadow = false;
+        return one ? 1 : n;
     }
 
     /**

@@ -3,7 +3,6 @@ package org.apboot.core.machine;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -54,7 +53,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private final PhysicalMemory ram;
     private final int threads;
     private final long quantum;
-    private final ConcurrentLinkedQueue<Vcpu> queue = new ConcurrentLinkedQueue<>();
+    private final RunQueue queue = new RunQueue();
     /** Waiters per 64-byte line (line number to waiters); a line's entry stays once created. */
     private final LongMap<LineWaiters> lines = new LongMap<>();
     /** vCPUs parked in loops that poll nothing: only an event wakes them. */
@@ -66,6 +65,8 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      */
     private final AtomicLongArray slotSeq;
     private final ThreadLocal<Worker> current = new ThreadLocal<>();
+    /** The workers of the current run (several host threads only), for {@link #wakeIdle}. */
+    private volatile Worker[] workers = new Worker[0];
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Object recheckLock = new Object();
@@ -79,12 +80,30 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private static final class Worker {
         final EngineWorker engine;
         final int index;
+        /** The host thread running this worker (set when it starts). */
+        Thread thread;
         Vcpu runNext;
 
         Worker(EngineWorker engine, int index) {
             this.engine = engine;
             this.index = index;
+            engine.deferStatistics(); // added once, when the worker stops (see workerLoop)
         }
+    }
+
+    /**
+     * The worker of a one-thread run, or null: found by comparing threads, without the
+     * thread-local lookup a wake-up would otherwise pay.
+     */
+    private volatile Worker soleWorker;
+
+    /** The worker running on the calling thread, or null (not a worker thread). */
+    private Worker currentWorker() {
+        Worker w = soleWorker;
+        if (w != null) {
+            return w.thread == Thread.currentThread() ? w : null;
+        }
+        return threads == 1 ? null : current.get();
     }
 
     Scheduler(Machine machine, int threads, long quantum) {
@@ -100,11 +119,12 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     /** Makes a vCPU runnable (its state is already RUNNABLE). */
     void enqueue(Vcpu v) {
-        Worker w = current.get();
+        Worker w = currentWorker();
         if (w != null && w.runNext == null) {
             w.runNext = v;
         } else {
             queue.add(v);
+            wakeIdle();
         }
     }
 
@@ -155,8 +175,13 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         } else {
             ArrayList<Thread> pool = new ArrayList<>();
             ArrayList<Throwable> errors = new ArrayList<>();
+            Worker[] all = new Worker[threads];
             for (int t = 0; t < threads; t++) {
-                Worker w = new Worker(engine.newWorker(), t);
+                all[t] = new Worker(engine.newWorker(), t);
+            }
+            workers = all;
+            for (int t = 0; t < threads; t++) {
+                Worker w = all[t];
                 Thread th = new Thread(() -> workerLoop(w), "apboot-vcpu-" + t);
                 th.setDaemon(true);
                 th.setUncaughtExceptionHandler((thr, e) -> {
@@ -189,7 +214,13 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     }
 
     private void workerLoop(Worker w) {
-        current.set(w);
+        w.thread = Thread.currentThread();
+        if (threads == 1) {
+            soleWorker = w;
+        } else {
+            current.set(w);
+        }
+        int slots = 0;
         try {
             while (!stop.get()) {
                 Vcpu v = w.runNext;
@@ -216,7 +247,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 }
                 switch (reason) {
                     case ExitReason.BUDGET:
-                        queue.add(v);
+                        requeue(v);
                         break;
                     case ExitReason.HALT:
                         v.cpu.mmu.release();
@@ -224,6 +255,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         // an interrupt requested while it was halting saw it still runnable
                         if (eventWakes(v) && v.casState(Vcpu.HALTED, Vcpu.RUNNABLE)) {
                             queue.add(v);
+                            wakeIdle();
                         } else {
                             machine.vcpuStopped(v);
                         }
@@ -237,24 +269,58 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         break;
                     default:
                         if (!v.parkReady || !tryPark(w, v)) {
-                            queue.add(v);
+                            requeue(v);
                         }
                         break;
                 }
-                if (System.nanoTime() > deadline) {
+                // the clock is read every DEADLINE_SLOTS slots (a slot is bounded by its quantum)
+                if ((++slots & (DEADLINE_SLOTS - 1)) == 0 && System.nanoTime() > deadline) {
                     timedOut = true;
                     stop.set(true);
                 }
             }
         } finally {
+            w.engine.flushStatistics();
             // hand back anything this thread was about to run
+            if (threads == 1) {
+                soleWorker = null;
+            } else {
+                current.remove();
+            }
             if (w.runNext != null) {
                 queue.add(w.runNext);
                 w.runNext = null;
             }
-            current.remove();
         }
     }
+
+    /**
+     * Puts a vCPU whose slot ended back on the queue. Behind others it gives up its TLB storage
+     * first, as a parked one does: otherwise every vCPU of a long round-robin (thousands of APs
+     * computing past their quantum) would hold one, and the pool could not recycle them.
+     */
+    private void requeue(Vcpu v) {
+        if (!queue.isEmpty()) {
+            v.cpu.mmu.release();
+        }
+        queue.add(v);
+        wakeIdle();
+    }
+
+    /** Unparks the idle workers (napping in {@link #idleUntilWork}) after a vCPU was queued. */
+    private void wakeIdle() {
+        if (threads > 1 && idle.get() > 0) {
+            for (Worker w : workers) {
+                Thread t = w.thread;
+                if (t != null && t != Thread.currentThread()) {
+                    LockSupport.unpark(t);
+                }
+            }
+        }
+    }
+
+    /** Slots between two reads of the clock for the run's deadline (a power of two). */
+    private static final int DEADLINE_SLOTS = 64;
 
     /** PAUSE exits a vCPU may take in one slot without being parked before it is requeued. */
     private static final int SLOT_PAUSES = 8;
@@ -325,7 +391,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     return stop.get();
                 }
                 if (threads > 1) {
-                    LockSupport.parkNanos(spin < 16 ? 1_000 : 20_000);
+                    // short naps first (a handshake partner is about to queue work), then longer
+                    // ones: an idle thread must not take CPU time from the one that works; a
+                    // vCPU queued meanwhile unparks it (see wakeIdle)
+                    LockSupport.parkNanos(this, spin < 16 ? 1_000 : Math.min(20_000L << ((spin - 16) >> 2), 2_000_000));
                 }
                 if (idle.get() == threads) {
                     break;

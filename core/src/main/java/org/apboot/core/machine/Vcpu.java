@@ -62,6 +62,10 @@ public final class Vcpu {
     /** The vCPU's last PAUSE exit found a wait loop to park on (the park fields are set). */
     boolean parkReady;
 
+    // the run-queue link and membership, guarded by the RunQueue's monitor
+    Vcpu queueNext;
+    boolean queued;
+
     // links in the waiter lists of a LineWaiters, guarded by that object's monitor
     LineWaiters waitLine;
     Vcpu waitNext, waitPrev;

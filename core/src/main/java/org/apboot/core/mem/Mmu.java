@@ -72,22 +72,31 @@ public final class Mmu {
         this.walker = new PageWalker(cpu);
     }
 
+    /**
+     * The slot after the entries: the highest generation ever stamped into the array (kept with
+     * the array while it is pooled, so the next owner's generations are above every stamp in it).
+     */
+    private static final int COUNTER = TLB_ENTRIES * 4;
+
     private static long[] emptyTlb() {
-        long[] t = new long[TLB_ENTRIES * 4];
+        long[] t = new long[TLB_ENTRIES * 4 + 1];
         java.util.Arrays.fill(t, -1L);
+        t[COUNTER] = 2;
         return t;
     }
 
     /**
      * Drops the TLB's storage (a parked or halted vCPU keeps only its architectural state: with
-     * 100,000 vCPUs, 8 KiB of TLB each would dominate the heap). The next miss allocates it again.
+     * 100,000 vCPUs, 8 KiB of TLB each would dominate the heap). The next miss takes an array
+     * from the pool again. Nothing is cleared: the array keeps the last generation stamped in it
+     * ({@link #COUNTER}), and its next owner starts above that, so no old entry matches.
      */
     public void release() {
         long[] t = tlb;
         epoch++;
         if (t != EMPTY) {
             tlb = EMPTY;
-            java.util.Arrays.fill(t, -1L);
+            t[COUNTER] = counter;
             POOL.offer(t);
         }
     }
@@ -135,6 +144,14 @@ public final class Mmu {
                 t = emptyTlb();
             }
             tlb = t;
+            // new generations above every stamp the array holds: its old entries never match
+            counter = Math.max(counter, (int) t[COUNTER]);
+            gen = next();
+            globalGen = next();
+            if (tlb != t) { // the counter started over and the array was dropped
+                t = emptyTlb();
+                tlb = t;
+            }
         }
         t[e] = vpn;
         t[e + 1] = w.physPage;
@@ -179,6 +196,7 @@ public final class Mmu {
     private int next() {
         if (counter >= Integer.MAX_VALUE - 2) {
             // generation space exhausted (after ~2^31 flushes): start over with an empty TLB
+            // (the array is dropped, not pooled: its stamps would match the new generations)
             tlb = EMPTY;
             counter = 2;
         }

@@ -41,15 +41,51 @@ final class PageWalker {
     private final long[] entVal = new long[5];
     private int entries;
     private int entSize;
+    // what the shared walk cache needs to know of the last walk: the PAE PDPTE read (the other
+    // entries are in entAddr), and whether an entry was read from device memory, read from a
+    // line not yet marked, or updated (accessed/dirty flags)
+    private long pdpteAddr = -1;
+    private boolean fromDevice, unmarked, changed;
 
     PageWalker(Cpu cpu) {
         this.cpu = cpu;
     }
 
-    /** Walks for an access; on success fills the result fields, else throws #PF or #GP(0). */
+    /**
+     * Walks for an access; on success fills the result fields, else throws #PF or #GP(0). A
+     * current result in the machine's {@link WalkCache} stands for the walk; a walk that read
+     * and changed nothing but RAM entries of marked lines is kept there for the other vCPUs.
+     */
     void walk(long linear, int access, boolean user) {
+        Cpu c = cpu;
+        WalkCache wc = c.ram.walks();
+        long vpn = linear >>> 12;
+        int control = WalkCache.control(c);
+        WalkCache.Result r = wc.find(c, vpn, control, access, user);
+        if (r != null) {
+            physPage = r.physPage;
+            allow = r.allow;
+            global = r.global;
+            large = r.large;
+            return;
+        }
+        long generation = wc.generation(); // before the first entry is read (see WalkCache)
         while (!walkOnce(linear, access, user, false)) {
             // an entry changed between read and accessed/dirty update: walk again
+        }
+        if (fromDevice) {
+            return;
+        }
+        if (unmarked) {
+            // the next walk through these entries can be kept
+            for (int i = 0; i < entries; i++) {
+                wc.mark(entAddr[i]);
+            }
+            if (pdpteAddr >= 0) {
+                wc.mark(pdpteAddr);
+            }
+        } else if (!changed) {
+            wc.put(new WalkCache.Result(c.cr3, vpn, control, c.model, generation, physPage, allow, global, large));
         }
     }
 
@@ -62,6 +98,8 @@ final class PageWalker {
     private boolean walkOnce(long linear, int access, boolean user, boolean probe) {
         Cpu c = cpu;
         entries = 0;
+        pdpteAddr = -1;
+        fromDevice = unmarked = changed = false;
         large = false;
         if ((c.cr4 & Cpu.CR4_PAE) == 0) {
             walk32(linear & 0xFFFF_FFFFL, access, user);
@@ -106,7 +144,7 @@ final class PageWalker {
         int m = c.model.physAddrBits;
         long addrMask = bits(m - 1, 12);
         long rsvdHigh = bits(62, m) | ((c.efer & Cpu.EFER_NXE) == 0 ? XD : 0);
-        long pdpteAddr = (c.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) << 3);
+        pdpteAddr = (c.cr3 & 0xFFFF_FFE0L) + ((lin >>> 30) << 3);
         long pdpte = readEntry(pdpteAddr, 8);
         if ((pdpte & P) == 0) {
             throw fault(lin, access, user, 0);
@@ -235,8 +273,11 @@ final class PageWalker {
             if (i == last && access == Mmu.WRITE) {
                 want |= D;
             }
-            if (want != e && !casEntry(entAddr[i], e, want)) {
-                return false;
+            if (want != e) {
+                changed = true;
+                if (!casEntry(entAddr[i], e, want)) {
+                    return false;
+                }
             }
             entVal[i] = want;
         }
@@ -259,8 +300,12 @@ final class PageWalker {
     private long readEntry(long addr, int size) {
         PhysicalMemory ram = cpu.ram;
         if (ram.contains(addr, size)) {
+            if (!unmarked && !ram.walks().marked(addr)) {
+                unmarked = true; // checked before the read: see WalkCache
+            }
             return ram.read(addr, size);
         }
+        fromDevice = true;
         return cpu.mmio.read(cpu.index, addr, size) & PhysicalMemory.mask(size);
     }
 

@@ -47,6 +47,8 @@ public final class PhysicalMemory {
     /** One bit per 64-byte line, one long per 4 KiB page: lines someone wants to hear about. */
     private final long[] watched;
     private volatile WriteListener[] listeners = new WriteListener[0];
+    /** Page-walk results shared by the vCPUs using this memory (see {@link WalkCache}). */
+    private final WalkCache walks;
 
     /**
      * Notified after guest writes to a watched line (see {@link #watchLine}): translated code
@@ -68,6 +70,12 @@ public final class PhysicalMemory {
         this.size = sizeBytes;
         this.ram = new long[(int) ((sizeBytes + 7) >>> 3)];
         this.watched = new long[(int) ((sizeBytes + 4095) >>> 12)];
+        this.walks = new WalkCache(this);
+    }
+
+    /** The page-walk results shared by every vCPU of this memory. */
+    WalkCache walks() {
+        return walks;
     }
 
     public long size() {

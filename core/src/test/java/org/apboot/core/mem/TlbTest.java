@@ -116,4 +116,22 @@ class TlbTest {
         assertEquals(0xDFF000L, cpu.mmu.translate(0x9FF000, Mmu.READ, false),
                 "INVLPG of any address in a large page drops the whole page");
     }
+
+    @Test
+    void releasedStorageServesNoOldTranslationToItsNextOwner() {
+        for (int round = 0; round < 300; round++) { // more than the pool holds: every array is reused
+            Cpu a = cpu();
+            assertEquals(0x6000L, a.mmu.translate(0x401000, Mmu.READ, false)); // global entry
+            assertEquals(0x5000L, a.mmu.translate(0x400000, Mmu.READ, false));
+            a.mmu.release();
+            Cpu b = cpu();
+            b.ram.write32(PT, 0x8000 | 7);
+            b.ram.write32(PT + 4, 0x9000 | 0x107);
+            assertEquals(0x8000L, b.mmu.translate(0x400000, Mmu.READ, false));
+            assertEquals(0x9000L, b.mmu.translate(0x401000, Mmu.READ, false));
+            b.mmu.release();
+            assertEquals(0x5000L, a.mmu.translate(0x400000, Mmu.READ, false), "a walks again after release");
+            a.mmu.release();
+        }
+    }
 }
