@@ -130,6 +130,7 @@ class ControlRegTlbTest {
         Cpu cpu = SysCpus.real();
         ControlRegs.lmsw(cpu, 1);
         assertEquals(Cpu.CR0_PE, cpu.cr0 & Cpu.CR0_PE);
+        assertEquals("prot16", cpu.modeName());
         assertEquals(0x123456L, read(cpu, 0x123456));
         ControlRegs.lmsw(cpu, 0); // PE cannot be cleared by LMSW
         assertEquals(Cpu.CR0_PE, cpu.cr0 & Cpu.CR0_PE);
