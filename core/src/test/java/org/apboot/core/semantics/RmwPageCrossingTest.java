@@ -24,7 +24,11 @@ class RmwPageCrossingTest {
      * 0xB000 and RO (read-only) -> 0xC000, LOW+0x4000 -> 0xD000 and ABSENT not present.
      */
     private static Cpu cpu() {
-        Cpu cpu = TestCpus.prot32(0);
+        return cpu(0);
+    }
+
+    private static Cpu cpu(int cpl) {
+        Cpu cpu = TestCpus.prot32(cpl);
         cpu.ram.write32(PD + 4, (int) PT | 7);
         cpu.ram.write32(PT, 0x5000 | 7);
         cpu.ram.write32(PT + 4, 0x9000 | 7);
@@ -119,5 +123,19 @@ class RmwPageCrossingTest {
         CpuException e = assertThrows(CpuException.class, () -> TestCpus.exec(cpu, (byte) 0xF7, (byte) 0x13));
         assertEquals(RO + 0xFFE, e.faultAddress);
         assertEquals(0x5555, cpu.ram.read16(0xD000), "second page unwritten");
+    }
+
+    @Test
+    void userModeRmwOnASupervisorPageFaultsWithTheUserBit() {
+        Cpu cpu = cpu(3);
+        cpu.ram.write32(PT + 24, 0xF000 | 3); // 0x406000: supervisor only
+        cpu.ram.write32(0xF000, 7);
+        cpu.r[Cpu.RBX] = 0x406000;
+        cpu.r[Cpu.RAX] = 1;
+        CpuException e = assertThrows(CpuException.class,
+                () -> TestCpus.exec(cpu, (byte) 0x01, (byte) 0x03)); // add %eax,(%ebx)
+        assertEquals(Vectors.PF, e.vector);
+        assertEquals(7, e.errorCode, "protection, write, user");
+        assertEquals(7, cpu.ram.read32(0xF000));
     }
 }
