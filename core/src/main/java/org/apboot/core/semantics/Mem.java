@@ -143,7 +143,7 @@ public final class Mem {
         }
         if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
             // page-split locked access: make sure both pages are writable before the locked op
-            cpu.mmu.translate(lin + size - 1, Mmu.WRITE, cpu.cpl == 3);
+            cpu.mmu.translate((lin + size - 1) & ~0xFFFL, Mmu.WRITE, cpu.cpl == 3); // CR2: first byte there
             boolean user = cpu.cpl == 3;
             return cpu.ram.exclusive(() -> {
                 long found = readLinear(cpu, lin, size, user);

@@ -25,7 +25,9 @@ public final class Rmw {
         boolean user = cpu.cpl == 3;
         if (((lin ^ (lin + size - 1)) & ~0xFFFL) != 0) {
             cpu.mmu.translate(lin, Mmu.WRITE, user);
-            cpu.mmu.translate(lin + size - 1, Mmu.WRITE, user);
+            // the second page from its first byte: a fault there reports that byte in CR2, as
+            // the byte-wise accesses of Mem do
+            cpu.mmu.translate((lin + size - 1) & ~0xFFFL, Mmu.WRITE, user);
             return SPLIT;
         }
         return cpu.mmu.translate(lin, Mmu.WRITE, user);

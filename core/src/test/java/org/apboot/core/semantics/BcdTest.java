@@ -255,6 +255,44 @@ class BcdTest {
     }
 
     /**
+     * AAM imm8 and AAD imm8 for every AX and the bases 10, 16, 7, 1 and 255 against the SDM:
+     * AAM: AH := AL / imm8; AL := AL MOD imm8 (#DE for 0). AAD: AL := (AL + AH * imm8) AND FFH;
+     * AH := 0. SF, ZF, PF from AL; OF, AF, CF undefined (not compared). EAX's upper half kept.
+     */
+    @Test
+    void aamAndAadEveryInput() {
+        Cpu cpu = TestCpus.real();
+        for (int base : new int[] {10, 16, 7, 1, 255}) {
+            Insn aam = TestCpus.decode(cpu, (byte) 0xD4, (byte) base);
+            Insn aad = TestCpus.decode(cpu, (byte) 0xD5, (byte) base);
+            for (int ax = 0; ax < 0x10000; ax++) {
+                int al = ax & 0xFF, ah = ax >>> 8;
+                long upper = (ax * 0x9E37_79B9L) & 0xFFFF_0000L;
+                int wantAm = (al / base) << 8 | al % base;
+                cpu.r[Cpu.RAX] = upper | ax;
+                ExecutorTable.get(aam.op).execute(cpu, aam);
+                int in = ax;
+                if (cpu.r[Cpu.RAX] != (upper | wantAm) || (Flags.arith(cpu) & (Cpu.SF | Cpu.ZF | Cpu.PF)) != szp(wantAm)) {
+                    assertEquals(upper | wantAm, cpu.r[Cpu.RAX], () -> String.format("AAM %d AX=%04x", base, in));
+                    assertEquals(szp(wantAm), Flags.arith(cpu) & (Cpu.SF | Cpu.ZF | Cpu.PF), "AAM flags " + ax);
+                }
+                int wantAd = (al + ah * base) & 0xFF;
+                cpu.r[Cpu.RAX] = upper | ax;
+                ExecutorTable.get(aad.op).execute(cpu, aad);
+                if (cpu.r[Cpu.RAX] != (upper | wantAd) || (Flags.arith(cpu) & (Cpu.SF | Cpu.ZF | Cpu.PF)) != szp(wantAd)) {
+                    assertEquals(upper | wantAd, cpu.r[Cpu.RAX], () -> String.format("AAD %d AX=%04x", base, in));
+                    assertEquals(szp(wantAd), Flags.arith(cpu) & (Cpu.SF | Cpu.ZF | Cpu.PF), "AAD flags " + ax);
+                }
+            }
+        }
+        Insn aam0 = TestCpus.decode(cpu, (byte) 0xD4, (byte) 0);
+        cpu.r[Cpu.RAX] = 0x1234;
+        CpuException e = assertThrows(CpuException.class, () -> ExecutorTable.get(aam0.op).execute(cpu, aam0));
+        assertEquals(0, e.vector, "#DE");
+        assertEquals(0x1234, cpu.r[Cpu.RAX]);
+    }
+
+    /**
      * AAS when AL < 6 and AF is set: AX := AX - 6 borrows from AH, then AH := AH - 1, so AH
      * drops by two (AX = 0500H -> 04FAH -> 03FAH -> 030AH).
      */

@@ -491,19 +491,46 @@ class HostCpuOracleTest {
                 Insn i = GuestSim.rr((Op) s[2], size, Insn.K_RM, Insn.K_REG, 3, 0);
                 i.src2 = Insn.K_CL;
                 Insn[] ins = {i};
+                // 16-bit counts 17..31 (undefined in the SDM): result and all six flags as an
+                // Intel host leaves them; AMD processors fill and flag these differently from
+                // Intel's dst:src:dst, which the model follows (DoubleShiftBeyondWidthTest)
+                boolean beyondCompared = INTEL_HOST;
                 for (int count = 0; count <= 70; count++) {
                     for (int k = 0; k < 40; k++) {
                         int c = count & (size == 8 ? 63 : 31);
-                        long fm = c == 0 ? ALL : c > size * 8 ? 0
+                        boolean beyond = c > size * 8;
+                        if (beyond && !beyondCompared) {
+                            beyondSkipped++;
+                            continue;
+                        }
+                        long fm = c == 0 || beyond ? ALL
                                 : Cpu.CF | Cpu.SF | Cpu.ZF | Cpu.PF | (c == 1 ? Cpu.OF : 0);
-                        int regs = c > size * 8 ? REGS & ~RAX : REGS;
+                        int regs = REGS;
                         one(name, f, code, ins, garbage(val(size), size), (rnd.nextLong() & ~0xFFL) | count,
                                 rnd.nextLong(), garbage(val(size), size), flagsIn(), null, fm, regs);
                     }
                 }
             }
         }
+        if (beyondSkipped > 0) {
+            System.out.println("host-CPU oracle: " + beyondSkipped + " SHLD/SHRD r16 cases with a count of 17..31 not"
+                    + " compared: the host is not an Intel processor (AMD fills them differently)");
+        }
         done();
+    }
+
+    private int beyondSkipped;
+
+    /** True when the host's processor is Intel's (the undefined SHLD/SHRD r16 fill is vendor-specific). */
+    private static final boolean INTEL_HOST = hostVendorIsIntel();
+
+    private static boolean hostVendorIsIntel() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo")).stream()
+                    .anyMatch(l -> l.startsWith("vendor_id") && l.contains("GenuineIntel"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     // ---------------------------------------------------------------- bit operations

@@ -19,21 +19,23 @@ import org.apboot.core.semantics.TestCpus;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random instructions of the forms {@link Steps} specialises (register, immediate and memory
- * operands of ALU, TEST, CMP, MOV, INC, DEC) run through the chosen step and through the generic
- * executor of {@link ExecutorTable} on identical CPUs; the full state must agree afterwards.
+ * A consistency check, not an oracle: random instructions of the forms {@link Steps} specialises
+ * (register, immediate and memory operands of ALU, TEST, CMP, MOV, INC, DEC) run through the
+ * chosen step and through the generic executor of {@link ExecutorTable} on identical CPUs; the
+ * full state must agree afterwards. What the generic executors compute is checked against the
+ * host CPU by {@code HostCpuOracleTest}. Choosing a step must never throw.
  */
-class StepsDifferentialTest {
+class StepsConsistencyTest {
     private static final int MEM = 0x10000;
     private static final long RIP = 0x5000;
 
     @Test
-    void specialisedStepsMatchTheExecutorTableIn64BitMode() {
+    void specialisedStepsAgreeWithTheExecutorTableIn64BitMode() {
         run(64, 0x5EED64);
     }
 
     @Test
-    void specialisedStepsMatchTheExecutorTableIn32BitMode() {
+    void specialisedStepsAgreeWithTheExecutorTableIn32BitMode() {
         run(32, 0x5EED32);
     }
 
@@ -50,12 +52,7 @@ class StepsDifferentialTest {
             if (len == 0 || insn.op == null) {
                 continue;
             }
-            Step step;
-            try {
-                step = Steps.of(insn);
-            } catch (RuntimeException e) {
-                continue;
-            }
+            Step step = Steps.of(insn); // an exception here fails the test
             if (step instanceof Step.Generic) {
                 continue;
             }
