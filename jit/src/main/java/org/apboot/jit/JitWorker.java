@@ -8,7 +8,7 @@ import org.apboot.core.engine.ExitReason;
 import org.apboot.core.engine.RunLoop;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.fault.ExceptionDelivery;
+import org.apboot.core.semantics.ExceptionDelivery;
 import org.apboot.core.mem.Mmu;
 
 /**

@@ -1,7 +1,7 @@
 package org.apboot.core.engine;
 
 import org.apboot.core.cpu.Cpu;
-import org.apboot.core.fault.ExternalEvents;
+import org.apboot.core.semantics.ExternalEvents;
 
 /**
  * The parts of an engine's run loop every engine must do the same way, so that interrupts,

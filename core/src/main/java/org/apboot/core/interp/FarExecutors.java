@@ -6,7 +6,7 @@ import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.fault.ExceptionDelivery;
+import org.apboot.core.semantics.ExceptionDelivery;
 import org.apboot.core.fault.Vectors;
 import org.apboot.core.semantics.FarTransfers;
 import org.apboot.core.semantics.Flags;

@@ -4,7 +4,6 @@ import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.fault.ExceptionDelivery;
 
 /**
  * Hardware task switching (Intel SDM vol. 3 chapter 8 "Task Management"): far JMP/CALL to a TSS

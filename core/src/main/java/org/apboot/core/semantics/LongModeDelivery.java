@@ -1,13 +1,9 @@
-package org.apboot.core.fault;
+package org.apboot.core.semantics;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
-import org.apboot.core.semantics.Descriptors;
-import org.apboot.core.semantics.Mem;
-import org.apboot.core.semantics.SegmentLoads;
-import org.apboot.core.semantics.StackFrames;
-import org.apboot.core.semantics.TaskState;
+import org.apboot.core.fault.CpuException;
 
 /**
  * Event delivery in IA-32e mode (64-bit and compatibility mode): 16-byte IDT gates, 64-bit

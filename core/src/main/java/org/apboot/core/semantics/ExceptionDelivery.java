@@ -1,17 +1,11 @@
-package org.apboot.core.fault;
+package org.apboot.core.semantics;
 
 import java.util.ArrayList;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
-import org.apboot.core.semantics.Descriptors;
-import org.apboot.core.semantics.FlagOps;
-import org.apboot.core.semantics.Flags;
-import org.apboot.core.semantics.Mem;
-import org.apboot.core.semantics.SegmentLoads;
-import org.apboot.core.semantics.StackFrames;
-import org.apboot.core.semantics.TaskState;
-import org.apboot.core.semantics.TaskSwitch;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.fault.Vectors;
 
 /**
  * Delivers exceptions and interrupts (Intel SDM vol. 3 chapter 6, AMD APM vol. 2 chapter 8):

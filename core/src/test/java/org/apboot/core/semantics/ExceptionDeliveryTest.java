@@ -1,4 +1,4 @@
-package org.apboot.core.fault;
+package org.apboot.core.semantics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
-import org.apboot.core.semantics.Flags;
-import org.apboot.core.semantics.SegmentLoads;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.fault.TestCpus;
+import org.apboot.core.fault.Vectors;
 import org.junit.jupiter.api.Test;
 
 /**

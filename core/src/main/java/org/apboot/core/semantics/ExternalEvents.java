@@ -1,6 +1,7 @@
-package org.apboot.core.fault;
+package org.apboot.core.semantics;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.fault.Vectors;
 
 /**
  * Takes external events at an instruction boundary: NMIs first, then the highest-priority
