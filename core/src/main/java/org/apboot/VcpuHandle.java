@@ -10,7 +10,7 @@ import org.apboot.core.embed.RegisterNames;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.machine.BootScenario;
 import org.apboot.core.machine.Vcpu;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
 

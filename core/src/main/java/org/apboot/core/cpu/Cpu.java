@@ -2,7 +2,6 @@ package org.apboot.core.cpu;
 
 import org.apboot.core.mem.IoBus;
 import org.apboot.core.mem.MmioBus;
-import org.apboot.core.mem.Mmu;
 import org.apboot.core.mem.PhysicalMemory;
 
 /**
@@ -146,6 +145,8 @@ public final class Cpu extends FlagState {
     public final CpuProfile profile;
     public final PhysicalMemory ram;
     public final Mmu mmu;
+    /** Page-walk results shared by every vCPU of {@link #ram}. */
+    final WalkCache walks;
     public MmioBus mmio = MmioBus.EMPTY;
     public IoBus io = IoBus.EMPTY;
     public MsrHandler msrs = MsrHandler.NONE;
@@ -159,6 +160,7 @@ public final class Cpu extends FlagState {
         this.model = model;
         this.profile = profile;
         this.ram = ram;
+        this.walks = ram.sharedByCpus(WalkCache.class, WalkCache::new);
         this.mmu = new Mmu(this);
         resetToRealMode(0xF000, 0xFFF0);
     }

@@ -3,7 +3,7 @@ package org.apboot.core.engine;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.semantics.Mem;
 import org.apboot.core.util.LongMap;

@@ -8,7 +8,7 @@ import org.apboot.core.decode.Decoder;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.engine.EngineStats;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.semantics.Mem;
 import org.apboot.core.util.LongMap;

@@ -11,7 +11,7 @@ import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.semantics.ExceptionDelivery;
 import org.apboot.core.fault.Vectors;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.Debug;
 
 /**

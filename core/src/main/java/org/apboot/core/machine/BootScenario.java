@@ -21,7 +21,7 @@ import org.apboot.core.image.GuestImages;
 import org.apboot.core.image.InstalledTrampoline;
 import org.apboot.core.image.KernelLayout;
 import org.apboot.core.image.RealModeBlob;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.Mem;
 
 /**

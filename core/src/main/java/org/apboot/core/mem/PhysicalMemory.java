@@ -47,8 +47,8 @@ public final class PhysicalMemory {
     /** One bit per 64-byte line, one long per 4 KiB page: lines someone wants to hear about. */
     private final long[] watched;
     private volatile WriteListener[] listeners = new WriteListener[0];
-    /** Page-walk results shared by the vCPUs using this memory (see {@link WalkCache}). */
-    private final WalkCache walks;
+    /** What the CPU side keeps per memory (see {@link #sharedByCpus}); created once. */
+    private Object sharedByCpus;
 
     /**
      * Notified after guest writes to a watched line (see {@link #watchLine}): translated code
@@ -70,12 +70,19 @@ public final class PhysicalMemory {
         this.size = sizeBytes;
         this.ram = new long[(int) ((sizeBytes + 7) >>> 3)];
         this.watched = new long[(int) ((sizeBytes + 4095) >>> 12)];
-        this.walks = new WalkCache(this);
     }
 
-    /** The page-walk results shared by every vCPU of this memory. */
-    WalkCache walks() {
-        return walks;
+    /**
+     * The one object the vCPUs of this memory share (the CPU package keeps its shared page-walk
+     * results there), made by {@code create} on the first call; later calls return it. The memory
+     * never looks inside: this lets per-memory CPU state live beside the RAM without this package
+     * depending on the CPU's. Called when a vCPU is built, not on any access path.
+     */
+    public synchronized <T> T sharedByCpus(Class<T> type, java.util.function.Function<PhysicalMemory, T> create) {
+        if (sharedByCpus == null) {
+            sharedByCpus = create.apply(this);
+        }
+        return type.cast(sharedByCpus);
     }
 
     public long size() {

@@ -1,7 +1,7 @@
 package org.apboot.core.semantics;
 
 import org.apboot.core.cpu.Cpu;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 
 /**
  * Read-modify-write memory operands: the destination is checked for writing (segment and

@@ -4,7 +4,7 @@ import java.lang.invoke.VarHandle;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 
 /**
  * LGDT, LIDT, SGDT, SIDT, INVLPG, WBINVD, INVD, HLT, UD2 and the fences.

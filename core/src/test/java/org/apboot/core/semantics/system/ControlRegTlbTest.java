@@ -3,7 +3,7 @@ package org.apboot.core.semantics.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.apboot.core.cpu.Cpu;
-import org.apboot.core.mem.Mmu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.ControlRegs;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
-package org.apboot.core.mem;
+package org.apboot.core.cpu;
 
-import org.apboot.core.cpu.Cpu;
 import org.apboot.core.fault.CpuException;
+import org.apboot.core.mem.PhysicalMemory;
 
 /**
  * The page walk of one vCPU (Intel SDM vol. 3 chapter 4, AMD APM vol. 2 chapter 5): 32-bit
@@ -58,7 +58,7 @@ final class PageWalker {
      */
     void walk(long linear, int access, boolean user) {
         Cpu c = cpu;
-        WalkCache wc = c.ram.walks();
+        WalkCache wc = c.walks;
         long vpn = linear >>> 12;
         int control = WalkCache.control(c);
         WalkCache.Result r = wc.find(c, vpn, control, access, user);
@@ -300,7 +300,7 @@ final class PageWalker {
     private long readEntry(long addr, int size) {
         PhysicalMemory ram = cpu.ram;
         if (ram.contains(addr, size)) {
-            if (!unmarked && !ram.walks().marked(addr)) {
+            if (!unmarked && !cpu.walks.marked(addr)) {
                 unmarked = true; // checked before the read: see WalkCache
             }
             return ram.read(addr, size);

@@ -1,9 +1,8 @@
-package org.apboot.core.mem;
+package org.apboot.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.apboot.core.cpu.Cpu;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
 import org.apboot.core.fault.Vectors;

@@ -1,9 +1,8 @@
-package org.apboot.core.mem;
+package org.apboot.core.cpu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import org.apboot.core.cpu.Cpu;
-import org.apboot.core.cpu.CpuModel;
+import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.util.LongMap;
 
 /**

@@ -1,6 +1,5 @@
-package org.apboot.core.mem;
+package org.apboot.core.cpu;
 
-import org.apboot.core.cpu.Cpu;
 import org.apboot.core.fault.CpuException;
 
 /**
