@@ -4,13 +4,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.embed.RegisterNames;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.machine.BootScenario;
 import org.apboot.core.machine.Vcpu;
-import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
 

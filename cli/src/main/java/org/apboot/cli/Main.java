@@ -1,10 +1,10 @@
 package org.apboot.cli;
 
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code apboot}: the command-line front end. Subcommands are listed in {@link #SUBCOMMANDS}; a new

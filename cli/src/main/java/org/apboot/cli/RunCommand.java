@@ -17,10 +17,10 @@ import org.apboot.RunLimits;
 import org.apboot.RunResult;
 import org.apboot.VcpuHandle;
 import org.apboot.X86Machine;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code apboot run}: any guest image on one vCPU of a minimal PC. Flat binaries, ROMs (with

@@ -1,6 +1,7 @@
 package org.apboot.jit;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.engine.EngineStats;
 import org.apboot.core.engine.EngineWorker;
@@ -9,7 +10,6 @@ import org.apboot.core.engine.RunLoop;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.semantics.ExceptionDelivery;
-import org.apboot.core.mem.Mmu;
 
 /**
  * The translator's run loop for one host thread: find the translated block for the CPU's RIP

@@ -1,9 +1,9 @@
 package org.apboot.core.engine;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.cpu.Mmu;
 import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.semantics.Mem;
 import org.apboot.core.util.LongMap;

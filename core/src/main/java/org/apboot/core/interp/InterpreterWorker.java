@@ -1,6 +1,7 @@
 package org.apboot.core.interp;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.engine.EngineStats;
@@ -9,10 +10,9 @@ import org.apboot.core.engine.ExitReason;
 import org.apboot.core.engine.RunLoop;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.semantics.ExceptionDelivery;
 import org.apboot.core.fault.Vectors;
-import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.Debug;
+import org.apboot.core.semantics.ExceptionDelivery;
 
 /**
  * The interpreter loop for one host thread: look the block up (per-thread jump cache, then the

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.IntConsumer;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.decode.AttSyntax;
 import org.apboot.core.decode.Decoder;
 import org.apboot.core.decode.Insn;
@@ -14,14 +15,13 @@ import org.apboot.core.engine.EngineStats;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.engine.TracingEngine;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.image.BootParams;
 import org.apboot.core.image.BootParams.WakePath;
+import org.apboot.core.image.BootParams;
 import org.apboot.core.image.FirmwareLayout;
 import org.apboot.core.image.GuestImages;
 import org.apboot.core.image.InstalledTrampoline;
 import org.apboot.core.image.KernelLayout;
 import org.apboot.core.image.RealModeBlob;
-import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.Mem;
 
 /**

@@ -1,9 +1,9 @@
 package org.apboot.core.semantics;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.cpu.Mmu;
 
 /**
  * Segment descriptors in the GDT and LDT: reading them (supervisor-level implicit accesses),

@@ -1,10 +1,10 @@
 package org.apboot.core.semantics;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.cpu.Mmu;
 import org.apboot.core.mem.PhysicalMemory;
 
 /**

@@ -2,9 +2,9 @@ package org.apboot.core.semantics;
 
 import java.lang.invoke.VarHandle;
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.cpu.Mmu;
 
 /**
  * LGDT, LIDT, SGDT, SIDT, INVLPG, WBINVD, INVD, HLT, UD2 and the fences.

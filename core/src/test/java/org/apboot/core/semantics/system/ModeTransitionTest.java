@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuProfile;
+import org.apboot.core.cpu.Mmu;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.Vectors;
-import org.apboot.core.cpu.Mmu;
 import org.apboot.core.semantics.ControlRegs;
 import org.apboot.core.semantics.Msrs;
 import org.apboot.core.semantics.SystemTables;
