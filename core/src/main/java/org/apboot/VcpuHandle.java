@@ -9,8 +9,8 @@ import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.embed.RegisterNames;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.machine.BootScenario;
 import org.apboot.core.machine.Vcpu;
+import org.apboot.core.scenario.BootScenario;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
 

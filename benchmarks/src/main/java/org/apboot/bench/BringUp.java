@@ -7,10 +7,10 @@ import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.engine.EngineFactory;
 import org.apboot.core.image.BootParams.WakePath;
 import org.apboot.core.image.BootParams.WorkMode;
-import org.apboot.core.machine.BootConfig;
-import org.apboot.core.machine.BootScenario;
 import org.apboot.core.machine.Machine;
 import org.apboot.core.machine.Vcpu;
+import org.apboot.core.scenario.BootConfig;
+import org.apboot.core.scenario.BootScenario;
 import org.apboot.jit.JitEngine;
 
 /**

@@ -5,14 +5,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.apboot.core.machine.BootConfig;
-import org.apboot.core.machine.BootReport;
-import org.apboot.core.machine.BootScenario;
-import picocli.CommandLine;
+import org.apboot.core.scenario.BootConfig;
+import org.apboot.core.scenario.BootReport;
+import org.apboot.core.scenario.BootScenario;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code apboot boot}: brings N APs online through real guest code and reports. Exit 0 when every

@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.image.BootParams.WakePath;
 import org.apboot.core.image.BootParams.WorkMode;
-import org.apboot.core.machine.BootConfig;
-import picocli.CommandLine;
+import org.apboot.core.scenario.BootConfig;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The options shared by {@code boot}, {@code compare} and {@code trace}. */
 final class BootOptions {

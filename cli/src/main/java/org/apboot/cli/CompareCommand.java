@@ -4,15 +4,15 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apboot.core.machine.BootConfig;
-import org.apboot.core.machine.BootReport;
-import org.apboot.core.machine.BootScenario;
 import org.apboot.core.machine.Machine;
-import picocli.CommandLine;
+import org.apboot.core.scenario.BootConfig;
+import org.apboot.core.scenario.BootReport;
+import org.apboot.core.scenario.BootScenario;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code apboot compare}: the same bring-up under the interpreter and the translator, side by

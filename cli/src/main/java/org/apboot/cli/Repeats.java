@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import org.apboot.core.engine.EngineFactory;
 import org.apboot.core.image.ImageException;
-import org.apboot.core.machine.BootConfig;
-import org.apboot.core.machine.BootReport;
-import org.apboot.core.machine.BootScenario;
+import org.apboot.core.scenario.BootConfig;
+import org.apboot.core.scenario.BootReport;
+import org.apboot.core.scenario.BootScenario;
 import picocli.CommandLine;
 
 /**

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apboot.core.machine.BootReport;
+import org.apboot.core.scenario.BootReport;
 
 /** Renders a {@link BootReport} as the human summary or as the JSON object of {@code boot --json}. */
 final class ReportView {

@@ -7,14 +7,14 @@ import org.apboot.core.decode.Insn;
 import org.apboot.core.engine.Tracer;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.image.ImageException;
-import org.apboot.core.machine.BootConfig;
-import org.apboot.core.machine.BootReport;
-import org.apboot.core.machine.BootScenario;
-import picocli.CommandLine;
+import org.apboot.core.scenario.BootConfig;
+import org.apboot.core.scenario.BootReport;
+import org.apboot.core.scenario.BootScenario;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code apboot trace --ap K}: one AP's instructions (AT&T syntax) and mode transitions during a

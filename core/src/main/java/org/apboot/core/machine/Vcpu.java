@@ -149,4 +149,20 @@ public final class Vcpu {
     public boolean x2apic() {
         return (apicBase & (LocalApic.BASE_ENABLE | LocalApic.BASE_EXTD)) == (LocalApic.BASE_ENABLE | LocalApic.BASE_EXTD);
     }
+
+    /**
+     * What this parked vCPU waits for, in words: the polled word and the relation that keeps it
+     * waiting, or null when it waits for an interrupt (or is not parked).
+     */
+    public String parkedOn() {
+        if (state() != PARKED || parkUntil == null) {
+            return null;
+        }
+        return String.format("the %d-byte word at 0x%x %s", parkSize, parkPhys, parkUntil.describe(parkValue));
+    }
+
+    /** Sets IA32_APIC_BASE from a saved state; the BSP flag follows this vCPU's index, not the saved value. */
+    public void restoreApicBase(long saved) {
+        apicBase = (saved & ~LocalApic.BASE_BSP) | (cpu.index == 0 ? LocalApic.BASE_BSP : 0);
+    }
 }

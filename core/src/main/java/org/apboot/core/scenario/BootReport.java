@@ -1,6 +1,7 @@
-package org.apboot.core.machine;
+package org.apboot.core.scenario;
 
 import java.util.List;
+import org.apboot.core.machine.Machine;
 
 /**
  * What a bring-up run produced: counts, timing, engine and machine statistics, every failed AP as

@@ -1,4 +1,5 @@
-package org.apboot.core.machine;
+package org.apboot.core.scenario;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +13,7 @@ import org.apboot.core.image.BootParams.WakePath;
 import org.apboot.core.image.BootParams.WorkMode;
 import org.apboot.core.image.KernelLayout;
 import org.apboot.core.interp.Interpreter;
+import org.apboot.core.machine.Vcpu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,4 +1,4 @@
-package org.apboot.core.machine;
+package org.apboot.core.scenario;
 
 import java.nio.file.Path;
 import org.apboot.core.cpu.CpuProfile;

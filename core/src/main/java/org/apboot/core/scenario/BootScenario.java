@@ -1,4 +1,4 @@
-package org.apboot.core.machine;
+package org.apboot.core.scenario;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +22,9 @@ import org.apboot.core.image.GuestImages;
 import org.apboot.core.image.InstalledTrampoline;
 import org.apboot.core.image.KernelLayout;
 import org.apboot.core.image.RealModeBlob;
+import org.apboot.core.machine.Machine;
+import org.apboot.core.machine.MachineConfig;
+import org.apboot.core.machine.Vcpu;
 import org.apboot.core.semantics.Mem;
 
 /**
@@ -203,12 +206,10 @@ public final class BootScenario {
             return "shut down: " + (c.shutdownReason == null ? "triple fault" : c.shutdownReason);
         }
         if (!bit) {
-            if (v.state() == Vcpu.PARKED && v.parkUntil == null) {
-                return "not online: parked in a PAUSE loop that waits for an interrupt";
-            }
             if (v.state() == Vcpu.PARKED) {
-                return String.format("not online: parked polling the %d-byte word at 0x%x %s",
-                        v.parkSize, v.parkPhys, v.parkUntil.describe(v.parkValue));
+                String on = v.parkedOn();
+                return on == null ? "not online: parked in a PAUSE loop that waits for an interrupt"
+                        : "not online: parked polling " + on;
             }
             return "not online (" + Vcpu.stateName(v.state()) + ")";
         }

@@ -1,8 +1,10 @@
-package org.apboot.core.machine;
+package org.apboot.core.scenario;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.image.InitialState;
+import org.apboot.core.machine.Machine;
+import org.apboot.core.machine.Vcpu;
 import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.semantics.Flags;
 
@@ -34,7 +36,7 @@ public final class InitialStates {
         c.rip = s.rip();
         c.r[Cpu.RSP] = s.rsp();
         Flags.setRflags(c, s.rflags(), -1L);
-        v.apicBase = (s.apicBase() & ~LocalApic.BASE_BSP) | (v.cpu.index == 0 ? LocalApic.BASE_BSP : 0);
+        v.restoreApicBase(s.apicBase());
         c.halted = false;
         c.updateMode();
         c.mmu.flushAll();
