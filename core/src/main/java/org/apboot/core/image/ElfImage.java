@@ -37,7 +37,11 @@ public final class ElfImage {
         return bytes.length >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F';
     }
 
-    public static ElfImage parse(String source, byte[] elf) {
+    /**
+     * Checks the identification and size of an ELF header (little-endian, 32- or 64-bit) and
+     * says whether it is 64-bit; anything else is an {@link ImageException} naming {@code source}.
+     */
+    static boolean checkHeader(String source, byte[] elf) {
         if (!isElf(elf)) {
             throw new ImageException(source + ": not an ELF file");
         }
@@ -55,6 +59,11 @@ public final class ElfImage {
         if (is64 && elf.length < 64) {
             throw new ImageException(source + ": truncated ELF header (" + elf.length + " bytes)");
         }
+        return is64;
+    }
+
+    public static ElfImage parse(String source, byte[] elf) {
+        boolean is64 = checkHeader(source, elf);
         ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
         int machine = b.getShort(0x12) & 0xFFFF;
         if (machine != (is64 ? 62 : 3)) {

@@ -16,21 +16,8 @@ final class ElfSymbols {
     }
 
     static SymbolMap read(String source, byte[] elf) {
-        if (elf.length < 52 || elf[0] != 0x7f || elf[1] != 'E' || elf[2] != 'L' || elf[3] != 'F') {
-            throw new ImageException(source + ": not an ELF file");
-        }
-        int cls = elf[4];
-        if (cls != 1 && cls != 2) {
-            throw new ImageException(source + ": unknown ELF class " + cls);
-        }
-        if (elf[5] != 1) {
-            throw new ImageException(source + ": not a little-endian ELF file");
-        }
-        boolean is64 = cls == 2;
+        boolean is64 = ElfImage.checkHeader(source, elf);
         ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
-        if (is64 && elf.length < 64) {
-            throw new ImageException(source + ": truncated ELF header");
-        }
         long shoff = is64 ? b.getLong(0x28) : b.getInt(0x20) & 0xFFFF_FFFFL;
         int shentsize = b.getShort(is64 ? 0x3A : 0x2E) & 0xFFFF;
         int shnum = b.getShort(is64 ? 0x3C : 0x30) & 0xFFFF;
