@@ -84,22 +84,23 @@ final class BlockCompiler {
         ex.visitMaxs(0, 0);
         ex.visitEnd();
 
+        ClassConstants constants = new ClassConstants();
         int[] sizes = new int[members.size()];
         for (int k = 0; k < sizes.length; k++) {
             Member m = members.get(k);
             MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "b" + k, blockDesc, null, null);
             CodeSizeCounter counter = new CodeSizeCounter(mv);
-            new Lowering(counter, m.block().insns, m.count(), m.codeSize()).emitMethod();
+            new Lowering(counter, constants, m.block().insns, m.count(), m.codeSize()).emitMethod();
             sizes[k] = counter.size();
         }
         cw.visitEnd();
-        return new Result(cw.toByteArray(), sizes);
+        return new Result(cw.toByteArray(), constants.list(), sizes);
     }
 
     static final String CTOR = "(Lorg/apboot/core/interp/DecodedBlock;II)V";
 
-    /** Class bytes and the bytecode size of each block's method. */
-    record Result(byte[] bytes, int[] sizes) {
+    /** Class bytes, the class data its dynamic constants read, and the bytecode size of each block's method. */
+    record Result(byte[] bytes, java.util.List<Object> classData, int[] sizes) {
         /** The first block's method size. */
         int methodBytes() {
             return sizes[0];

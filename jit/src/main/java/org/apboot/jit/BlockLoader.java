@@ -30,20 +30,21 @@ final class BlockLoader {
         }
     }
 
-    /** Defines {@code bytes} and instantiates the block for the first {@code count} instructions of {@code source}. */
-    static CompiledBlock define(byte[] bytes, DecodedBlock source, int count) {
-        return define(bytes, java.util.List.of(new BlockCompiler.Member(source, count, 0)))[0];
+    /** Defines {@code compiled} and instantiates the block for the first {@code count} instructions of {@code source}. */
+    static CompiledBlock define(BlockCompiler.Result compiled, DecodedBlock source, int count) {
+        return define(compiled, java.util.List.of(new BlockCompiler.Member(source, count, 0)))[0];
     }
 
-    /** Defines a batch class once and instantiates one block per member, in order. */
-    static CompiledBlock[] define(byte[] bytes, java.util.List<BlockCompiler.Member> members) {
+    /** Defines a batch class once (with its class data) and instantiates one block per member, in order. */
+    static CompiledBlock[] define(BlockCompiler.Result compiled, java.util.List<BlockCompiler.Member> members) {
+        byte[] bytes = compiled.bytes();
         if (verify) {
             verify(bytes, members.get(0).block());
         }
         try {
             // reflection, not a method handle: each class is instantiated a few times, and a
             // constructor handle per class would spin lambda forms for nothing
-            Class<?> c = LOOKUP.defineHiddenClass(bytes, true).lookupClass();
+            Class<?> c = LOOKUP.defineHiddenClassWithClassData(bytes, compiled.classData(), true).lookupClass();
             java.lang.reflect.Constructor<?> ctor = c.getDeclaredConstructor(DecodedBlock.class, int.class, int.class);
             CompiledBlock[] out = new CompiledBlock[members.size()];
             for (int k = 0; k < out.length; k++) {

@@ -29,7 +29,7 @@ public abstract class CompiledBlock {
     public final int byteLength;
     /** Guest instructions in one pass through the block. */
     public final int insnCount;
-    /** The decoded instructions; generated code hands some of them to the interpreter's executors. */
+    /** The decoded instructions (their lengths give the offsets; fallbacks load theirs as class constants). */
     protected final Insn[] insns;
     /** Offset of each instruction from the block start, and the block length at the end. */
     protected final int[] offsets;

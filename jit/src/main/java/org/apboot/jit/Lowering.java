@@ -5,6 +5,7 @@ import static org.objectweb.asm.Opcodes.*;
 
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
+import org.apboot.core.interp.ExecutorTable;
 import org.apboot.core.semantics.Flags;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -16,8 +17,8 @@ import org.objectweb.asm.MethodVisitor;
  * {@link FlagLocals}'. Every value computation is an {@code invokestatic} of the value-level
  * semantics with the operation and size as constants, which HotSpot inlines and folds: the
  * translator decides only where values live, never what an instruction does. Instructions
- * without a native form call the interpreter's executor with the locals written back
- * ({@link Fallback}).
+ * without a native form call the interpreter's executor with the locals written back, the
+ * executor and the instruction loaded as constants of the class ({@link ClassConstants}).
  */
 final class Lowering {
     private static final String CPU_CLASS = BlockCompiler.CPU;
@@ -26,6 +27,7 @@ final class Lowering {
     private static final String FLAGS = "org/apboot/core/semantics/Flags";
     private static final String BRANCHES = "org/apboot/core/semantics/Branches";
     private static final String INSN = "org/apboot/core/decode/Insn";
+    private static final String EXECUTOR = "org/apboot/core/interp/Executor";
 
     private final MethodVisitor mv;
     private final Insn[] insns;
@@ -85,12 +87,17 @@ final class Lowering {
     private final boolean trial;
     private boolean passesAgree = true;
 
-    Lowering(MethodVisitor mv, Insn[] insns, int count, int codeSize) {
-        this(mv, insns, count, codeSize, false, false);
+    /** Constants of the class being emitted (the executors and instructions of fallbacks). */
+    private final ClassConstants constants;
+
+    Lowering(MethodVisitor mv, ClassConstants constants, Insn[] insns, int count, int codeSize) {
+        this(mv, constants, insns, count, codeSize, false, false);
     }
 
-    private Lowering(MethodVisitor mv, Insn[] insns, int count, int codeSize, boolean trial, boolean normalize) {
+    private Lowering(MethodVisitor mv, ClassConstants constants, Insn[] insns, int count, int codeSize, boolean trial,
+            boolean normalize) {
         this.mv = mv;
+        this.constants = constants;
         this.insns = insns;
         this.count = count;
         this.ripMask = codeSize == 64 ? -1L : codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
@@ -119,7 +126,7 @@ final class Lowering {
         this.flags = new FlagLocals(mv);
         this.trial = trial;
         if (peel && !trial && !normalize) {
-            Lowering t = new Lowering(new MethodVisitor(ASM9) { }, insns, count, codeSize, true, false);
+            Lowering t = new Lowering(new MethodVisitor(ASM9) { }, new ClassConstants(), insns, count, codeSize, true, false);
             t.emitMethod();
             normalize = !t.passesAgree;
         }
@@ -431,12 +438,11 @@ final class Lowering {
         mv.visitFieldInsn(PUTFIELD, CPU_CLASS, "rip", "J");
         mv.visitInsn(ICONST_1);
         mv.visitVarInsn(ISTORE, SYNCED);
+        // the executor and the instruction are constants of the class: the call is inlined here
+        constants.push(mv, ExecutorTable.get(i.op), EXECUTOR);
         mv.visitVarInsn(ALOAD, CPU);
-        mv.visitVarInsn(ALOAD, THIS);
-        mv.visitFieldInsn(GETFIELD, BASE, "insns", "[L" + INSN + ";");
-        iconst(mv, k);
-        mv.visitInsn(AALOAD);
-        mv.visitMethodInsn(INVOKESTATIC, "org/apboot/jit/Fallback", "execute", "(L" + CPU_CLASS + ";L" + INSN + ";)V", false);
+        constants.push(mv, i, INSN);
+        mv.visitMethodInsn(INVOKEINTERFACE, EXECUTOR, "execute", "(L" + CPU_CLASS + ";L" + INSN + ";)V", true);
         flags.forget();
         if (k + 1 == count) {
             returnRetired(BlockExit.INDIRECT, k + 1);

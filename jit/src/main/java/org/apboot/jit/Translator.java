@@ -49,7 +49,7 @@ public final class Translator {
                 }
             }
             if (fits) {
-                CompiledBlock[] out = BlockLoader.define(r.bytes(), members);
+                CompiledBlock[] out = BlockLoader.define(r, members);
                 for (int k = 0; k < out.length; k++) {
                     out[k].bytecodeBytes = r.sizes()[k];
                 }

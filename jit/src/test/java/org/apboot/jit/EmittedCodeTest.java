@@ -61,7 +61,7 @@ class EmittedCodeTest {
         assertEquals(Files.readString(file, StandardCharsets.UTF_8), text, "emitted code of " + name
                 + " changed; if intended, rerun with -Dapboot.golden.update=true and review the diff");
         // and the class loads and instantiates as a hidden class
-        CompiledBlock cb = BlockLoader.define(r.bytes(), b, b.insns.length);
+        CompiledBlock cb = BlockLoader.define(r, b, b.insns.length);
         assertEquals(b.byteLength, cb.byteLength);
     }
 

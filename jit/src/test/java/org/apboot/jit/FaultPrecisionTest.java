@@ -50,7 +50,7 @@ class FaultPrecisionTest {
         DecodedBlock decoded = new Interpreter(jit.ram).cache().build(jit, CODE);
         assertEquals(15, decoded.insns.length);
         BlockCompiler.Result r = BlockCompiler.compile(decoded, decoded.insns.length, 32);
-        CompiledBlock block = BlockLoader.define(r.bytes(), decoded, decoded.insns.length);
+        CompiledBlock block = BlockLoader.define(r, decoded, decoded.insns.length);
         BlockExit exit = new BlockExit();
         int retired;
         try {

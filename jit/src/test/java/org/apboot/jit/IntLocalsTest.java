@@ -59,7 +59,7 @@ class IntLocalsTest {
         DecodedBlock decoded = new Interpreter(jit.ram).cache().build(jit, CODE);
         int n = decoded.insns.length;
         BlockCompiler.Result r = BlockCompiler.compile(decoded, n, 64);
-        CompiledBlock block = BlockLoader.define(r.bytes(), decoded, n);
+        CompiledBlock block = BlockLoader.define(r, decoded, n);
         BlockExit exit = new BlockExit();
         long before = jit.instructions;
         long retired;

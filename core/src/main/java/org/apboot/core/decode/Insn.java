@@ -125,6 +125,19 @@ public final class Insn {
         return (dst == K_RM || src == K_RM || src2 == K_RM) && rmReg < 0;
     }
 
+    /**
+     * True when a basic block must end after this instruction ({@link Op#endsBlock}). A load of
+     * DS, ES, FS or GS (MOV or POP) is the exception: it changes none of the state a block is
+     * keyed or translated under (the mode key reads CS and SS only, and both engines read data
+     * segment bases and limits when an access runs), so the block goes on after it.
+     */
+    public boolean endsBlock() {
+        if ((op == Op.MOV_TO_SEG || op == Op.POP_SEG) && (reg == ES || reg == DS || reg == FS || reg == GS)) {
+            return false;
+        }
+        return op.endsBlock();
+    }
+
     /** Resets every field to its initial value so the instance can be decoded into again. */
     public Insn clear() {
         op = Op.INVALID;

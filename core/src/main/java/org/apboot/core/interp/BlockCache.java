@@ -98,7 +98,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
             }
             list.add(insn);
             p += len;
-            if (insn.op.endsBlock() || insn.op == Op.PAUSE || insn.op == Op.INVALID
+            if (insn.endsBlock() || insn.op == Op.PAUSE || insn.op == Op.INVALID
                     || insn.op == Op.UNIMPLEMENTED || StringExecutors.repeated(insn)) {
                 break;
             }
