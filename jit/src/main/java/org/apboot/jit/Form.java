@@ -14,7 +14,12 @@ import org.apboot.core.semantics.Shifts;
  */
 enum Form {
     NOP, MOV_RR, MOV_RI, LOAD, STORE_R, STORE_I, ALU_RR, ALU_RI, ALU_RM, CMP_MR, CMP_MI, INC_R, DEC_R,
-    SHIFT_RI, ROTATE_RI, LEA, JCC, JMP_REL, FALLBACK;
+    SHIFT_RI, ROTATE_RI, LEA, JCC, JMP_REL,
+    /** PUSH of a general register or an immediate, POP into a general register (SS:rSP, rSP in a long local). */
+    PUSH_R, PUSH_I, POP_R,
+    /** Near CALL to a relative target, near RET (with or without a release count): they end the block. */
+    CALL_REL, RET_NEAR,
+    FALLBACK;
 
     /** The form of {@code i}. */
     static Form of(Insn i) {
@@ -47,6 +52,20 @@ enum Form {
                 return JCC;
             case JMP:
                 return i.src == Insn.K_IMM ? JMP_REL : FALLBACK;
+            case PUSH:
+                if (!sized) {
+                    return FALLBACK;
+                }
+                if (i.src == Insn.K_IMM) {
+                    return PUSH_I;
+                }
+                return reg(i, i.src) >= 0 ? PUSH_R : FALLBACK;
+            case POP:
+                return sized && reg(i, i.dst) >= 0 ? POP_R : FALLBACK;
+            case CALL:
+                return sized && i.src == Insn.K_IMM ? CALL_REL : FALLBACK;
+            case RET:
+                return sized ? RET_NEAR : FALLBACK;
             default:
                 return FALLBACK;
         }
@@ -132,6 +151,7 @@ enum Form {
         switch (this) {
             case LOAD: case STORE_R: case STORE_I: case ALU_RM: case CMP_MR: case CMP_MI:
             case JCC: case JMP_REL: case FALLBACK:
+            case PUSH_R: case PUSH_I: case POP_R: case CALL_REL: case RET_NEAR:
                 return true;
             default:
                 return false;
@@ -140,6 +160,16 @@ enum Form {
 
     /** Writes guest memory natively. */
     boolean stores() {
-        return this == STORE_R || this == STORE_I;
+        return this == STORE_R || this == STORE_I || this == PUSH_R || this == PUSH_I || this == CALL_REL;
+    }
+
+    /** Reads guest memory natively. */
+    boolean loads() {
+        return this == LOAD || this == ALU_RM || this == CMP_MR || this == CMP_MI || this == POP_R || this == RET_NEAR;
+    }
+
+    /** Reads or writes the stack pointer (which then lives in a {@code long} local). */
+    boolean usesStack() {
+        return this == PUSH_R || this == PUSH_I || this == POP_R || this == CALL_REL || this == RET_NEAR;
     }
 }

@@ -3,6 +3,7 @@ package org.apboot.jit;
 import static org.apboot.jit.Slots.*;
 import static org.objectweb.asm.Opcodes.*;
 
+import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.interp.ExecutorTable;
@@ -26,6 +27,7 @@ final class Lowering {
     private static final String BASE = BlockCompiler.BASE;
     private static final String FLAGS = "org/apboot/core/semantics/Flags";
     private static final String BRANCHES = "org/apboot/core/semantics/Branches";
+    private static final String STACK = "org/apboot/core/semantics/Stack";
     private static final String INSN = "org/apboot/core/decode/Insn";
     private static final String EXECUTOR = "org/apboot/core/interp/Executor";
 
@@ -117,7 +119,7 @@ final class Lowering {
         boolean writes = false, reads = false;
         for (Form f : forms) {
             writes |= f.stores() || f == Form.FALLBACK;
-            reads |= f == Form.FALLBACK || f == Form.LOAD || f == Form.ALU_RM || f == Form.CMP_MR || f == Form.CMP_MI;
+            reads |= f == Form.FALLBACK || f.loads();
         }
         this.mayWriteCode = writes;
         this.mayReadClock = reads;
@@ -330,6 +332,12 @@ final class Lowering {
                 return true;
             case FALLBACK:
                 return fallback(k, i);
+            case CALL_REL:
+                call(k, i);
+                return true;
+            case RET_NEAR:
+                ret(k, i);
+                return true;
             default:
                 values.emit(k, i, f);
                 break;
@@ -366,6 +374,48 @@ final class Lowering {
         mv.visitMethodInsn(INVOKESTATIC, BRANCHES, "target", "(L" + CPU_CLASS + ";IJ)J", false);
         mv.visitVarInsn(LSTORE, T_V);
         exit(() -> mv.visitVarInsn(LLOAD, T_V), BlockExit.TAKEN, k + 1);
+    }
+
+    /**
+     * CALL rel: the target is checked first (a #GP leaves the stack as it was), then the return
+     * address is pushed ({@code Stack.pushOnto}), then the block leaves through its taken exit.
+     */
+    private void call(int k, Insn i) {
+        mv.visitVarInsn(ALOAD, CPU);
+        iconst(mv, i.opSize);
+        nextRip(k);
+        mv.visitLdcInsn(i.imm);
+        mv.visitInsn(LADD);
+        mv.visitMethodInsn(INVOKESTATIC, BRANCHES, "target", "(L" + CPU_CLASS + ";IJ)J", false);
+        mv.visitVarInsn(LSTORE, T_A);
+        mv.visitVarInsn(ALOAD, CPU);
+        regs.loadLow(Cpu.RSP, 8);
+        iconst(mv, i.opSize);
+        nextRip(k);
+        mv.visitMethodInsn(INVOKESTATIC, STACK, "pushOnto", "(L" + CPU_CLASS + ";JIJ)J", false);
+        regs.storeReg(Cpu.RSP, 8);
+        exit(() -> mv.visitVarInsn(LLOAD, T_A), BlockExit.TAKEN, k + 1);
+    }
+
+    /**
+     * RET / RET imm16: the return address is read and checked before rSP moves ({@code
+     * Branches.ret}'s order), then the block leaves through its indirect exit.
+     */
+    private void ret(int k, Insn i) {
+        mv.visitVarInsn(ALOAD, CPU);
+        iconst(mv, i.opSize);
+        mv.visitVarInsn(ALOAD, CPU);
+        regs.loadLow(Cpu.RSP, 8);
+        iconst(mv, i.opSize);
+        mv.visitMethodInsn(INVOKESTATIC, STACK, "top", "(L" + CPU_CLASS + ";JI)J", false);
+        mv.visitMethodInsn(INVOKESTATIC, BRANCHES, "target", "(L" + CPU_CLASS + ";IJ)J", false);
+        mv.visitVarInsn(LSTORE, T_A);
+        mv.visitVarInsn(ALOAD, CPU);
+        regs.loadLow(Cpu.RSP, 8);
+        mv.visitLdcInsn((long) (i.opSize + (i.imm & 0xFFFF)));
+        mv.visitMethodInsn(INVOKESTATIC, STACK, "release", "(L" + CPU_CLASS + ";JJ)J", false);
+        regs.storeReg(Cpu.RSP, 8);
+        exit(() -> mv.visitVarInsn(LLOAD, T_A), BlockExit.INDIRECT, k + 1);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.apboot.jit;
 import static org.apboot.jit.Slots.*;
 import static org.objectweb.asm.Opcodes.*;
 
+import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -59,7 +60,13 @@ final class RegisterLocals {
                     break;
                 case INC_R: case DEC_R: case SHIFT_RI: case ROTATE_RI: read = write = bit(d); break;
                 case LEA: write = bit(i.reg); break;
+                case PUSH_R: read = bit(s) | bit(Cpu.RSP); write = bit(Cpu.RSP); break;
+                case POP_R: read = bit(Cpu.RSP); write = bit(Cpu.RSP) | bit(d); break;
+                case PUSH_I: case CALL_REL: case RET_NEAR: read = write = bit(Cpu.RSP); break;
                 default: break;
+            }
+            if (f.usesStack()) {
+                wide |= bit(Cpu.RSP); // the stack semantics take and return the whole register
             }
             int address = 0;
             if (i.hasMemoryOperand() && !i.ripRel) {

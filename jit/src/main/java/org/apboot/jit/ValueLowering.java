@@ -3,6 +3,7 @@ package org.apboot.jit;
 import static org.apboot.jit.Slots.*;
 import static org.objectweb.asm.Opcodes.*;
 
+import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.semantics.Alu;
@@ -12,7 +13,7 @@ import org.objectweb.asm.MethodVisitor;
 
 /**
  * Lowers the native data forms (MOV, the ALU family, INC/DEC, shifts and rotates by constants,
- * LEA, CMP/TEST against memory): each value is an {@code invokestatic} of the value-level
+ * LEA, CMP/TEST against memory, PUSH and POP of registers): each value is an {@code invokestatic} of the value-level
  * semantics with constant op and size. A 32-bit operation runs on {@code int}s ({@code
  * Alu.result32}, {@code Shifts.rotateResult32} ...), wider or narrower ones on {@code long}s; a
  * flag record is stored only when {@link FlagLiveness} says someone may read it, its values
@@ -22,6 +23,8 @@ final class ValueLowering {
     private static final String ALU = "org/apboot/core/semantics/Alu";
     private static final String FLAGS = "org/apboot/core/semantics/Flags";
     private static final String SHIFTS = "org/apboot/core/semantics/Shifts";
+    private static final String STACK = "org/apboot/core/semantics/Stack";
+    private static final String CPU_CLASS = BlockCompiler.CPU;
     private static final long CF_OF = org.apboot.core.cpu.Cpu.CF | org.apboot.core.cpu.Cpu.OF;
 
     private final MethodVisitor mv;
@@ -90,9 +93,50 @@ final class ValueLowering {
             case ROTATE_RI:
                 rotate(k, i, size);
                 break;
+            case PUSH_R: case PUSH_I:
+                push(i, f, size);
+                break;
+            case POP_R:
+                pop(i, size);
+                break;
             default:
                 throw new IllegalArgumentException(f.toString());
         }
+    }
+
+    // ---------------------------------------------------------------- stack
+
+    /** PUSH reg/imm: {@code rsp = Stack.pushOnto(cpu, rsp, size, value)} (rSP is read before it moves). */
+    private void push(Insn i, Form f, int size) {
+        mv.visitVarInsn(ALOAD, CPU);
+        regs.loadLow(Cpu.RSP, 8);
+        iconst(mv, size);
+        if (f == Form.PUSH_I) {
+            mv.visitLdcInsn(imm(i, size));
+        } else {
+            regs.loadLow(Form.reg(i, i.src), size);
+        }
+        mv.visitMethodInsn(INVOKESTATIC, STACK, "pushOnto", "(L" + CPU_CLASS + ";JIJ)J", false);
+        regs.storeReg(Cpu.RSP, 8);
+    }
+
+    /**
+     * POP reg: reads the top, moves rSP, then writes the register, so POP rSP ends with the
+     * popped value (the interpreter's order).
+     */
+    private void pop(Insn i, int size) {
+        mv.visitVarInsn(ALOAD, CPU);
+        regs.loadLow(Cpu.RSP, 8);
+        iconst(mv, size);
+        mv.visitMethodInsn(INVOKESTATIC, STACK, "top", "(L" + CPU_CLASS + ";JI)J", false);
+        mv.visitVarInsn(LSTORE, T_A);
+        mv.visitVarInsn(ALOAD, CPU);
+        regs.loadLow(Cpu.RSP, 8);
+        mv.visitLdcInsn((long) size);
+        mv.visitMethodInsn(INVOKESTATIC, STACK, "release", "(L" + CPU_CLASS + ";JJ)J", false);
+        regs.storeReg(Cpu.RSP, 8);
+        mv.visitVarInsn(LLOAD, T_A);
+        regs.storeReg(Form.reg(i, i.dst), size);
     }
 
     // ---------------------------------------------------------------- temporaries

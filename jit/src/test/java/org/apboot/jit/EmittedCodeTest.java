@@ -42,8 +42,12 @@ class EmittedCodeTest {
         "mem-loop64, 64, 488b04fb4883c001488904fb48ffc74839f772ec",
         // cmpl $0,0x10(%rbx); jne +5
         "cmp-mem-jcc64, 64, 837b10007505",
-        // lea 0x8(%rsp),%rax; push %rax (interpreter-run); mov %eax,%ecx; hlt
-        "fallback64, 64, 488d4424085089c1f4",
+        // lea 0x8(%rsp),%rax; cpuid (interpreter-run); mov %eax,%ecx; hlt
+        "fallback64, 64, 488d4424080fa289c1f4",
+        // push %rbx; pop %rcx; ret (rsp in a long local, Stack.pushOnto / top / release)
+        "stack64, 64, 5359c3",
+        // pushw $0x1234; call +0x10 (target checked, return address pushed, taken exit)
+        "call32, 32, 666834120000e810000000",
     })
     void emittedCodeMatchesTheGoldenText(String name, int mode, String hex) throws Exception {
         DecodedBlock b = decode(HexFormat.of().parseHex(hex), mode);

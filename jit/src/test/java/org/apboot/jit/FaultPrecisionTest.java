@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  *  0 mov $1,%eax        5 mov (%edi),%edx    10 cmpl $7,4(%esi)
  *  1 add $5,%ebx        6 sub %ecx,%eax      11 xor %eax,%eax
  *  2 cmp %eax,%ebx      7 shl $3,%edx        12 movzbl (%edi),%ecx  (interpreter-run)
- *  3 mov %eax,(%esi)    8 push %eax  (interpreter-run)  13 test %ecx,%ecx
+ *  3 mov %eax,(%esi)    8 push %eax          13 test %ecx,%ecx
  *  4 inc %ecx           9 adc 0(%ebp),%ebx   14 jnz 0x8023
  * </pre>
  * Each case points one operand beyond its segment limit (or the branch target beyond CS).

@@ -56,9 +56,9 @@ public final class Branches {
 
     /** RET / RET imm16: pops RIP and releases {@code release} more bytes. */
     public static void ret(Cpu cpu, int opSize, int release) {
-        long v = Stack.peek(cpu, opSize, 0);
-        long nt = target(cpu, opSize, v);
-        Stack.setSp(cpu, cpu.r[Cpu.RSP] + opSize + (release & 0xFFFF));
+        long rsp = cpu.r[Cpu.RSP];
+        long nt = target(cpu, opSize, Stack.top(cpu, rsp, opSize));
+        cpu.r[Cpu.RSP] = Stack.release(cpu, rsp, opSize + (release & 0xFFFF));
         cpu.rip = nt;
     }
 

@@ -23,24 +23,53 @@ public final class Stack {
 
     /** Writes the stack pointer back, keeping bits above the stack address size. */
     public static void setSp(Cpu cpu, long sp) {
+        cpu.r[Cpu.RSP] = spRegister(cpu, cpu.r[Cpu.RSP], sp);
+    }
+
+    /**
+     * The stack pointer register that held {@code rsp} once its stack-size part is {@code sp}: a
+     * 16-bit stack keeps the bits above 15, a 32-bit one zero-extends, a 64-bit one is all of it.
+     */
+    public static long spRegister(Cpu cpu, long rsp, long sp) {
         switch (cpu.stackAddrSize()) {
-            case 2: cpu.r[Cpu.RSP] = (cpu.r[Cpu.RSP] & ~0xFFFFL) | (sp & 0xFFFF); break;
-            case 4: cpu.r[Cpu.RSP] = sp & 0xFFFF_FFFFL; break;
-            default: cpu.r[Cpu.RSP] = sp; break;
+            case 2: return (rsp & ~0xFFFFL) | (sp & 0xFFFF);
+            case 4: return sp & 0xFFFF_FFFFL;
+            default: return sp;
         }
     }
 
     public static void push(Cpu cpu, int size, long v) {
-        long sp = wrap(cpu, cpu.r[Cpu.RSP] - size);
-        Mem.write(cpu, Insn.SS, sp, size, v);
-        setSp(cpu, sp);
+        cpu.r[Cpu.RSP] = pushOnto(cpu, cpu.r[Cpu.RSP], size, v);
     }
 
     public static long pop(Cpu cpu, int size) {
-        long sp = wrap(cpu, cpu.r[Cpu.RSP]);
-        long v = Mem.read(cpu, Insn.SS, sp, size);
-        setSp(cpu, sp + size);
+        long rsp = cpu.r[Cpu.RSP];
+        long v = top(cpu, rsp, size);
+        cpu.r[Cpu.RSP] = release(cpu, rsp, size);
         return v;
+    }
+
+    // ---------------------------------------------------------------- on values (the translator's form)
+
+    /**
+     * PUSH on values: writes the low {@code size} bytes of {@code v} below the stack pointer
+     * register value {@code rsp} and returns the register's new value. A faulting store throws
+     * before anything changes.
+     */
+    public static long pushOnto(Cpu cpu, long rsp, int size, long v) {
+        long sp = wrap(cpu, rsp - size);
+        Mem.write(cpu, Insn.SS, sp, size, v);
+        return spRegister(cpu, rsp, sp);
+    }
+
+    /** The {@code size}-byte value on top of the stack whose pointer register holds {@code rsp}. */
+    public static long top(Cpu cpu, long rsp, int size) {
+        return Mem.read(cpu, Insn.SS, wrap(cpu, rsp), size);
+    }
+
+    /** The stack pointer register value after releasing {@code bytes} from the stack at {@code rsp}. */
+    public static long release(Cpu cpu, long rsp, long bytes) {
+        return spRegister(cpu, rsp, rsp + bytes);
     }
 
     /** Reads the value {@code depth} bytes above the stack pointer without popping it. */
