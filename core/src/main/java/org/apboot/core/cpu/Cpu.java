@@ -203,6 +203,18 @@ public final class Cpu extends FlagState {
         updateMode();
     }
 
+    /**
+     * A STARTUP IPI's effect on a vCPU waiting for one: execution begins at {@code vector}:0000
+     * in real mode (CS selector {@code vector << 8}, base {@code vector << 12}). Only CS and RIP
+     * change; the rest is the state INIT left, as on hardware.
+     */
+    public void startAt(int vector) {
+        Segment cs = seg[1];
+        cs.selector = (vector & 0xFF) << 8;
+        cs.base = (long) (vector & 0xFF) << 12;
+        rip = 0;
+    }
+
     /** Requests events ({@code EVENT_*} bits) from any thread, with a full fence. */
     public void raiseEvents(int bits) {
         EVENTS.getAndBitwiseOr(this, bits);

@@ -143,7 +143,7 @@ public final class Machine {
                 sipis.increment();
                 if (t.state() == Vcpu.WAIT_SIPI && t.initCount > 0 && t.sipiCount == 0) {
                     t.sipiCount++;
-                    t.cpu.resetToRealMode(vector << 8, 0);
+                    t.cpu.startAt(vector);
                     if (t.casState(Vcpu.WAIT_SIPI, Vcpu.RUNNABLE)) {
                         scheduler.enqueue(t);
                     }
