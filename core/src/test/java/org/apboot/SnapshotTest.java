@@ -1,0 +1,376 @@
+package org.apboot;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Snapshots of the embedding API on the interpreter (the translator's module runs the same tests
+ * on its engine by overriding {@link #builder()}): a restored machine continues exactly as the
+ * original did, restores undo writes to data, page tables, code and devices, and cost the pages
+ * written since the snapshot, counted exactly. Expected values follow from the guest programs
+ * (listed in GNU as syntax beside their bytes) and the SDM; a straight run without any snapshot
+ * is the reference for whole states.
+ */
+public class SnapshotTest {
+    /** The machine under test: the interpreter here, the translator in the translator's module. */
+    protected X86Machine.Builder builder() {
+        return X86Machine.builder().engine("interp");
+    }
+
+    private X86Machine machine(long ram) {
+        return builder().ramBytes(ram).build();
+    }
+
+    /**
+     * 64-bit, at 0x10000: for i = 64 down to 1, with p = 0x200000 + (64 - i) * 4096:
+     * {@code q[p] += i * 0x1234567; q[p+8] ^= q[p]; rbx = rol(rbx + q[p], 7)}; then 'x' to port
+     * 0xE9 and HLT. 3 + 64 * 10 + 3 = 646 instructions.
+     * <pre>
+     *     mov $0x200000,%rdi; mov $64,%ecx; xor %ebx,%ebx
+     * 1:  mov %rcx,%rax; imul $0x1234567,%rax,%rax; add %rax,(%rdi); mov (%rdi),%rdx
+     *     xor %rdx,8(%rdi); adc %rdx,%rbx; rol $7,%rbx; add $4096,%rdi; dec %ecx; jnz 1b
+     *     mov $0x78,%al; out %al,$0xe9; hlt
+     * </pre>
+     */
+    static final byte[] MIX = GuestPrograms.bytes(0x48, 0xc7, 0xc7, 0x00, 0x00, 0x20, 0x00, 0xb9, 0x40, 0x00, 0x00,
+            0x00, 0x31, 0xdb, 0x48, 0x89, 0xc8, 0x48, 0x69, 0xc0, 0x67, 0x45, 0x23, 0x01, 0x48, 0x01, 0x07, 0x48, 0x8b,
+            0x17, 0x48, 0x31, 0x57, 0x08, 0x48, 0x11, 0xd3, 0x48, 0xc1, 0xc3, 0x07, 0x48, 0x81, 0xc7, 0x00, 0x10, 0x00,
+            0x00, 0xff, 0xc9, 0x75, 0xda, 0xb0, 0x78, 0xe6, 0xe9, 0xf4);
+    static final long MIX_INSTRUCTIONS = 646;
+
+    /**
+     * 32-bit flat, paging off, at 0x10000: {@code mov %ecx,(%edi)} for ecx = 37 down to 1, edi
+     * from 0x200000 in steps of 4096: one store in each of 37 pages, nothing else written.
+     * <pre>
+     *     mov $0x200000,%edi; mov $37,%ecx
+     * 1:  mov %ecx,(%edi); add $4096,%edi; dec %ecx; jnz 1b; hlt
+     * </pre>
+     */
+    static final byte[] PAGES32 = GuestPrograms.bytes(0xbf, 0x00, 0x00, 0x20, 0x00, 0xb9, 0x25, 0x00, 0x00, 0x00,
+            0x89, 0x0f, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, 0x49, 0x75, 0xf5, 0xf4);
+
+    /** {@link #PAGES32} in 64-bit mode: {@code mov %ecx,(%rdi); add $4096,%rdi; dec %ecx}. */
+    static final byte[] PAGES64 = GuestPrograms.bytes(0xbf, 0x00, 0x00, 0x20, 0x00, 0xb9, 0x25, 0x00, 0x00, 0x00,
+            0x89, 0x0f, 0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xf3, 0xf4);
+
+    /**
+     * 64-bit, rdi = the address of the page-directory entry of linear 0x400000: remaps that
+     * 2 MiB page to physical 0x600000 and stores through it.
+     * <pre>
+     *     movq $0x600087,(%rdi); invlpg 0x400000; movabs $0x1122334455667788,%rax
+     *     mov $0x400010,%esi; mov %rax,(%rsi); hlt
+     * </pre>
+     */
+    static final byte[] REMAP = GuestPrograms.bytes(0x48, 0xc7, 0x07, 0x87, 0x00, 0x60, 0x00, 0x0f, 0x01, 0x3c, 0x25,
+            0x00, 0x00, 0x40, 0x00, 0x48, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0xbe, 0x10, 0x00, 0x40,
+            0x00, 0x48, 0x89, 0x06, 0xf4);
+
+    /**
+     * 64-bit self-modifying code at 0x10000: three rounds of five {@code mov $imm,%eax; add
+     * %eax,%ebx}, each round adding 10 to the immediate in the code: ebx = 5 * (1 + 11 + 21) =
+     * 165, and the immediate ends at 31.
+     * <pre>
+     *     xor %ebx,%ebx; mov $3,%esi
+     * outer: mov $5,%ecx
+     * L:  mov $1,%eax          # at 0x1000c, immediate at 0x1000d
+     *     add %eax,%ebx; dec %ecx; jnz L
+     *     addl $10,L+1(%rip)   # at 0x10017
+     *     dec %esi; jnz outer; hlt
+     * </pre>
+     */
+    static final byte[] SMC = GuestPrograms.bytes(0x31, 0xdb, 0xbe, 0x03, 0x00, 0x00, 0x00, 0xb9, 0x05, 0x00, 0x00,
+            0x00, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xff, 0xc9, 0x75, 0xf5, 0x83, 0x05, 0xef, 0xff, 0xff, 0xff,
+            0x0a, 0xff, 0xce, 0x75, 0xe5, 0xf4);
+    static final long SMC_IMMEDIATE = 0x1000d, SMC_PATCH = 0x10017;
+
+    private static final long CODE = 0x10000, STACK = 0x9000;
+
+    /** The state a test compares: registers by name, instructions retired, all of RAM, console. */
+    record State(Map<String, Long> registers, long instructions, byte[] ram, String console) {
+        static State of(X86Machine m) {
+            return new State(m.vcpu(0).registers(), m.vcpu(0).instructions(), m.readBytes(0, (int) m.ramBytes()),
+                    m.consoleOutput());
+        }
+
+        void assertSame(State o) {
+            assertEquals(registers, o.registers);
+            assertEquals(instructions, o.instructions);
+            assertArrayEquals(ram, o.ram);
+            assertEquals(console, o.console);
+        }
+    }
+
+    private X86Machine mixMachine() {
+        X86Machine m = machine(4 << 20);
+        m.load(CODE, MIX);
+        m.vcpu(0).long64(CODE, STACK, false);
+        return m;
+    }
+
+    // ---------------------------------------------------------------- equivalence
+
+    @Test
+    void aRestoredRunEndsInTheStateOfTheOriginalRun() {
+        X86Machine straight = mixMachine();
+        assertEquals("hlt", straight.runVcpu(0, RunLimits.none()).exit());
+        State reference = State.of(straight);
+        assertMixResult(straight);
+
+        X86Machine m = mixMachine();
+        assertEquals("limit", m.runVcpu(0, RunLimits.none().maxInstructions(300)).exit());
+        State atSnapshot = State.of(m);
+        Snapshot s = m.snapshot();
+        assertEquals(300, s.instructions());
+        assertEquals(4L << 20, s.ramBytes());
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        State first = State.of(m);
+        first.assertSame(reference);
+
+        m.restore(s);
+        State.of(m).assertSame(atSnapshot);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        State.of(m).assertSame(first);
+        assertMixResult(m);
+    }
+
+    /** The values {@link #MIX} leaves, worked out from its listing. */
+    private static void assertMixResult(X86Machine m) {
+        long rbx = 0;
+        for (int i = 64; i >= 1; i--) {
+            long p = 0x200000 + (64L - i) * 4096;
+            long q = i * 0x1234567L;
+            assertEquals(q, m.read(p, 8));
+            assertEquals(q, m.read(p + 8, 8));
+            rbx = Long.rotateLeft(rbx + q, 7);
+        }
+        assertEquals(rbx, m.vcpu(0).get("rbx"));
+        assertEquals(0x200000 + 64 * 4096, m.vcpu(0).get("rdi"));
+        assertEquals(MIX_INSTRUCTIONS, m.vcpu(0).instructions());
+        assertEquals("x", m.consoleOutput());
+    }
+
+    @Test
+    void restoringAnOlderSnapshotCopiesAllOfRamAndThenOnlyWhatChanged() {
+        X86Machine m = mixMachine();
+        Snapshot start = m.snapshot();
+        State atStart = State.of(m);
+        m.runVcpu(0, RunLimits.none().maxInstructions(200));
+        Snapshot middle = m.snapshot();
+        State atMiddle = State.of(m);
+        m.runVcpu(0, RunLimits.none());
+        State end = State.of(m);
+
+        assertEquals(1024, m.restore(start)); // not the last snapshot: every page of 4 MiB
+        State.of(m).assertSame(atStart);
+        assertEquals(0, m.restore(start)); // nothing written since
+        assertEquals(1024, m.restore(middle));
+        State.of(m).assertSame(atMiddle);
+        m.runVcpu(0, RunLimits.none());
+        State.of(m).assertSame(end);
+        m.restore(start);
+        m.runVcpu(0, RunLimits.none());
+        State.of(m).assertSame(end);
+    }
+
+    // ---------------------------------------------------------------- cost: pages written, exactly
+
+    @Test
+    void restoreCopiesBackExactlyThePagesWrittenSinceTheSnapshot() {
+        X86Machine m = machine(4 << 20);
+        m.load(CODE, PAGES32);
+        m.vcpu(0).flat32(CODE, STACK);
+        Snapshot s = m.snapshot();
+        assertEquals(0, m.dirtyPages());
+        for (int cycle = 0; cycle < 3; cycle++) {
+            assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+            assertEquals(37, m.read(0x200000, 4));
+            assertEquals(1, m.read(0x200000 + 36 * 4096, 4));
+            assertEquals(37, m.dirtyPages()); // paging off, no stack: the 37 data pages only
+            assertEquals(37, m.restore(s));
+            assertEquals(0, m.dirtyPages());
+            assertEquals(0, m.read(0x200000, 4));
+            assertEquals(CODE, m.vcpu(0).rip());
+        }
+        m.write(0x300000, 8, 1); // host writes count too
+        m.load(0x100000, new byte[3 * 4096 + 1]);
+        assertEquals(5, m.dirtyPages());
+        assertEquals(5, m.restore(s));
+    }
+
+    @Test
+    void pageWalksThatSetAccessedAndDirtyBitsAreRestoredToo() {
+        X86Machine m = machine(4 << 20);
+        m.load(CODE, PAGES64);
+        m.vcpu(0).long64(CODE, STACK, false);
+        long pd = m.reservedPageTables() + 0x2000;
+        assertEquals(0x200087, m.read(pd + 8, 8)); // 2 MiB page 1: P RW US PS, A and D clear
+        Snapshot s = m.snapshot();
+        m.runVcpu(0, RunLimits.none());
+        assertEquals(0x200087 | 0x60, m.read(pd + 8, 8)); // the store set A and D
+        // 37 data pages and the three table pages whose entries got A (PML4, PDPT) or A and D (PD)
+        assertEquals(40, m.restore(s));
+        assertEquals(0x200087, m.read(pd + 8, 8));
+    }
+
+    // ---------------------------------------------------------------- page tables, code, devices
+
+    @Test
+    void restoreUndoesARemappingOfThePageTables() {
+        X86Machine m = machine(8 << 20);
+        m.load(CODE, REMAP);
+        m.vcpu(0).long64(CODE, STACK, false);
+        long pde = m.reservedPageTables() + 0x2000 + 2 * 8; // linear 0x400000
+        m.vcpu(0).set("rdi", pde);
+        assertEquals(0x400010, m.vcpu(0).translate(0x400010)); // a walk: sets the entry's A bit
+        assertEquals(0x400087 | 0x20, m.read(pde, 8));
+        Snapshot s = m.snapshot();
+        for (int cycle = 0; cycle < 2; cycle++) {
+            assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+            assertEquals(0x600087 | 0x60, m.read(pde, 8));
+            assertEquals(0x1122334455667788L, m.read(0x600010, 8));
+            assertEquals(0, m.read(0x400010, 8));
+            assertEquals(0x600010, m.vcpu(0).translate(0x400010));
+            m.restore(s);
+            assertEquals(0x400087 | 0x20, m.read(pde, 8));
+            assertEquals(0, m.read(0x600010, 8));
+            assertEquals(0x400010, m.vcpu(0).translate(0x400010)); // no stale TLB entry or walk
+        }
+    }
+
+    @Test
+    void codeRewrittenAfterTheSnapshotRunsItsOriginalBytesAfterRestore() {
+        X86Machine m = machine(4 << 20);
+        m.load(CODE, SMC);
+        m.vcpu(0).long64(CODE, STACK, false);
+        Snapshot atStart = m.snapshot();
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(165, m.vcpu(0).get("rbx"));
+        assertEquals(31, m.read(SMC_IMMEDIATE, 4));
+
+        // the code now holds immediate 31; after restore it must run with 1 again
+        m.restore(atStart);
+        assertEquals(1, m.read(SMC_IMMEDIATE, 4));
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(165, m.vcpu(0).get("rbx"));
+
+        // a snapshot between two rewrites: immediate 11 at the snapshot, 31 at the end
+        m.restore(atStart);
+        assertEquals("address", m.runVcpu(0, RunLimits.none().until(SMC_PATCH + 7)).exit());
+        assertEquals(5, m.vcpu(0).get("rbx"));
+        Snapshot middle = m.snapshot();
+        for (int cycle = 0; cycle < 3; cycle++) {
+            assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+            assertEquals(165, m.vcpu(0).get("rbx"));
+            m.restore(middle);
+            assertEquals(11, m.read(SMC_IMMEDIATE, 4));
+        }
+    }
+
+    @Test
+    void devicesAndConsoleTextComeBack() {
+        // out %al,$0xe9 ('a'); mov $0x5a,%al; out %al,$0x21 (PIC mask); mov $0x62,%al; out %al,$0xe9; hlt
+        byte[] code = GuestPrograms.bytes(0xb0, 0x61, 0xe6, 0xe9, 0xb0, 0x5a, 0xe6, 0x21, 0xb0, 0x62, 0xe6, 0xe9, 0xf4);
+        X86Machine m = machine(1 << 20);
+        m.load(CODE, code);
+        m.vcpu(0).flat32(CODE, STACK);
+        assertEquals("limit", m.runVcpu(0, RunLimits.none().maxInstructions(2)).exit());
+        assertEquals("a", m.consoleOutput());
+        Snapshot s = m.snapshot();
+        m.runVcpu(0, RunLimits.none());
+        assertEquals("ab", m.consoleOutput());
+        assertEquals(0x5a, m.picMasks() & 0xFF);
+        m.restore(s);
+        assertEquals("a", m.consoleOutput());
+        assertEquals(0, m.picMasks() & 0xFF);
+        m.runVcpu(0, RunLimits.none());
+        assertEquals("ab", m.consoleOutput());
+    }
+
+    @Test
+    void aPendingInterruptAndTheApicComeBack() {
+        // real mode: vector 0x40's IVT entry points at 0000:7E00, {incw 0x500; iret}; the main
+        // program at 0000:7C00 is {sti; hlt; hlt}. The APIC is enabled and 0x40 requested
+        // before the snapshot, so each run from it takes the interrupt once.
+        X86Machine m = machine(1 << 20);
+        m.load(0x7C00, GuestPrograms.bytes(0xfb, 0xf4, 0xf4));
+        m.load(0x7E00, GuestPrograms.bytes(0xff, 0x06, 0x00, 0x05, 0xcf));
+        m.write(0x40 * 4, 4, 0x7E00);
+        m.vcpu(0).realMode(0, 0x7C00);
+        long svr = 0xFEE000F0L;
+        m.vcpu(0).writeLinear(svr, 4, 0x1FF); // software-enabled
+        m.interrupt(0, 0x40);
+        Snapshot s = m.snapshot();
+        for (int cycle = 0; cycle < 3; cycle++) {
+            assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+            assertEquals(1, m.read(0x500, 2)); // taken once; no EOI, so 0x40 stays in service
+            assertEquals(0x7C03, m.vcpu(0).rip());
+            m.vcpu(0).writeLinear(svr, 4, 0xFF); // disabled after the snapshot
+            m.restore(s);
+            assertEquals(0x1FF, m.vcpu(0).readLinear(svr, 4));
+            assertEquals(0, m.read(0x500, 2));
+            assertEquals(0x7C00, m.vcpu(0).rip());
+        }
+    }
+
+    // ---------------------------------------------------------------- many cycles, misuse
+
+    @Test
+    void thousandsOfRestoresCostTheSameAndTranslateNothingNew() {
+        X86Machine m = mixMachine();
+        m.runVcpu(0, RunLimits.none().maxInstructions(100));
+        Snapshot s = m.snapshot();
+        m.runVcpu(0, RunLimits.none());
+        int pages = m.restore(s);
+        m.runVcpu(0, RunLimits.none());
+        m.restore(s);
+        long blocks = m.statistics().blocksBuilt();
+        for (int cycle = 0; cycle < 2000; cycle++) {
+            assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+            assertEquals(MIX_INSTRUCTIONS, m.vcpu(0).instructions());
+            assertEquals(pages, m.restore(s));
+        }
+        assertEquals(blocks, m.statistics().blocksBuilt(), "unchanged code keeps its decoded or translated blocks");
+        assertEquals(0, m.consoleOutput().length()); // 2000 runs wrote 'x' each; all undone
+        m.runVcpu(0, RunLimits.none());
+        assertMixResult(m);
+    }
+
+    @Test
+    void restoreIsRefusedWhileTheMachineRunsAndForAnotherMachine() {
+        X86Machine m = mixMachine();
+        Snapshot s = m.snapshot();
+        List<RuntimeException> refused = new ArrayList<>();
+        m.onInstruction(CODE, CODE, (v, rip, text) -> {
+            try {
+                m.restore(s);
+            } catch (IllegalStateException e) {
+                refused.add(e);
+            }
+            try {
+                m.snapshot();
+            } catch (IllegalStateException e) {
+                refused.add(e);
+            }
+        });
+        m.runVcpu(0, RunLimits.none());
+        assertEquals(2, refused.size());
+        assertEquals("cannot restore a snapshot while the machine runs: wait until run, runVcpu, step or runUntil "
+                + "has returned", refused.get(0).getMessage());
+
+        X86Machine other = mixMachine();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.restore(s));
+        assertEquals("the snapshot was taken of another machine", e.getMessage());
+
+        m.mapRam(0x1_0000_0000L, 4096);
+        IllegalStateException late = assertThrows(IllegalStateException.class, () -> m.restore(s));
+        assertNotNull(late.getMessage());
+        m.restore(m.snapshot()); // a snapshot with the region restores
+    }
+}
