@@ -74,21 +74,22 @@ public class SnapshotTest {
 
     /**
      * 64-bit self-modifying code at 0x10000: three rounds of five {@code mov $imm,%eax; add
-     * %eax,%ebx}, each round adding 10 to the immediate in the code: ebx = 5 * (1 + 11 + 21) =
-     * 165, and the immediate ends at 31.
+     * %eax,%ebx}, adding 10 to the immediate in the code before the second and third rounds:
+     * ebx = 5 * (1 + 11 + 21) = 165. The last rewrite is followed by runs of the rewritten code,
+     * so at the end its decoded or translated blocks hold immediate 21.
      * <pre>
-     *     xor %ebx,%ebx; mov $3,%esi
-     * outer: mov $5,%ecx
-     * L:  mov $1,%eax          # at 0x1000c, immediate at 0x1000d
+     *     xor %ebx,%ebx; mov $3,%esi; jmp first
+     * outer: addl $10,L+1(%rip)   # at 0x10009
+     * first: mov $5,%ecx          # at 0x10010
+     * L:  mov $1,%eax             # at 0x10015, immediate at 0x10016
      *     add %eax,%ebx; dec %ecx; jnz L
-     *     addl $10,L+1(%rip)   # at 0x10017
      *     dec %esi; jnz outer; hlt
      * </pre>
      */
-    static final byte[] SMC = GuestPrograms.bytes(0x31, 0xdb, 0xbe, 0x03, 0x00, 0x00, 0x00, 0xb9, 0x05, 0x00, 0x00,
-            0x00, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xff, 0xc9, 0x75, 0xf5, 0x83, 0x05, 0xef, 0xff, 0xff, 0xff,
-            0x0a, 0xff, 0xce, 0x75, 0xe5, 0xf4);
-    static final long SMC_IMMEDIATE = 0x1000d, SMC_PATCH = 0x10017;
+    static final byte[] SMC = GuestPrograms.bytes(0x31, 0xdb, 0xbe, 0x03, 0x00, 0x00, 0x00, 0xeb, 0x07, 0x83, 0x05,
+            0x06, 0x00, 0x00, 0x00, 0x0a, 0xb9, 0x05, 0x00, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xff,
+            0xc9, 0x75, 0xf5, 0xff, 0xce, 0x75, 0xe5, 0xf4);
+    static final long SMC_IMMEDIATE = 0x10016, SMC_OUTER = 0x10009;
 
     private static final long CODE = 0x10000, STACK = 0x9000;
 
@@ -252,24 +253,26 @@ public class SnapshotTest {
         Snapshot atStart = m.snapshot();
         assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
         assertEquals(165, m.vcpu(0).get("rbx"));
-        assertEquals(31, m.read(SMC_IMMEDIATE, 4));
+        assertEquals(21, m.read(SMC_IMMEDIATE, 4));
 
-        // the code now holds immediate 31; after restore it must run with 1 again
+        // the code holds immediate 21 and so do its cached blocks; after restore it must run 1
+        // again (a stale block would make the first round add 21s: 5 * (21 + 11 + 21) = 265)
         m.restore(atStart);
         assertEquals(1, m.read(SMC_IMMEDIATE, 4));
         assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
         assertEquals(165, m.vcpu(0).get("rbx"));
 
-        // a snapshot between two rewrites: immediate 11 at the snapshot, 31 at the end
+        // a snapshot after the first round, before any rewrite
         m.restore(atStart);
-        assertEquals("address", m.runVcpu(0, RunLimits.none().until(SMC_PATCH + 7)).exit());
+        assertEquals("address", m.runVcpu(0, RunLimits.none().until(SMC_OUTER)).exit());
         assertEquals(5, m.vcpu(0).get("rbx"));
         Snapshot middle = m.snapshot();
         for (int cycle = 0; cycle < 3; cycle++) {
             assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
             assertEquals(165, m.vcpu(0).get("rbx"));
             m.restore(middle);
-            assertEquals(11, m.read(SMC_IMMEDIATE, 4));
+            assertEquals(1, m.read(SMC_IMMEDIATE, 4));
+            assertEquals(5, m.vcpu(0).get("rbx"));
         }
     }
 
