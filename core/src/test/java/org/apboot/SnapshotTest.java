@@ -322,6 +322,73 @@ public class SnapshotTest {
         }
     }
 
+    // ---------------------------------------------------------------- several vCPUs, parked ones
+
+    /**
+     * Flat 32-bit BSP at 0x1000: INIT and STARTUP (vector 8) to APIC ID 1 through the ICR, then
+     * a PAUSE loop on the byte at 0x9000 until it is 1, then 'B' to port 0xE9 and HLT.
+     * <pre>
+     *     movl $0x01000000,0xfee00310; movl $0x4500,0xfee00300; movl $0x4608,0xfee00300
+     * 1:  pause; cmpb $1,0x9000; jne 1b      # at 0x101e
+     *     mov $'B',%al; out %al,$0xe9; hlt
+     * </pre>
+     * The AP at 0800:0000 (real mode): {@code mov $'A',%al; out %al,$0xe9; movb $1,%cs:0x1000;
+     * cli; hlt}.
+     */
+    static final byte[] BRING_UP_BSP = GuestPrograms.bytes(0xc7, 0x05, 0x10, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x01,
+            0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x45, 0x00, 0x00, 0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x08, 0x46,
+            0x00, 0x00, 0xf3, 0x90, 0x80, 0x3d, 0x00, 0x90, 0x00, 0x00, 0x01, 0x75, 0xf5, 0xb0, 0x42, 0xe6, 0xe9, 0xf4);
+    static final byte[] BRING_UP_AP = GuestPrograms.bytes(0xb0, 0x41, 0xe6, 0xe9, 0x2e, 0xc6, 0x06, 0x00, 0x10, 0x01,
+            0xfa, 0xf4);
+    static final long WAIT_LOOP = 0x101e;
+
+    @Test
+    void aMachineOfTwoVcpusRunsTheSameBringUpAfterRestore() {
+        X86Machine m = builder().cpus(2).deterministic(true).ramBytes(1 << 20).build();
+        m.load(0x1000, BRING_UP_BSP).load(0x8000, BRING_UP_AP);
+        m.vcpu(0).flat32(0x1000, 0x7000);
+        Snapshot s = m.snapshot();
+        assertEquals("wait-for-SIPI", m.vcpu(1).state());
+        assertEquals("hlt", m.run(RunLimits.none()).exit());
+        Map<String, Long> bsp = m.vcpu(0).registers(), ap = m.vcpu(1).registers();
+        assertEquals("AB", m.consoleOutput());
+        assertEquals(0x800, ap.get("cs"));
+        assertEquals(0xc, ap.get("rip"));
+        for (int cycle = 0; cycle < 3; cycle++) {
+            m.restore(s);
+            assertEquals("wait-for-SIPI", m.vcpu(1).state());
+            assertEquals("", m.consoleOutput());
+            assertEquals("hlt", m.run(RunLimits.none()).exit());
+            assertEquals("AB", m.consoleOutput());
+            assertEquals(bsp, m.vcpu(0).registers());
+            assertEquals(ap, m.vcpu(1).registers());
+            assertEquals("halted", m.vcpu(1).state());
+        }
+    }
+
+    @Test
+    void aParkedVcpuWaitsOnItsWordAgainAfterRestore() {
+        // the BSP alone, in its wait loop: nobody sets the flag, so it parks and the run ends
+        X86Machine m = builder().deterministic(true).ramBytes(1 << 20).build();
+        m.load(0x1000, BRING_UP_BSP);
+        m.vcpu(0).flat32(WAIT_LOOP, 0x7000);
+        assertEquals("hlt", m.run(RunLimits.none()).exit());
+        assertEquals("parked", m.vcpu(0).state());
+        Snapshot s = m.snapshot();
+        for (int cycle = 0; cycle < 3; cycle++) {
+            m.write(0x9000, 1, 1); // the host sets the flag: the write wakes the parked vCPU
+            assertEquals("hlt", m.run(RunLimits.none()).exit());
+            assertEquals("B", m.consoleOutput());
+            assertEquals("halted", m.vcpu(0).state());
+            m.restore(s);
+            assertEquals("parked", m.vcpu(0).state());
+            assertEquals(0, m.read(0x9000, 1));
+            assertEquals("", m.consoleOutput());
+            assertEquals("hlt", m.run(RunLimits.none()).exit()); // still waiting: nothing runs
+            assertEquals("parked", m.vcpu(0).state());
+        }
+    }
+
     // ---------------------------------------------------------------- many cycles, misuse
 
     @Test
