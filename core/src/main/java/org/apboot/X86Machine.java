@@ -826,7 +826,9 @@ public final class X86Machine {
      * written since then; restoring an older one copies all of RAM once. Translated and decoded
      * code stays valid where the guest bytes come back unchanged and is dropped where they
      * differ (code the guest rewrote after the snapshot runs its original bytes again). Write
-     * hooks ({@link #onWrite}) hear of restored bytes that change on the lines they watch.
+     * hooks ({@link #onWrite}) hear of restored bytes that change on the lines they watch. An
+     * {@link #interrupt} or {@link #nmi} raised from another thread while the restore is under
+     * way may be lost or kept: raise events before or after it.
      *
      * @return the number of 4 KiB pages copied back (what the restore cost)
      * @throws IllegalArgumentException for a snapshot of another machine

@@ -16,8 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class DirtyPages {
     private static final VarHandle BITS = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** Bit {@code p & 63} of word {@code p >>> 6}: page {@code p} was written. */
-    private final long[] bits;
+    /**
+     * Bit {@code p & 63} of word {@code p >>> 6}: page {@code p} was written. The store path
+     * reads it directly (plainly) to skip {@link #mark} for pages already recorded.
+     */
+    final long[] bits;
     /** The written pages, first {@link #count} entries, in the order first written. */
     private final int[] pages;
     private final AtomicInteger count = new AtomicInteger();

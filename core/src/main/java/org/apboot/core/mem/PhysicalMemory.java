@@ -51,10 +51,12 @@ public final class PhysicalMemory {
     private Object sharedByCpus;
     /**
      * Pages written since the last {@link #snapshot} or restore, or null while no snapshot was
-     * taken (the store path then pays one field load and a branch that is never taken). A plain
-     * field: it changes only while no vCPU runs, and starting a run orders it for the workers.
+     * taken (the store path then pays one field load and a branch that is never taken). Plain
+     * fields: they change only while no vCPU runs, and starting a run orders them for the workers.
      */
     private DirtyPages dirty;
+    /** {@code dirty}'s bit per page, read on every store while a snapshot exists; or null. */
+    private long[] dirtyBits;
 
     /**
      * Notified after guest writes to a watched line (see {@link #watchLine}): translated code
@@ -147,10 +149,14 @@ public final class PhysicalMemory {
 
     private void notifyWrite(long addr, int len) {
         long last = addr + len - 1;
-        DirtyPages d = dirty;
-        if (d != null) {
-            d.mark((int) (addr >>> 12));
-            d.mark((int) (last >>> 12));
+        long[] db = dirtyBits;
+        if (db != null) {
+            // after the first store to a page, a store inside it costs this load and branch
+            int page = (int) (addr >>> 12);
+            if ((db[page >>> 6] & (1L << page)) == 0 || (last >>> 12) != page) {
+                dirty.mark(page);
+                dirty.mark((int) (last >>> 12));
+            }
         }
         if (isWatched(addr) || ((last ^ addr) >>> 6 != 0 && isWatched(last))) {
             for (WriteListener l : listeners) {
@@ -563,6 +569,7 @@ public final class PhysicalMemory {
     private void trackFromNow() {
         if (dirty == null) {
             dirty = new DirtyPages(pageCount());
+            dirtyBits = dirty.bits;
         } else {
             dirty.clear();
         }
