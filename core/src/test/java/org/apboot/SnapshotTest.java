@@ -276,6 +276,44 @@ public class SnapshotTest {
         }
     }
 
+    /**
+     * 64-bit: WRMSR to IA32_PAT and IA32_GS_BASE, CR4.PGE set, DR0 written, the GDT limit
+     * changed (SGDT, then LGDT of the same base with limit 0x7f), HLT.
+     * <pre>
+     *     mov $0x277,%ecx; mov $0x06060606,%eax; mov %eax,%edx; wrmsr
+     *     mov $0xc0000101,%ecx; mov $0x1234,%eax; xor %edx,%edx; wrmsr
+     *     mov %cr4,%rax; or $0x80,%rax; mov %rax,%cr4; mov $0x5000,%eax; mov %rax,%dr0
+     *     sub $16,%rsp; sgdt (%rsp); movw $0x7f,(%rsp); lgdt (%rsp); hlt
+     * </pre>
+     */
+    static final byte[] SYSTEM_REGISTERS = GuestPrograms.bytes(0xb9, 0x77, 0x02, 0x00, 0x00, 0xb8, 0x06, 0x06, 0x06,
+            0x06, 0x89, 0xc2, 0x0f, 0x30, 0xb9, 0x01, 0x01, 0x00, 0xc0, 0xb8, 0x34, 0x12, 0x00, 0x00, 0x31, 0xd2, 0x0f,
+            0x30, 0x0f, 0x20, 0xe0, 0x48, 0x0d, 0x80, 0x00, 0x00, 0x00, 0x0f, 0x22, 0xe0, 0xb8, 0x00, 0x50, 0x00, 0x00,
+            0x0f, 0x23, 0xc0, 0x48, 0x83, 0xec, 0x10, 0x0f, 0x01, 0x04, 0x24, 0x66, 0xc7, 0x04, 0x24, 0x7f, 0x00, 0x0f,
+            0x01, 0x14, 0x24, 0xf4);
+
+    @Test
+    void controlDebugAndModelSpecificRegistersComeBack() {
+        X86Machine m = machine(4 << 20);
+        m.load(CODE, SYSTEM_REGISTERS);
+        m.vcpu(0).long64(CODE, STACK, false);
+        Map<String, Long> before = m.vcpu(0).registers();
+        assertEquals(0x0007_0406_0007_0406L, before.get("pat")); // the power-on PAT (SDM vol. 3 table 13-12)
+        Snapshot s = m.snapshot();
+        for (int cycle = 0; cycle < 2; cycle++) {
+            assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+            VcpuHandle v = m.vcpu(0);
+            assertEquals(0x0606_0606_0606_0606L, v.get("pat"));
+            assertEquals(0x1234, v.get("gs_base"));
+            assertEquals(before.get("cr4") | 0x80, v.get("cr4"));
+            assertEquals(0x5000, v.get("dr0"));
+            assertEquals(0x7f, v.get("gdtr.limit"));
+            assertEquals(STACK - 16, v.get("rsp"));
+            m.restore(s);
+            assertEquals(before, m.vcpu(0).registers());
+        }
+    }
+
     @Test
     void devicesAndConsoleTextComeBack() {
         // out %al,$0xe9 ('a'); mov $0x5a,%al; out %al,$0x21 (PIC mask); mov $0x62,%al; out %al,$0xe9; hlt

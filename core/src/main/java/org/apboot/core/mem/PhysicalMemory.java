@@ -22,6 +22,10 @@ import java.nio.ByteOrder;
  * operation, which waits for the compare-and-exchange ones in flight and holds off new ones, so
  * every locked operation is atomic with respect to every other.
  *
+ * <p>Snapshots: {@link #snapshot} copies the contents and from then on every store (they all end
+ * in the write notification, which the watched lines use too) records its 4 KiB page, so
+ * {@link #restoreWritten} copies back only the pages written since.
+ *
  * <p>Addresses are physical guest addresses; callers (the MMU) have already checked bounds via
  * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException}
  * (except in the padding of the last element when the size is not a multiple of 8), which only a
