@@ -125,6 +125,13 @@ public final class X86Machine {
     private final List<InterruptHook> interruptHooks = new ArrayList<>();
     /** Worker used by {@link #step} and {@link #runUntil}, created on first use. */
     private org.apboot.core.engine.EngineWorker stepper;
+    /** Runs and steps in progress (a snapshot or restore needs none). */
+    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * The snapshot the machine was last taken of or restored to, or null: its RAM images equal
+     * guest RAM except on the pages written since, so restoring it copies only those.
+     */
+    private Snapshot current;
 
     private X86Machine(Builder b) {
         this.machine = new Machine(MachineConfig.builder().ramBytes(b.ramBytes).cpus(b.cpus)
@@ -645,8 +652,14 @@ public final class X86Machine {
         long before = cpu.instructions;
         control.begin();
         long t0 = System.nanoTime();
-        RunControl.Outcome o = control.runVcpu(stepper, machine.vcpu(index), limits.hasUntil, limits.until,
-                limits.maxInstructions, deadline(t0, limits));
+        RunControl.Outcome o;
+        running.incrementAndGet();
+        try {
+            o = control.runVcpu(stepper, machine.vcpu(index), limits.hasUntil, limits.until,
+                    limits.maxInstructions, deadline(t0, limits));
+        } finally {
+            running.decrementAndGet();
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new RunResult(o.exit(), o.status(), o.cpu(), cpu.instructions - before, seconds, o.fault());
     }
@@ -667,8 +680,14 @@ public final class X86Machine {
         long before = machine.stats().guestInstructions();
         control.begin();
         long t0 = System.nanoTime();
-        RunControl.Outcome o = control.runMachine(e, limits.maxInstructions,
-                limits.timeout == null ? 0 : Math.max(1, limits.timeout.toNanos()));
+        RunControl.Outcome o;
+        running.incrementAndGet();
+        try {
+            o = control.runMachine(e, limits.maxInstructions,
+                    limits.timeout == null ? 0 : Math.max(1, limits.timeout.toNanos()));
+        } finally {
+            running.decrementAndGet();
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new RunResult(o.exit(), o.status(), o.cpu(), machine.stats().guestInstructions() - before, seconds,
                 o.fault());
@@ -718,7 +737,12 @@ public final class X86Machine {
         if (hooked()) {
             e = new TracingEngine(engine, new HookTracer());
         }
-        return machine.run(e, timeout.toNanos());
+        running.incrementAndGet();
+        try {
+            return machine.run(e, timeout.toNanos());
+        } finally {
+            running.decrementAndGet();
+        }
     }
 
     /**
@@ -759,11 +783,101 @@ public final class X86Machine {
             stepper = engine.newWorker();
         }
         stepper.setTracer(hooked() ? new HookTracer() : null);
-        int r = stepper.step(v.cpu());
+        int r;
+        running.incrementAndGet();
+        try {
+            r = stepper.step(v.cpu());
+        } finally {
+            running.decrementAndGet();
+        }
         if (r == org.apboot.core.engine.ExitReason.INIT) {
             machine.applyInit(machine.vcpu(v.index()));
         }
         return r;
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /**
+     * Saves the whole machine (see {@link Snapshot} for what that covers). Taking one copies all
+     * guest RAM once; from then on the machine records which 4 KiB pages are written (the first
+     * store to each page since the snapshot sets a bit; later stores to it cost a load and a
+     * branch), so that {@link #restore} copies back only those. The machine goes on unchanged.
+     *
+     * @throws IllegalStateException while the machine runs (from a hook, or another thread)
+     */
+    public Snapshot snapshot() {
+        requireStopped("take a snapshot");
+        List<PhysicalMemory> stores = memoryMap.ramStores();
+        long[][] images = new long[stores.size()][];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = stores.get(i).snapshot();
+        }
+        Snapshot s = new Snapshot(this, machine.saveState(), stores, images, ports.save(), machine.io().save(),
+                memoryMap.ignoredRomWrites(), machine.stats().guestInstructions());
+        current = s;
+        return s;
+    }
+
+    /**
+     * Puts the machine back in the state of {@code snapshot}: afterwards it runs exactly as it
+     * did from the moment the snapshot was taken (on a deterministic machine, instruction for
+     * instruction). Restoring the snapshot last taken or restored copies back only the pages
+     * written since then; restoring an older one copies all of RAM once. Translated and decoded
+     * code stays valid where the guest bytes come back unchanged and is dropped where they
+     * differ (code the guest rewrote after the snapshot runs its original bytes again). Write
+     * hooks ({@link #onWrite}) hear of restored bytes that change on the lines they watch. An
+     * {@link #interrupt} or {@link #nmi} raised from another thread while the restore is under
+     * way may be lost or kept: raise events before or after it.
+     *
+     * @return the number of 4 KiB pages copied back (what the restore cost)
+     * @throws IllegalArgumentException for a snapshot of another machine
+     * @throws IllegalStateException while the machine runs (from a hook, or another thread), or
+     *     when RAM was mapped after the snapshot was taken
+     */
+    public int restore(Snapshot snapshot) {
+        java.util.Objects.requireNonNull(snapshot, "snapshot");
+        if (snapshot.owner != this) {
+            throw new IllegalArgumentException("the snapshot was taken of another machine");
+        }
+        requireStopped("restore a snapshot");
+        List<PhysicalMemory> stores = memoryMap.ramStores();
+        if (!stores.equals(snapshot.stores)) {
+            throw new IllegalStateException("RAM was mapped after the snapshot was taken: "
+                    + "its contents would not be restored (take a new snapshot after mapping)");
+        }
+        boolean sinceCurrent = snapshot == current;
+        int pages = 0;
+        for (int i = 0; i < stores.size(); i++) {
+            long[] image = snapshot.images[i];
+            pages += sinceCurrent ? stores.get(i).restoreWritten(image) : stores.get(i).restoreAll(image);
+        }
+        // after memory: a vCPU parked on a word must find the word as it was
+        machine.restoreState(snapshot.vcpus);
+        ports.restore(snapshot.ports);
+        machine.io().restore(snapshot.io, sinceCurrent);
+        memoryMap.restoreIgnoredRomWrites(snapshot.ignoredRomWrites);
+        current = snapshot;
+        return pages;
+    }
+
+    /**
+     * The 4 KiB pages of RAM written since the last {@link #snapshot} or {@link #restore}: what
+     * restoring that snapshot would copy back (0 before the first snapshot).
+     */
+    public int dirtyPages() {
+        int n = 0;
+        for (PhysicalMemory m : memoryMap.ramStores()) {
+            n += m.writtenPages();
+        }
+        return n;
+    }
+
+    private void requireStopped(String what) {
+        if (running.get() != 0) {
+            throw new IllegalStateException("cannot " + what + " while the machine runs: wait until run, runVcpu, "
+                    + "step or runUntil has returned");
+        }
     }
 
     /** Text the guest wrote to the debug console port 0xE9. */

@@ -31,13 +31,18 @@ public class PhysicalMemoryBenchmark {
     static final long BASE = 0x10000;
 
     private PhysicalMemory ram;
+    /** The same contents, with a snapshot taken: its stores record the pages they write. */
+    private PhysicalMemory tracked;
 
     @Setup
     public void setup() {
         ram = new PhysicalMemory(1 << 20);
+        tracked = new PhysicalMemory(1 << 20);
         for (int i = 0; i < 4096; i += 8) {
             ram.write64(BASE + i, 0x0123_4567_89AB_CDEFL * (i + 1));
+            tracked.write64(BASE + i, 0x0123_4567_89AB_CDEFL * (i + 1));
         }
+        tracked.snapshot();
     }
 
     @Benchmark
@@ -97,6 +102,19 @@ public class PhysicalMemoryBenchmark {
     @OperationsPerInvocation(N)
     public void write64Aligned() {
         PhysicalMemory m = ram;
+        for (int i = 0; i < N; i++) {
+            m.write64(BASE + 8L * i, i);
+        }
+    }
+
+    /**
+     * {@link #write64Aligned} while a snapshot exists: after the page's first store, each store
+     * also finds its page already recorded (a load and a branch).
+     */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void write64AlignedAfterSnapshot() {
+        PhysicalMemory m = tracked;
         for (int i = 0; i < N; i++) {
             m.write64(BASE + 8L * i, i);
         }

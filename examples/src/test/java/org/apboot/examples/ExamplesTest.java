@@ -8,7 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every example runs on both engines and prints what its guest code implies: 1+..+100 = 5050
  * (0xba in the low byte the exit port takes), the AP's and BSP's console bytes, the trace in
- * objdump's syntax.
+ * objdump's syntax, the input that crashes the fuzzed code.
  */
 class ExamplesTest {
     @ParameterizedTest
@@ -23,6 +23,17 @@ class ExamplesTest {
     @ValueSource(strings = {"interp", "jit"})
     void apBringUp(String engine) {
         assertEquals("hlt; console \"AB\"; AP halted in real16 at 0800:000c\n", ApBringUp.run(engine));
+    }
+
+    /**
+     * Setup: mov, 100,000 times (dec, jnz), mov, mov = 200,003 instructions. 4^3 inputs, one of
+     * them BUG; each restore copies back the input page and the counter's page.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void snapshotFuzz(String engine) {
+        assertEquals("setup: 200003 instructions, once; 64 inputs, crashes: [BUG (status 0xad)]; 2.0 pages copied "
+                + "back per restore; run counter after the last restore: 0\n", SnapshotFuzz.run(engine));
     }
 
     @ParameterizedTest

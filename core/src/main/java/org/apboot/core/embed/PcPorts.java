@@ -187,6 +187,38 @@ public final class PcPorts implements IoBus {
         return pitReload[counter];
     }
 
+    /**
+     * What the 8259s, the 8254 and ports 0x61 and 0x92 hold (a snapshot; no vCPU runs): master
+     * then slave PIC as {mask, vector base, expected initialisation words, ICW4, single}, then
+     * each PIT counter's reload value and byte toggles, then ports 0x61 and 0x92.
+     */
+    public synchronized int[] save() {
+        int[] s = new int[10 + 9 + 2];
+        master.save(s, 0);
+        slave.save(s, 5);
+        for (int c = 0; c < 3; c++) {
+            s[10 + 3 * c] = pitReload[c];
+            s[11 + 3 * c] = pitHighNext[c] ? 1 : 0;
+            s[12 + 3 * c] = pitReadHighNext[c] ? 1 : 0;
+        }
+        s[19] = port61;
+        s[20] = port92;
+        return s;
+    }
+
+    /** Back to what {@link #save} returned. */
+    public synchronized void restore(int[] s) {
+        master.restore(s, 0);
+        slave.restore(s, 5);
+        for (int c = 0; c < 3; c++) {
+            pitReload[c] = s[10 + 3 * c];
+            pitHighNext[c] = s[11 + 3 * c] != 0;
+            pitReadHighNext[c] = s[12 + 3 * c] != 0;
+        }
+        port61 = s[19];
+        port92 = s[20];
+    }
+
     /** One 8259: only the state a guest programs and reads back. */
     private static final class Pic {
         volatile int mask;
@@ -204,6 +236,22 @@ public final class PcPorts implements IoBus {
                 mask = 0;
             }
             // OCW2 (EOI) and OCW3 (register select) change nothing observable here
+        }
+
+        synchronized void save(int[] s, int at) {
+            s[at] = mask;
+            s[at + 1] = vectorBase;
+            s[at + 2] = expect;
+            s[at + 3] = icw4 ? 1 : 0;
+            s[at + 4] = single ? 1 : 0;
+        }
+
+        synchronized void restore(int[] s, int at) {
+            mask = s[at];
+            vectorBase = s[at + 1];
+            expect = s[at + 2];
+            icw4 = s[at + 3] != 0;
+            single = s[at + 4] != 0;
         }
 
         synchronized void data(int value) {

@@ -78,4 +78,15 @@ final class ApicTimer {
             running = false;
         }
     }
+
+    /** An independent copy (snapshots). */
+    ApicTimer copy() {
+        ApicTimer t = new ApicTimer();
+        t.initial = initial;
+        t.divideShift = divideShift;
+        t.divideConfig = divideConfig;
+        t.start = start;
+        t.running = running;
+        return t;
+    }
 }

@@ -74,4 +74,22 @@ final class InterruptRegisters {
             isr[w] = 0;
         }
     }
+
+    /** IRR words then ISR words (a snapshot; no vCPU of the machine runs). */
+    long[] save() {
+        long[] out = new long[8];
+        for (int w = 0; w < 4; w++) {
+            out[w] = (long) WORDS.getAcquire(irr, w);
+            out[4 + w] = isr[w];
+        }
+        return out;
+    }
+
+    /** Back to what {@link #save} returned. */
+    void restore(long[] saved) {
+        for (int w = 0; w < 4; w++) {
+            WORDS.setRelease(irr, w, saved[w]);
+            isr[w] = saved[4 + w];
+        }
+    }
 }

@@ -217,6 +217,41 @@ public final class Machine {
         kick(t);
     }
 
+    /**
+     * The state of every vCPU and of the run queue (see {@link MachineState}); guest memory and
+     * devices are not included. Call only while the machine does not run.
+     */
+    public MachineState saveState() {
+        return MachineState.of(this, scheduler.queued(), bspQueued);
+    }
+
+    /**
+     * Puts every vCPU and the run queue back in a state {@link #saveState} returned for this
+     * machine: parked vCPUs wait on their words again, runnable ones are queued in the saved
+     * order. Call only while the machine does not run, after guest memory was restored (a vCPU
+     * parked on a word must find it as it was).
+     *
+     * @throws IllegalArgumentException for a state of another machine
+     */
+    public void restoreState(MachineState s) {
+        if (s.owner != this) {
+            throw new IllegalArgumentException("the state belongs to another machine");
+        }
+        scheduler.detachAll(vcpus);
+        for (int i = 0; i < vcpus.length; i++) {
+            s.vcpus[i].restoreTo(vcpus[i]);
+        }
+        for (Vcpu v : vcpus) {
+            if (v.state() == Vcpu.PARKED) {
+                scheduler.relinkParked(v);
+            }
+        }
+        for (int i : s.queue) {
+            scheduler.requeueRestored(vcpus[i]);
+        }
+        bspQueued = s.bspQueued;
+    }
+
     /** Statistics of the machine (not of the engine). */
     public Stats stats() {
         long instr = 0;

@@ -66,4 +66,35 @@ public final class PlatformIo implements IoBus {
     public int lastPostCode() {
         return lastPost;
     }
+
+    /** What the ports hold: the captured console and serial text and the last POST code. */
+    public record Saved(String console, String serial, int lastPost) {
+    }
+
+    /** The ports' state now (a snapshot; no vCPU runs). */
+    public Saved save() {
+        return new Saved(consoleText(), serialText(), lastPost);
+    }
+
+    /**
+     * Back to {@code s}. With {@code appendedSince} the caller knows the text captured now is
+     * {@code s}'s text plus what was written after it, so cutting it to length suffices (what a
+     * restore to the last snapshot costs, however long the text); otherwise it is replaced.
+     */
+    public void restore(Saved s, boolean appendedSince) {
+        restore(console, s.console(), appendedSince);
+        restore(serial, s.serial(), appendedSince);
+        lastPost = s.lastPost();
+    }
+
+    private static void restore(StringBuilder sb, String text, boolean appendedSince) {
+        synchronized (sb) {
+            if (appendedSince && sb.length() >= text.length()) {
+                sb.setLength(text.length());
+            } else {
+                sb.setLength(0);
+                sb.append(text);
+            }
+        }
+    }
 }

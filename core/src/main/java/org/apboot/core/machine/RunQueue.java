@@ -50,4 +50,25 @@ final class RunQueue {
     boolean isEmpty() {
         return size == 0;
     }
+
+    /** The queued vCPUs in order (a snapshot of a machine that does not run). */
+    synchronized java.util.List<Vcpu> contents() {
+        java.util.List<Vcpu> out = new java.util.ArrayList<>();
+        for (Vcpu v = head; v != null; v = v.queueNext) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    /** Empties the queue (a restore of a machine that does not run). */
+    synchronized void clear() {
+        for (Vcpu v = head; v != null; ) {
+            Vcpu next = v.queueNext;
+            v.queueNext = null;
+            v.queued = false;
+            v = next;
+        }
+        head = tail = null;
+        size = 0;
+    }
 }

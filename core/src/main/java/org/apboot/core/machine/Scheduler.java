@@ -536,6 +536,50 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         }
     }
 
+    // ---------------------------------------------------------------- snapshots (machine not running)
+
+    /** The run queue's vCPUs in order. */
+    List<Vcpu> queued() {
+        return queue.contents();
+    }
+
+    /**
+     * Forgets every queued and parked vCPU (their states are about to be replaced): the queue is
+     * emptied and every parked vCPU unlinked from its waiters, using the park fields it has now.
+     */
+    void detachAll(Vcpu[] vcpus) {
+        queue.clear();
+        for (Vcpu v : vcpus) {
+            if (v.state() == Vcpu.PARKED) {
+                LineWaiters lw = v.waitLine;
+                if (lw != null) {
+                    synchronized (lw) {
+                        lw.remove(v);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Links a restored {@link Vcpu#PARKED} vCPU as a waiter on its park fields again. */
+    void relinkParked(Vcpu v) {
+        LineWaiters lw;
+        if (v.parkUntil == null) {
+            lw = eventWaiters;
+        } else {
+            lw = lines.computeIfAbsent(v.parkPhys >>> 6, line -> new LineWaiters(line, machine));
+            ram.watchLine(v.parkPhys, v.parkSize);
+        }
+        synchronized (lw) {
+            lw.add(v);
+        }
+    }
+
+    /** Appends a restored runnable vCPU to the run queue, in the saved order. */
+    void requeueRestored(Vcpu v) {
+        queue.add(v);
+    }
+
     /** Number of vCPUs currently parked on memory. */
     int parkedCount() {
         int[] n = {0};

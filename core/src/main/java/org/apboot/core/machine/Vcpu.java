@@ -95,6 +95,11 @@ public final class Vcpu {
         return irq;
     }
 
+    /** Replaces the interrupt registers (a restore, while no vCPU runs); null: none yet. */
+    void setIrq(InterruptRegisters r) {
+        irq = r;
+    }
+
     /** The interrupt registers, allocated on first use (any thread). */
     InterruptRegisters irq() {
         InterruptRegisters r = irq;

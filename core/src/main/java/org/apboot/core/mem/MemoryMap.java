@@ -240,6 +240,27 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
         return ignoredRomWrites;
     }
 
+    /** Sets the count of {@link #ignoredRomWrites} (a restored snapshot). */
+    public synchronized void restoreIgnoredRomWrites(long n) {
+        ignoredRomWrites = n;
+    }
+
+    /**
+     * The memories guest stores can change: low RAM, then the store of each RAM region by
+     * address (an alias shares its target's store and is not listed again; ROM is never
+     * changed by the guest).
+     */
+    public List<PhysicalMemory> ramStores() {
+        List<PhysicalMemory> out = new ArrayList<>();
+        out.add(low);
+        for (Region r : regions) {
+            if (r.kind == Kind.RAM && r.aliasOf == null && !out.contains(r.store)) {
+                out.add(r.store);
+            }
+        }
+        return out;
+    }
+
     private static Region find(Region[] rs, long phys) {
         int lo = 0, hi = rs.length - 1;
         while (lo <= hi) {

@@ -22,6 +22,10 @@ import java.nio.ByteOrder;
  * operation, which waits for the compare-and-exchange ones in flight and holds off new ones, so
  * every locked operation is atomic with respect to every other.
  *
+ * <p>Snapshots: {@link #snapshot} copies the contents and from then on every store (they all end
+ * in the write notification, which the watched lines use too) records its 4 KiB page, so
+ * {@link #restoreWritten} copies back only the pages written since.
+ *
  * <p>Addresses are physical guest addresses; callers (the MMU) have already checked bounds via
  * {@link #contains(long, int)}. Out-of-range addresses throw {@link IndexOutOfBoundsException}
  * (except in the padding of the last element when the size is not a multiple of 8), which only a
@@ -49,6 +53,14 @@ public final class PhysicalMemory {
     private volatile WriteListener[] listeners = new WriteListener[0];
     /** What the CPU side keeps per memory (see {@link #sharedByCpus}); created once. */
     private Object sharedByCpus;
+    /**
+     * Pages written since the last {@link #snapshot} or restore, or null while no snapshot was
+     * taken (the store path then pays one field load and a branch that is never taken). Plain
+     * fields: they change only while no vCPU runs, and starting a run orders them for the workers.
+     */
+    private DirtyPages dirty;
+    /** {@code dirty}'s bit per page, read on every store while a snapshot exists; or null. */
+    private long[] dirtyBits;
 
     /**
      * Notified after guest writes to a watched line (see {@link #watchLine}): translated code
@@ -141,6 +153,15 @@ public final class PhysicalMemory {
 
     private void notifyWrite(long addr, int len) {
         long last = addr + len - 1;
+        long[] db = dirtyBits;
+        if (db != null) {
+            // after the first store to a page, a store inside it costs this load and branch
+            int page = (int) (addr >>> 12);
+            if ((db[page >>> 6] & (1L << page)) == 0 || (last >>> 12) != page) {
+                dirty.mark(page);
+                dirty.mark((int) (last >>> 12));
+            }
+        }
         if (isWatched(addr) || ((last ^ addr) >>> 6 != 0 && isWatched(last))) {
             for (WriteListener l : listeners) {
                 l.written(addr, len);
@@ -149,6 +170,12 @@ public final class PhysicalMemory {
     }
 
     private void notifyRange(long addr, int len) {
+        DirtyPages d = dirty;
+        if (d != null && len > 0) {
+            for (long page = addr >>> 12; page <= (addr + len - 1) >>> 12; page++) {
+                d.mark((int) page);
+            }
+        }
         for (long a = addr & ~63L; a < addr + len; a += 64) {
             if (isWatched(a)) {
                 for (WriteListener l : listeners) {
@@ -523,5 +550,112 @@ public final class PhysicalMemory {
             }
         }
         VarHandle.acquireFence();
+    }
+
+    // ---------------------------------------------------------------- snapshots (no vCPU running)
+
+    /** Guest pages of 4 KiB, the last one possibly partial. */
+    private int pageCount() {
+        return (int) ((size + 4095) >>> 12);
+    }
+
+    /**
+     * A copy of every guest byte (in this class's element layout, for {@link #restoreWritten} and
+     * {@link #restoreAll}), after which writes are recorded per page: the next restore copies back
+     * only the pages written from now on. Call only while no vCPU runs.
+     */
+    public long[] snapshot() {
+        long[] copy = ram.clone();
+        trackFromNow();
+        return copy;
+    }
+
+    private void trackFromNow() {
+        if (dirty == null) {
+            dirty = new DirtyPages(pageCount());
+            dirtyBits = dirty.bits;
+        } else {
+            dirty.clear();
+        }
+        VarHandle.fullFence();
+    }
+
+    /** Pages written since the last {@link #snapshot} or restore (0 before the first snapshot). */
+    public int writtenPages() {
+        DirtyPages d = dirty;
+        return d == null ? 0 : d.count();
+    }
+
+    /**
+     * Copies back from {@code image} the pages written since the last {@link #snapshot} or
+     * restore, which must have left the memory equal to {@code image} (the caller keeps track of
+     * that). Returns the number of pages copied. Call only while no vCPU runs.
+     */
+    public int restoreWritten(long[] image) {
+        checkImage(image);
+        DirtyPages d = dirty;
+        if (d == null) {
+            return 0;
+        }
+        int n = d.count();
+        for (int i = 0; i < n; i++) {
+            restorePage(image, d.page(i));
+        }
+        d.clear();
+        return n;
+    }
+
+    /**
+     * Copies every page of {@code image} back (a snapshot other than the one the memory last
+     * matched), then records writes from there. Returns the number of pages copied.
+     */
+    public int restoreAll(long[] image) {
+        checkImage(image);
+        int pages = pageCount();
+        for (int page = 0; page < pages; page++) {
+            restorePage(image, page);
+        }
+        trackFromNow();
+        return pages;
+    }
+
+    private void checkImage(long[] image) {
+        if (image.length != ram.length) {
+            throw new IllegalArgumentException("image of " + image.length * 8L + " bytes for " + size + " bytes of RAM");
+        }
+    }
+
+    /**
+     * Copies page {@code page} of {@code image} into RAM. The listeners hear of each watched line
+     * whose bytes change, as after a guest write (translated code from it is dropped, page-walk
+     * results forgotten, parked vCPUs looked at); lines whose bytes come back unchanged keep
+     * their translations.
+     */
+    private void restorePage(long[] image, int page) {
+        int from = page << 9;
+        int n = Math.min(512, ram.length - from);
+        long watchedLines = (long) WATCH.getVolatile(watched, page);
+        long changed = 0;
+        for (long w = watchedLines; w != 0; w &= w - 1) {
+            int line = Long.numberOfTrailingZeros(w);
+            int at = from + line * 8;
+            int end = Math.min(at + 8, from + n);
+            if (at < end && !java.util.Arrays.equals(ram, at, end, image, at, end)) {
+                changed |= 1L << line;
+            }
+        }
+        System.arraycopy(image, from, ram, from, n);
+        VarHandle.fullFence();
+        long base = (long) page << 12;
+        while (changed != 0) {
+            int first = Long.numberOfTrailingZeros(changed);
+            int run = Long.numberOfTrailingZeros(~(changed >>> first));
+            long addr = base + first * 64L;
+            int len = (int) Math.min(run * 64L, size - addr);
+            for (WriteListener l : listeners) {
+                l.written(addr, len);
+            }
+            changed &= run == 64 ? 0 : ~(((1L << run) - 1) << first);
+        }
     }
 }
