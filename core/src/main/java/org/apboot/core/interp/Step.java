@@ -15,9 +15,11 @@ import org.apboot.core.decode.Insn;
  */
 abstract class Step {
     /**
-     * False for steps that touch no memory (register and immediate operands, Jcc): they cannot
-     * write to their own block's bytes, so the interpreter skips the self-modification check
-     * after them.
+     * False for steps that work on general registers, flags and RIP only (register and
+     * immediate operands, shifts, Jcc): they cannot write to their own block's bytes, so the
+     * interpreter skips the self-modification check after them, and they change no mode,
+     * segment, paging or debug state, so a block made of them alone can be re-entered without
+     * looking it up again (see {@code DecodedBlock.registerOnly}).
      */
     final boolean touchesMemory;
 

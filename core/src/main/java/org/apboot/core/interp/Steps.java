@@ -7,10 +7,12 @@ import org.apboot.core.semantics.Alu;
 import org.apboot.core.semantics.Branches;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
+import org.apboot.core.semantics.Shifts;
 
 /**
  * Chooses the {@link Step} of a decoded instruction: a specialised step for the forms simple
  * integer code spends its time in (register/immediate ALU operations, INC/DEC of a register,
+ * shifts and rotates of a register by an immediate, 1 or CL,
  * register, immediate, load and store MOVs, Jcc), with the operand registers, masks and
  * immediates resolved once; the generic executor of {@link ExecutorTable} otherwise.
  *
@@ -60,6 +62,8 @@ final class Steps {
                 return mov(i, size);
             case JCC:
                 return (i.cond >> 1) == 2 ? new JccZ(i.cond, size, i.imm) : new Jcc(i.cond, size, i.imm);
+            case SHL: case SHR: case SAR: case ROL: case ROR:
+                return shift(i, size);
             default:
                 return null;
         }
@@ -95,6 +99,8 @@ final class Steps {
                 case XOR: return new XorRI(d, size, b);
                 case CMP: return new CmpRI(d, size, b);
                 case TEST: return new TestRI(d, size, b);
+                case ADC: return new AdcRI(d, size, b);
+                case SBB: return new SbbRI(d, size, b);
                 default: return new BinaryRI(d, size, b, Alu.codeOf(i.op));
             }
         }
@@ -110,7 +116,37 @@ final class Steps {
             case XOR: return new XorRR(d, size, s);
             case CMP: return new CmpRR(d, size, s);
             case TEST: return new TestRR(d, size, s);
+            case ADC: return new AdcRR(d, size, s);
+            case SBB: return new SbbRR(d, size, s);
             default: return new BinaryRR(d, size, s, Alu.codeOf(i.op));
+        }
+    }
+
+    /**
+     * SHL/SHR/SAR/ROL/ROR of a register by an immediate, by 1 or by CL. The count is read as the
+     * executor reads it (one byte; the semantics mask it), CL as -1.
+     */
+    private static Step shift(Insn i, int size) {
+        if (i.src2 != Insn.K_NONE) {
+            return null;
+        }
+        int d = Operands.generalRegister(i, i.dst);
+        if (d < 0) {
+            return null;
+        }
+        long count;
+        switch (i.src) {
+            case Insn.K_IMM: count = i.imm & 0xFF; break;
+            case Insn.K_ONE: count = 1; break;
+            case Insn.K_CL: count = -1; break;
+            default: return null;
+        }
+        switch (i.op) {
+            case SHL: return new ShlR(d, size, count);
+            case SHR: return new ShrR(d, size, count);
+            case SAR: return new SarR(d, size, count);
+            case ROL: return new RolR(d, size, count);
+            default: return new RorR(d, size, count);
         }
     }
 
@@ -385,6 +421,135 @@ final class Steps {
             long a = r[d] & m;
             long res = Alu.binary(cpu, code, size, a, b);
             r[d] = Cpu.merge(r[d], size, res & m);
+        }
+    }
+
+    static final class AdcRR extends RR {
+        AdcRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Alu.adc(cpu, size, r[d] & m, r[s] & m));
+        }
+    }
+
+    static final class AdcRI extends RI {
+        AdcRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Alu.adc(cpu, size, r[d] & m, b));
+        }
+    }
+
+    static final class SbbRR extends RR {
+        SbbRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Alu.sbb(cpu, size, r[d] & m, r[s] & m));
+        }
+    }
+
+    static final class SbbRI extends RI {
+        SbbRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Alu.sbb(cpu, size, r[d] & m, b));
+        }
+    }
+
+    // ---------------------------------------------------------------- shifts and rotates
+
+    /** A shift or rotate of register {@code d}: by {@code count}, or by CL when it is negative. */
+    abstract static class ShiftR extends RegStep {
+        final long count;
+
+        ShiftR(int d, int size, long count) {
+            super(d, size, false);
+            this.count = count;
+        }
+
+        final long count(Cpu cpu) {
+            return count >= 0 ? count : cpu.r[Cpu.RCX] & 0xFF;
+        }
+    }
+
+    static final class ShlR extends ShiftR {
+        ShlR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.shl(cpu, size, r[d] & m, c));
+        }
+    }
+
+    static final class ShrR extends ShiftR {
+        ShrR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.shr(cpu, size, r[d] & m, c));
+        }
+    }
+
+    static final class SarR extends ShiftR {
+        SarR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.sar(cpu, size, r[d] & m, c));
+        }
+    }
+
+    static final class RolR extends ShiftR {
+        RolR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.rol(cpu, size, r[d] & m, c));
+        }
+    }
+
+    static final class RorR extends ShiftR {
+        RorR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        void run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.ror(cpu, size, r[d] & m, c));
         }
     }
 
