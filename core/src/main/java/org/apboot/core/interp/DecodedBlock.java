@@ -16,6 +16,8 @@ public final class DecodedBlock {
     public final Insn[] insns;
     /** The step that executes each instruction, resolved once (parallel to {@link #insns}). */
     final Step[] steps;
+    /** {@link #steps} with Jcc pairs (see {@code Steps.paired}), for the path without tracing or checks. */
+    final Step[] pairedSteps;
     /** Total bytes of all instructions. */
     public final int byteLength;
     /** False once guest code wrote to these bytes; the block is then rebuilt on next lookup. */
@@ -37,6 +39,7 @@ public final class DecodedBlock {
         this.modeKey = modeKey;
         this.insns = insns;
         this.steps = Steps.of(insns);
+        this.pairedSteps = Steps.paired(insns, steps);
         this.byteLength = byteLength;
         this.crossesPage = crossesPage;
         boolean registers = true;

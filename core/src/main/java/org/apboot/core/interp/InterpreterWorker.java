@@ -179,26 +179,27 @@ final class InterpreterWorker implements EngineWorker {
      */
     private int execute(Cpu cpu, DecodedBlock b) {
         Insn[] insns = b.insns;
-        Step[] steps = b.steps;
         int n = insns.length;
         if (cpu.interruptShadow) {
             n = shadowedLength(cpu, n);
         }
-        if (b.overlong || cpu.codeSize != 64) {
+        if (n != insns.length || b.overlong || (cpu.codeSize != 64 && !fitsInCs(cpu, b))) {
             return executeChecked(cpu, b, n);
         }
-        // 64-bit code, every instruction at most 15 bytes: no limit or length check to make
+        // every instruction at most 15 bytes, the whole block inside the CS limit and below the
+        // point where RIP wraps: no checks per instruction, and Jcc pairs may run as one step
+        Step[] steps = b.pairedSteps;
         int k = 0;
         long start = cpu.rip;
         try {
-            for (; k < n; k++) {
+            while (k < n) {
                 Insn insn = insns[k];
                 cpu.rip = start + insn.length;
                 Step step = steps[k];
-                step.run(cpu, insn);
-                if (step.touchesMemory && !b.valid && k + 1 < n) {
+                k += step.run(cpu, insn);
+                if (step.touchesMemory && !b.valid && k < n) {
                     // the block wrote to its own bytes: continue from freshly decoded code
-                    return k + 1;
+                    return k;
                 }
                 start = cpu.rip;
             }
@@ -207,10 +208,19 @@ final class InterpreterWorker implements EngineWorker {
             deliver(cpu, e);
             return k;
         }
-        return b.endsInPause && n == insns.length ? -n : n;
+        return b.endsInPause ? -n : n;
     }
 
-    /** {@link #execute} outside 64-bit mode or with an over-long instruction: RIP wraps, lengths and the CS limit are checked. */
+    /** True when the block at RIP lies inside the CS limit and RIP does not wrap within it (outside 64-bit mode). */
+    private static boolean fitsInCs(Cpu cpu, DecodedBlock b) {
+        long end = cpu.rip + b.byteLength - 1;
+        return end <= cpu.seg[Insn.CS].limit && end <= (cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF);
+    }
+
+    /**
+     * {@link #execute} one step per instruction with the checks: RIP wraps at the code size,
+     * each instruction's length and its end against the CS limit.
+     */
     private int executeChecked(Cpu cpu, DecodedBlock b, int n) {
         Insn[] insns = b.insns;
         Step[] steps = b.steps;

@@ -31,7 +31,11 @@ abstract class Step {
         this.touchesMemory = touchesMemory;
     }
 
-    abstract void run(Cpu cpu, Insn insn);
+    /**
+     * Runs the instruction; returns how many instructions of the block ran: 1, or 2 for a step
+     * that runs an instruction together with the Jcc after it (see {@code Steps.JccPair}).
+     */
+    abstract int run(Cpu cpu, Insn insn);
 
     /** The table's executor for the operation: every form the specialised steps do not cover. */
     static final class Generic extends Step {
@@ -42,8 +46,9 @@ abstract class Step {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             executor.execute(cpu, insn);
+            return 1;
         }
     }
 }
