@@ -211,10 +211,13 @@ final class InterpreterWorker implements EngineWorker {
         return b.endsInPause ? -n : n;
     }
 
-    /** True when the block at RIP lies inside the CS limit and RIP does not wrap within it (outside 64-bit mode). */
+    /**
+     * Outside 64-bit mode: true when the block at RIP lies inside the CS limit and RIP does not
+     * wrap within it or right after it (the next RIP of its last instruction).
+     */
     private static boolean fitsInCs(Cpu cpu, DecodedBlock b) {
-        long end = cpu.rip + b.byteLength - 1;
-        return end <= cpu.seg[Insn.CS].limit && end <= (cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF);
+        long next = cpu.rip + b.byteLength;
+        return next - 1 <= cpu.seg[Insn.CS].limit && next <= (cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF);
     }
 
     /**
