@@ -16,20 +16,41 @@ public final class DecodedBlock {
     public final Insn[] insns;
     /** The step that executes each instruction, resolved once (parallel to {@link #insns}). */
     final Step[] steps;
+    /** {@link #steps} with Jcc pairs (see {@code Steps.paired}), for the path without tracing or checks. */
+    final Step[] pairedSteps;
     /** Total bytes of all instructions. */
     public final int byteLength;
     /** False once guest code wrote to these bytes; the block is then rebuilt on next lookup. */
     public volatile boolean valid = true;
     /** The block holds one instruction spanning two pages: it is never cached. */
     public final boolean crossesPage;
+    /**
+     * Every step works on registers and flags only (no memory, no system state): running the
+     * block changes neither the mode, CS, paging, the debug state nor its own bytes.
+     */
+    final boolean registerOnly;
+    /** Some instruction is longer than 15 bytes (#GP when it is reached). */
+    final boolean overlong;
+    /** The last instruction is PAUSE. */
+    final boolean endsInPause;
 
     public DecodedBlock(long phys, int modeKey, Insn[] insns, int byteLength, boolean crossesPage) {
         this.phys = phys;
         this.modeKey = modeKey;
         this.insns = insns;
         this.steps = Steps.of(insns);
+        this.pairedSteps = Steps.paired(insns, steps);
         this.byteLength = byteLength;
         this.crossesPage = crossesPage;
+        boolean registers = true;
+        boolean longer = false;
+        for (int k = 0; k < insns.length; k++) {
+            registers &= !steps[k].touchesMemory;
+            longer |= insns[k].length > 15;
+        }
+        this.registerOnly = registers;
+        this.overlong = longer;
+        this.endsInPause = insns.length > 0 && insns[insns.length - 1].op == org.apboot.core.decode.Op.PAUSE;
     }
 
     /** True if the block's bytes overlap [addr, addr+len). */

@@ -65,11 +65,16 @@ final class InterpreterWorker implements EngineWorker {
         long lastRip = 0;
         long lastCsBase = 0;
         int lastEpoch = 0;
+        // the last block ran to its end on registers only and no event was taken since: the
+        // mode, CS, paging and debug state are those its lookup saw, so re-entering it needs
+        // only the address compare and its validity
+        boolean unchanged = false;
         Mmu mmu = cpu.mmu;
         while (true) {
             int at = RunLoop.boundary(cpu, tracer, executed, budget);
             if (at == RunLoop.EVENT_TAKEN) {
                 last = null;
+                unchanged = false;
                 continue;
             }
             if (at != RunLoop.RUN) {
@@ -77,36 +82,49 @@ final class InterpreterWorker implements EngineWorker {
             }
             int mode = cpu.modeIndex;
             int done;
-            if (RunLoop.debugStepping(cpu)) {
-                last = null;
-                done = stepWithDebug(cpu);
+            DecodedBlock b;
+            if (unchanged && cpu.rip == lastRip && last.valid) {
+                b = last;
+                jumpCacheHits++;
             } else {
-                DecodedBlock b;
-                if (last != null && cpu.rip == lastRip && last.valid && cpu.modeKey == last.modeKey
-                        && cpu.seg[Insn.CS].base == lastCsBase && mmu.unchangedSince(lastEpoch)) {
-                    // same linear fetch address, same mode, no TLB or paging change since the lookup:
-                    // the lookup would translate to the same physical address and find this block
-                    b = last;
-                    jumpCacheHits++;
-                } else {
-                    try {
-                        b = lookup(cpu);
-                    } catch (CpuException e) {
-                        last = null;
-                        raise(cpu, e);
-                        executed++; // a delivery uses budget: a fault storm must not hold the thread
-                        continue;
-                    }
-                    if (b.crossesPage) {
-                        last = null;
+                unchanged = false;
+                b = null;
+                if (!RunLoop.debugStepping(cpu)) {
+                    if (last != null && cpu.rip == lastRip && last.valid && cpu.modeKey == last.modeKey
+                            && cpu.seg[Insn.CS].base == lastCsBase && mmu.unchangedSince(lastEpoch)) {
+                        // same linear fetch address, same mode, no TLB or paging change since the
+                        // lookup: the lookup would translate to the same physical address and
+                        // find this block
+                        b = last;
+                        jumpCacheHits++;
                     } else {
-                        last = b;
-                        lastRip = cpu.rip;
-                        lastCsBase = cpu.seg[Insn.CS].base;
-                        lastEpoch = mmu.epoch();
+                        try {
+                            b = lookup(cpu);
+                        } catch (CpuException e) {
+                            last = null;
+                            raise(cpu, e);
+                            executed++; // a delivery uses budget: a fault storm must not hold the thread
+                            continue;
+                        }
+                        if (b.crossesPage) {
+                            last = null;
+                        } else {
+                            last = b;
+                            lastRip = cpu.rip;
+                            lastCsBase = cpu.seg[Insn.CS].base;
+                            lastEpoch = mmu.epoch();
+                        }
                     }
                 }
-                done = tracer == null ? execute(cpu, b) : executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
+            }
+            if (b == null) {
+                last = null;
+                done = stepWithDebug(cpu);
+            } else if (tracer == null) {
+                done = execute(cpu, b);
+                unchanged = b == last && b.registerOnly && done == b.insns.length;
+            } else {
+                done = executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
             }
             // a block that retired nothing (its first instruction faulted) still uses budget, so
             // a guest that faults for ever in a loop of deliveries returns to the scheduler
@@ -161,8 +179,54 @@ final class InterpreterWorker implements EngineWorker {
      */
     private int execute(Cpu cpu, DecodedBlock b) {
         Insn[] insns = b.insns;
+        int n = insns.length;
+        if (cpu.interruptShadow) {
+            n = shadowedLength(cpu, n);
+        }
+        if (n != insns.length || b.overlong || (cpu.codeSize != 64 && !fitsInCs(cpu, b))) {
+            return executeChecked(cpu, b, n);
+        }
+        // every instruction at most 15 bytes, the whole block inside the CS limit and below the
+        // point where RIP wraps: no checks per instruction, and Jcc pairs may run as one step
+        Step[] steps = b.pairedSteps;
+        int k = 0;
+        long start = cpu.rip;
+        try {
+            while (k < n) {
+                Insn insn = insns[k];
+                cpu.rip = start + insn.length;
+                Step step = steps[k];
+                k += step.run(cpu, insn);
+                if (step.touchesMemory && !b.valid && k < n) {
+                    // the block wrote to its own bytes: continue from freshly decoded code
+                    return k;
+                }
+                start = cpu.rip;
+            }
+        } catch (CpuException e) {
+            cpu.rip = start;
+            deliver(cpu, e);
+            return k;
+        }
+        return b.endsInPause ? -n : n;
+    }
+
+    /**
+     * Outside 64-bit mode: true when the block at RIP lies inside the CS limit and RIP does not
+     * wrap within it or right after it (the next RIP of its last instruction).
+     */
+    private static boolean fitsInCs(Cpu cpu, DecodedBlock b) {
+        long next = cpu.rip + b.byteLength;
+        return next - 1 <= cpu.seg[Insn.CS].limit && next <= (cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF);
+    }
+
+    /**
+     * {@link #execute} one step per instruction with the checks: RIP wraps at the code size,
+     * each instruction's length and its end against the CS limit.
+     */
+    private int executeChecked(Cpu cpu, DecodedBlock b, int n) {
+        Insn[] insns = b.insns;
         Step[] steps = b.steps;
-        int n = shadowedLength(cpu, insns.length);
         long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
         boolean checkLimit = cpu.codeSize != 64
                 && cpu.rip + b.byteLength - 1 > cpu.seg[Insn.CS].limit;

@@ -15,9 +15,11 @@ import org.apboot.core.decode.Insn;
  */
 abstract class Step {
     /**
-     * False for steps that touch no memory (register and immediate operands, Jcc): they cannot
-     * write to their own block's bytes, so the interpreter skips the self-modification check
-     * after them.
+     * False for steps that work on general registers, flags and RIP only (register and
+     * immediate operands, shifts, Jcc): they cannot write to their own block's bytes, so the
+     * interpreter skips the self-modification check after them, and they change no mode,
+     * segment, paging or debug state, so a block made of them alone can be re-entered without
+     * looking it up again (see {@code DecodedBlock.registerOnly}).
      */
     final boolean touchesMemory;
 
@@ -29,7 +31,11 @@ abstract class Step {
         this.touchesMemory = touchesMemory;
     }
 
-    abstract void run(Cpu cpu, Insn insn);
+    /**
+     * Runs the instruction; returns how many instructions of the block ran: 1, or 2 for a step
+     * that runs an instruction together with the Jcc after it (see {@code Steps.JccPair}).
+     */
+    abstract int run(Cpu cpu, Insn insn);
 
     /** The table's executor for the operation: every form the specialised steps do not cover. */
     static final class Generic extends Step {
@@ -40,8 +46,9 @@ abstract class Step {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             executor.execute(cpu, insn);
+            return 1;
         }
     }
 }

@@ -7,10 +7,12 @@ import org.apboot.core.semantics.Alu;
 import org.apboot.core.semantics.Branches;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
+import org.apboot.core.semantics.Shifts;
 
 /**
  * Chooses the {@link Step} of a decoded instruction: a specialised step for the forms simple
  * integer code spends its time in (register/immediate ALU operations, INC/DEC of a register,
+ * shifts and rotates of a register by an immediate, 1 or CL,
  * register, immediate, load and store MOVs, Jcc), with the operand registers, masks and
  * immediates resolved once; the generic executor of {@link ExecutorTable} otherwise.
  *
@@ -30,6 +32,42 @@ final class Steps {
             steps[k] = of(insns[k]);
         }
         return steps;
+    }
+
+    /**
+     * The steps the fast path runs: {@code steps} with each register-only step that a Jcc
+     * follows replaced by a {@link JccPair} running both (the Jcc's own step stays at
+     * the next index, for the case its target faults).
+     */
+    static Step[] paired(Insn[] insns, Step[] steps) {
+        Step[] out = steps.clone();
+        for (int k = 0; k + 1 < insns.length; k++) {
+            Step first = steps[k];
+            Insn next = insns[k + 1];
+            if (first.touchesMemory || first instanceof Step.Generic || isJcc(first) || !isJcc(steps[k + 1])) {
+                continue;
+            }
+            if (first instanceof DecR) {
+                DecR d = (DecR) first;
+                out[k] = new DecJcc(d.d, d.size, next);
+            } else if (first instanceof CmpRR) {
+                CmpRR c = (CmpRR) first;
+                out[k] = new CmpRRJcc(c.d, c.size, c.s, next);
+            } else if (first instanceof CmpRI) {
+                CmpRI c = (CmpRI) first;
+                out[k] = new CmpRIJcc(c.d, c.size, c.b, next);
+            } else if (first instanceof TestRR) {
+                TestRR t = (TestRR) first;
+                out[k] = new TestRRJcc(t.d, t.size, t.s, next);
+            } else {
+                out[k] = new ThenJcc(first, next);
+            }
+        }
+        return out;
+    }
+
+    private static boolean isJcc(Step s) {
+        return s instanceof Jcc || s instanceof JccZ;
     }
 
     static Step of(Insn i) {
@@ -60,6 +98,8 @@ final class Steps {
                 return mov(i, size);
             case JCC:
                 return (i.cond >> 1) == 2 ? new JccZ(i.cond, size, i.imm) : new Jcc(i.cond, size, i.imm);
+            case SHL: case SHR: case SAR: case ROL: case ROR:
+                return shift(i, size);
             default:
                 return null;
         }
@@ -95,7 +135,9 @@ final class Steps {
                 case XOR: return new XorRI(d, size, b);
                 case CMP: return new CmpRI(d, size, b);
                 case TEST: return new TestRI(d, size, b);
-                default: return new BinaryRI(d, size, b, Alu.codeOf(i.op));
+                case ADC: return new AdcRI(d, size, b);
+                case SBB: return new SbbRI(d, size, b);
+                default: return null;
             }
         }
         int s = Operands.generalRegister(i, i.src);
@@ -110,7 +152,37 @@ final class Steps {
             case XOR: return new XorRR(d, size, s);
             case CMP: return new CmpRR(d, size, s);
             case TEST: return new TestRR(d, size, s);
-            default: return new BinaryRR(d, size, s, Alu.codeOf(i.op));
+            case ADC: return new AdcRR(d, size, s);
+            case SBB: return new SbbRR(d, size, s);
+            default: return null;
+        }
+    }
+
+    /**
+     * SHL/SHR/SAR/ROL/ROR of a register by an immediate, by 1 or by CL. The count is read as the
+     * executor reads it (one byte; the semantics mask it), CL as -1.
+     */
+    private static Step shift(Insn i, int size) {
+        if (i.src2 != Insn.K_NONE) {
+            return null;
+        }
+        int d = Operands.generalRegister(i, i.dst);
+        if (d < 0) {
+            return null;
+        }
+        long count;
+        switch (i.src) {
+            case Insn.K_IMM: count = i.imm & 0xFF; break;
+            case Insn.K_ONE: count = 1; break;
+            case Insn.K_CL: count = -1; break;
+            default: return null;
+        }
+        switch (i.op) {
+            case SHL: return new ShlR(d, size, count);
+            case SHR: return new ShrR(d, size, count);
+            case SAR: return new SarR(d, size, count);
+            case ROL: return new RolR(d, size, count);
+            default: return new RorR(d, size, count);
         }
     }
 
@@ -194,9 +266,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.add(cpu, size, r[d] & m, r[s] & m));
+            return 1;
         }
     }
 
@@ -206,9 +279,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.add(cpu, size, r[d] & m, b));
+            return 1;
         }
     }
 
@@ -218,9 +292,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.sub(cpu, size, r[d] & m, r[s] & m));
+            return 1;
         }
     }
 
@@ -230,9 +305,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.sub(cpu, size, r[d] & m, b));
+            return 1;
         }
     }
 
@@ -242,8 +318,9 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             Alu.cmp(cpu, size, cpu.r[d] & m, cpu.r[s] & m);
+            return 1;
         }
     }
 
@@ -253,8 +330,9 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             Alu.cmp(cpu, size, cpu.r[d] & m, b);
+            return 1;
         }
     }
 
@@ -264,9 +342,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.and(cpu, size, r[d] & m, r[s] & m));
+            return 1;
         }
     }
 
@@ -276,9 +355,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.and(cpu, size, r[d] & m, b));
+            return 1;
         }
     }
 
@@ -288,8 +368,9 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             Alu.test(cpu, size, cpu.r[d] & m, cpu.r[s] & m);
+            return 1;
         }
     }
 
@@ -299,8 +380,9 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             Alu.test(cpu, size, cpu.r[d] & m, b);
+            return 1;
         }
     }
 
@@ -310,9 +392,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.or(cpu, size, r[d] & m, r[s] & m));
+            return 1;
         }
     }
 
@@ -322,9 +405,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.or(cpu, size, r[d] & m, b));
+            return 1;
         }
     }
 
@@ -334,9 +418,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.xor(cpu, size, r[d] & m, r[s] & m));
+            return 1;
         }
     }
 
@@ -346,45 +431,148 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, Alu.xor(cpu, size, r[d] & m, b));
+            return 1;
         }
     }
 
-    /** ADC, SBB (and any other binary code) through {@link Alu#binary}. */
-    static final class BinaryRR extends RR {
-        final int code;
-
-        BinaryRR(int d, int size, int s, int code) {
+    static final class AdcRR extends RR {
+        AdcRR(int d, int size, int s) {
             super(d, size, s);
-            this.code = code;
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long b = r[s] & m;
-            long a = r[d] & m;
-            long res = Alu.binary(cpu, code, size, a, b);
-            r[d] = Cpu.merge(r[d], size, res & m);
+            r[d] = Cpu.merge(r[d], size, Alu.adc(cpu, size, r[d] & m, r[s] & m));
+            return 1;
         }
     }
 
-    static final class BinaryRI extends RI {
-        final int code;
-
-        BinaryRI(int d, int size, long b, int code) {
+    static final class AdcRI extends RI {
+        AdcRI(int d, int size, long b) {
             super(d, size, b);
-            this.code = code;
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
-            long a = r[d] & m;
-            long res = Alu.binary(cpu, code, size, a, b);
-            r[d] = Cpu.merge(r[d], size, res & m);
+            r[d] = Cpu.merge(r[d], size, Alu.adc(cpu, size, r[d] & m, b));
+            return 1;
+        }
+    }
+
+    static final class SbbRR extends RR {
+        SbbRR(int d, int size, int s) {
+            super(d, size, s);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Alu.sbb(cpu, size, r[d] & m, r[s] & m));
+            return 1;
+        }
+    }
+
+    static final class SbbRI extends RI {
+        SbbRI(int d, int size, long b) {
+            super(d, size, b);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Alu.sbb(cpu, size, r[d] & m, b));
+            return 1;
+        }
+    }
+
+    // ---------------------------------------------------------------- shifts and rotates
+
+    /** A shift or rotate of register {@code d}: by {@code count}, or by CL when it is negative. */
+    abstract static class ShiftR extends RegStep {
+        final long count;
+
+        ShiftR(int d, int size, long count) {
+            super(d, size, false);
+            this.count = count;
+        }
+
+        final long count(Cpu cpu) {
+            return count >= 0 ? count : cpu.r[Cpu.RCX] & 0xFF;
+        }
+    }
+
+    static final class ShlR extends ShiftR {
+        ShlR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.shl(cpu, size, r[d] & m, c));
+            return 1;
+        }
+    }
+
+    static final class ShrR extends ShiftR {
+        ShrR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.shr(cpu, size, r[d] & m, c));
+            return 1;
+        }
+    }
+
+    static final class SarR extends ShiftR {
+        SarR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.sar(cpu, size, r[d] & m, c));
+            return 1;
+        }
+    }
+
+    static final class RolR extends ShiftR {
+        RolR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.rol(cpu, size, r[d] & m, c));
+            return 1;
+        }
+    }
+
+    static final class RorR extends ShiftR {
+        RorR(int d, int size, long count) {
+            super(d, size, count);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long c = count(cpu);
+            long[] r = cpu.r;
+            r[d] = Cpu.merge(r[d], size, Shifts.ror(cpu, size, r[d] & m, c));
+            return 1;
         }
     }
 
@@ -394,10 +582,11 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             long res = Alu.inc(cpu, size, r[d] & m);
             r[d] = Cpu.merge(r[d], size, res);
+            return 1;
         }
     }
 
@@ -407,10 +596,11 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             long res = Alu.dec(cpu, size, r[d] & m);
             r[d] = Cpu.merge(r[d], size, res);
+            return 1;
         }
     }
 
@@ -422,9 +612,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, r[s] & m);
+            return 1;
         }
     }
 
@@ -434,9 +625,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, b);
+            return 1;
         }
     }
 
@@ -452,7 +644,7 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long b = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
             long[] r = cpu.r;
             long a = r[d] & m;
@@ -460,6 +652,7 @@ final class Steps {
             if (!flagsOnly) {
                 r[d] = Cpu.merge(r[d], size, res & m);
             }
+            return 1;
         }
     }
 
@@ -480,10 +673,11 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long bv = s < 0 ? b : cpu.r[s] & m;
             long a = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
             Alu.binary(cpu, code, size, a, bv);
+            return 1;
         }
     }
 
@@ -495,10 +689,11 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long v = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), size);
             long[] r = cpu.r;
             r[d] = Cpu.merge(r[d], size, v & m);
+            return 1;
         }
     }
 
@@ -510,8 +705,9 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             cpu.r[d] = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), 8);
+            return 1;
         }
     }
 
@@ -523,8 +719,9 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             cpu.r[d] = Mem.read(cpu, insn.seg, Operands.ea(cpu, insn), 4) & 0xFFFF_FFFFL;
+            return 1;
         }
     }
 
@@ -537,9 +734,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long v = cpu.r[s];
             Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), 8, v);
+            return 1;
         }
     }
 
@@ -556,9 +754,10 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             long v = cpu.r[s] & m;
             Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
+            return 1;
         }
     }
 
@@ -573,8 +772,9 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             Mem.write(cpu, insn.seg, Operands.ea(cpu, insn), size, v);
+            return 1;
         }
     }
 
@@ -594,10 +794,11 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             if (Flags.zero(cpu) != negate) {
                 cpu.rip = Branches.target(cpu, opSize, cpu.rip + disp);
             }
+            return 1;
         }
     }
 
@@ -614,10 +815,155 @@ final class Steps {
         }
 
         @Override
-        void run(Cpu cpu, Insn insn) {
+        int run(Cpu cpu, Insn insn) {
             if (Flags.cond(cpu, cond)) {
                 cpu.rip = Branches.target(cpu, opSize, cpu.rip + disp);
             }
+            return 1;
+        }
+    }
+
+    // ---------------------------------------------------------------- pairs with a Jcc
+
+    /**
+     * A register-only flag-setting instruction and the Jcc after it, run as one step (the common
+     * end of a loop: DEC/CMP/TEST then Jcc). On entry {@code cpu.rip} is the Jcc's address (the
+     * first instruction's next RIP). The Jcc does what {@link Jcc} does; when it is taken to a
+     * target that fails the check of {@link Branches#target}, the step stops after the first
+     * instruction (returns 1, RIP at the Jcc) and the Jcc's own step then raises the fault.
+     */
+    abstract static class JccPair extends Step {
+        final int cond;
+        final boolean zeroTest;
+        final boolean negate;
+        final int opSize;
+        final long disp;
+        final int jccLength;
+
+        JccPair(Insn jcc) {
+            super(false);
+            this.cond = jcc.cond;
+            this.zeroTest = (jcc.cond >> 1) == 2;
+            this.negate = (jcc.cond & 1) != 0;
+            this.opSize = jcc.opSize;
+            this.disp = jcc.imm;
+            this.jccLength = jcc.length;
+        }
+
+        /** The Jcc, after the first instruction set the flags. */
+        final int branch(Cpu cpu) {
+            boolean taken = zeroTest ? Flags.zero(cpu) != negate : Flags.cond(cpu, cond);
+            long next = cpu.rip + jccLength;
+            if (taken) {
+                long t = Branches.truncate(opSize, next + disp);
+                if (!Branches.targetOk(cpu, t)) {
+                    return 1;
+                }
+                cpu.rip = t;
+            } else {
+                cpu.rip = next;
+            }
+            return 2;
+        }
+    }
+
+    static final class DecJcc extends JccPair {
+        final int d;
+        final int size;
+        final long m;
+
+        DecJcc(int d, int size, Insn jcc) {
+            super(jcc);
+            this.d = d;
+            this.size = size;
+            this.m = Flags.mask(size);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            long[] r = cpu.r;
+            long res = Alu.dec(cpu, size, r[d] & m);
+            r[d] = Cpu.merge(r[d], size, res);
+            return branch(cpu);
+        }
+    }
+
+    static final class CmpRRJcc extends JccPair {
+        final int d;
+        final int size;
+        final int s;
+        final long m;
+
+        CmpRRJcc(int d, int size, int s, Insn jcc) {
+            super(jcc);
+            this.d = d;
+            this.size = size;
+            this.s = s;
+            this.m = Flags.mask(size);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            Alu.cmp(cpu, size, cpu.r[d] & m, cpu.r[s] & m);
+            return branch(cpu);
+        }
+    }
+
+    static final class CmpRIJcc extends JccPair {
+        final int d;
+        final int size;
+        final long b;
+        final long m;
+
+        CmpRIJcc(int d, int size, long b, Insn jcc) {
+            super(jcc);
+            this.d = d;
+            this.size = size;
+            this.b = b;
+            this.m = Flags.mask(size);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            Alu.cmp(cpu, size, cpu.r[d] & m, b);
+            return branch(cpu);
+        }
+    }
+
+    static final class TestRRJcc extends JccPair {
+        final int d;
+        final int size;
+        final int s;
+        final long m;
+
+        TestRRJcc(int d, int size, int s, Insn jcc) {
+            super(jcc);
+            this.d = d;
+            this.size = size;
+            this.s = s;
+            this.m = Flags.mask(size);
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            Alu.test(cpu, size, cpu.r[d] & m, cpu.r[s] & m);
+            return branch(cpu);
+        }
+    }
+
+    /** Any other register-only step, then the Jcc. */
+    static final class ThenJcc extends JccPair {
+        final Step first;
+
+        ThenJcc(Step first, Insn jcc) {
+            super(jcc);
+            this.first = first;
+        }
+
+        @Override
+        int run(Cpu cpu, Insn insn) {
+            first.run(cpu, insn);
+            return branch(cpu);
         }
     }
 }

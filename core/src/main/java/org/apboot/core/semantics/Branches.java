@@ -18,21 +18,36 @@ public final class Branches {
 
     /** Truncates {@code t} to the operand size and checks it; returns the new RIP. */
     public static long target(Cpu cpu, int opSize, long t) {
-        switch (opSize) {
-            case 2: t &= 0xFFFF; break;
-            case 4: t &= 0xFFFF_FFFFL; break;
-            default: break;
-        }
-        if (cpu.codeSize == 64) {
-            int width = (cpu.cr4 & Cpu.CR4_LA57) != 0 ? 57 : 48;
-            int sh = 64 - width;
-            if (((t << sh) >> sh) != t) {
+        t = truncate(opSize, t);
+        if (!targetOk(cpu, t)) {
+            if (cpu.codeSize == 64) {
                 throw CpuException.gp(0, "non-canonical branch target 0x" + Long.toHexString(t));
             }
-        } else if (t > cpu.seg[1].limit) {
             throw CpuException.gp(0, "branch target 0x" + Long.toHexString(t) + " beyond the CS limit");
         }
         return t;
+    }
+
+    /** A branch target {@code t} truncated to the operand size ({@code opSize} bytes). */
+    public static long truncate(int opSize, long t) {
+        switch (opSize) {
+            case 2: return t & 0xFFFF;
+            case 4: return t & 0xFFFF_FFFFL;
+            default: return t;
+        }
+    }
+
+    /**
+     * True when a truncated target passes the check of {@link #target}: canonical in 64-bit
+     * mode, within the CS limit otherwise.
+     */
+    public static boolean targetOk(Cpu cpu, long t) {
+        if (cpu.codeSize == 64) {
+            int width = (cpu.cr4 & Cpu.CR4_LA57) != 0 ? 57 : 48;
+            int sh = 64 - width;
+            return ((t << sh) >> sh) == t;
+        }
+        return t <= cpu.seg[1].limit;
     }
 
     /** Jcc: jumps to next RIP + {@code disp} when condition {@code cc} holds. */

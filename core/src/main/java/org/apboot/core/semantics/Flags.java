@@ -132,6 +132,29 @@ public final class Flags {
         cpu.flagBits = (cpu.flagBits & ~which) | (bits & which & Cpu.ARITH_FLAGS);
     }
 
+    /**
+     * Replaces CF and OF with those of {@code bits} and keeps the other four (rotates): what
+     * {@code update(cpu, CF | OF, bits)} does, without working out the CF and OF it replaces.
+     */
+    public static void updateCarryOverflow(Cpu cpu, long bits) {
+        cpu.flagBits = keptByCarryOverflowOf(cpu.flagOp, cpu.flagSize, cpu.flagDst, cpu.flagSrc, cpu.flagRes,
+                cpu.flagBits) | (bits & (Cpu.CF | Cpu.OF));
+        cpu.flagOp = EAGER;
+    }
+
+    /** PF, AF, ZF and SF of the record (every arithmetic flag but CF and OF) at their RFLAGS positions. */
+    public static long keptByCarryOverflowOf(int op, int size, long dst, long src, long res, long bits) {
+        if (op == EAGER) {
+            return bits & (Cpu.PF | Cpu.AF | Cpu.ZF | Cpu.SF);
+        }
+        long f = 0;
+        if (parityOf(op, res, bits)) f |= Cpu.PF;
+        if (adjustOf(op, dst, src, res, bits)) f |= Cpu.AF;
+        if (zeroOf(op, size, res, bits)) f |= Cpu.ZF;
+        if (signOf(op, size, res, bits)) f |= Cpu.SF;
+        return f;
+    }
+
     /** Sets CF only (BT family, CLC/STC/CMC); the other arithmetic flags are kept. */
     public static void setCarry(Cpu cpu, boolean cf) {
         update(cpu, Cpu.CF, cf ? Cpu.CF : 0);

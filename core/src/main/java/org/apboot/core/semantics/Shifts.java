@@ -131,12 +131,12 @@ public final class Shifts {
             return a & Flags.mask(size);
         }
         long r = rotateResult(left, size, a, c);
-        Flags.update(cpu, Cpu.CF | Cpu.OF, rotateFlags(left, size, r));
+        Flags.updateCarryOverflow(cpu, rotateFlags(left, size, r));
         return r;
     }
 
     private static void setCfOf(Cpu cpu, boolean cf, boolean of) {
-        Flags.update(cpu, Cpu.CF | Cpu.OF, (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+        Flags.updateCarryOverflow(cpu, (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
     }
 
     /** Effective RCL/RCR rotation for a non-zero masked count. */

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A consistency check, not an oracle: random instructions of the forms {@link Steps} specialises
- * (register, immediate and memory operands of ALU, TEST, CMP, MOV, INC, DEC) run through the
+ * (register, immediate and memory operands of ALU, TEST, CMP, MOV, INC, DEC, shifts and
+ * rotates) run through the
  * chosen step and through the generic executor of {@link ExecutorTable} on identical CPUs; the
  * full state must agree afterwards. What the generic executors compute is checked against the
  * host CPU by {@code HostCpuOracleTest}. Choosing a step must never throw.
@@ -72,7 +73,8 @@ class StepsConsistencyTest {
         }
         assertTrue(compared > 8_000, "compared " + compared);
         for (String s : new String[] {"AluLoad", "CompareMem", "MovLoad", "MovLoad4", "MovStoreReg", "MovStoreImm",
-                "AddRR", "AddRI", "CmpRI", "TestRR", "BinaryRI", "IncR", "DecR", "MovRI", "Jcc", "JccZ"}) {
+                "AddRR", "AddRI", "CmpRI", "TestRR", "IncR", "DecR", "MovRI", "Jcc", "JccZ",
+                "AdcRR", "AdcRI", "SbbRR", "SbbRI", "ShlR", "ShrR", "SarR", "RolR", "RorR"}) {
             assertTrue(seen.getOrDefault(s, 0) > 20, s + " exercised: " + seen);
         }
         if (mode == 64) {
@@ -134,6 +136,7 @@ class StepsConsistencyTest {
         0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0A, 0x0B, 0x10, 0x11, 0x12, 0x13, 0x18, 0x19, 0x1A, 0x1B,
         0x20, 0x21, 0x22, 0x23, 0x28, 0x29, 0x2A, 0x2B, 0x30, 0x31, 0x32, 0x33, 0x38, 0x39, 0x3A, 0x3B,
         0x84, 0x85, 0x80, 0x81, 0x83, 0xF6, 0xF7, 0x88, 0x89, 0x8A, 0x8B, 0xC6, 0xC7, 0xFE, 0xFF,
+        0xC0, 0xC1, 0xD0, 0xD1, 0xD2, 0xD3,
     };
 
     /** Prefixes, an opcode of the specialised families, ModRM, SIB, a small displacement, immediates. */
@@ -188,6 +191,89 @@ class StepsConsistencyTest {
             s.append(String.format("%02x ", b[k] & 0xFF));
         }
         return s.toString().trim();
+    }
+
+    // ---------------------------------------------------------------- Jcc pairs
+
+    @Test
+    void jccPairsAgreeWithTheirTwoStepsIn64BitMode() {
+        pairs(64, 0x5EED_9A64L);
+    }
+
+    @Test
+    void jccPairsAgreeWithTheirTwoStepsIn32BitMode() {
+        pairs(32, 0x5EED_9A32L);
+    }
+
+    /**
+     * A random register-only instruction followed by a random Jcc: the pair step must leave the
+     * state the two generic executors leave, with the Jcc's next RIP set as the interpreter sets
+     * it. Some RIPs and CS limits make a taken Jcc fault (a non-canonical target in 64-bit mode,
+     * one beyond the CS limit in 32-bit mode): then the pair stops after the first instruction
+     * (returns 1, RIP at the Jcc) and the Jcc's own step raises the fault.
+     */
+    private static void pairs(int mode, long seed) {
+        Random rnd = new Random(seed);
+        Map<String, Integer> seen = new HashMap<>();
+        int stopped = 0;
+        int compared = 0;
+        Cpu a = cpu(mode);
+        Cpu b = cpu(mode);
+        for (int trial = 0; trial < 20_000; trial++) {
+            byte[] code = encode(rnd, mode == 64);
+            Insn first = new Insn();
+            int len = Decoder.decode(code, 0, code.length, mode, first);
+            if (len == 0 || first.op == null) {
+                continue;
+            }
+            byte[] jccBytes = {(byte) (0x70 + rnd.nextInt(16)), (byte) rnd.nextInt(256)};
+            Insn jcc = new Insn();
+            int jlen = Decoder.decode(jccBytes, 0, 2, mode, jcc);
+            Insn[] insns = {first, jcc};
+            Step[] paired = Steps.paired(insns, Steps.of(insns));
+            if (!(paired[0] instanceof Steps.JccPair)) {
+                continue;
+            }
+            seen.merge(paired[0].getClass().getSimpleName(), 1, Integer::sum);
+            long stateSeed = rnd.nextLong();
+            setUp(a, stateSeed);
+            setUp(b, stateSeed);
+            long rip = rnd.nextInt(4) == 0 ? (mode == 64 ? 0x7FFF_FFFF_FFC0L : 0x4000) : RIP;
+            if (mode == 32 && rip != RIP) {
+                a.seg[Insn.CS].limit = b.seg[Insn.CS].limit = rip + len + jlen + 8;
+            }
+            long jccAt = rip + len;
+            a.rip = jccAt;
+            int[] ran = new int[1];
+            String ra = outcome(() -> ran[0] = paired[0].run(a, first));
+            b.rip = jccAt;
+            String rb = outcome(() -> {
+                ExecutorTable.get(first.op).execute(b, first);
+                b.rip = jccAt + jlen;
+                ExecutorTable.get(jcc.op).execute(b, jcc);
+            });
+            String what = first.op + " " + hex(code, len) + " then " + hex(jccBytes, 2) + " at 0x"
+                    + Long.toHexString(rip) + " (" + paired[0].getClass().getSimpleName() + ")";
+            assertEquals("ok", ra, what);
+            if (rb.equals("ok")) {
+                assertEquals(2, ran[0], what);
+                assertEquals(b.rip, a.rip, what);
+            } else {
+                assertEquals("#13", rb, what);
+                assertEquals(1, ran[0], what);
+                assertEquals(jccAt, a.rip, what);
+                stopped++;
+            }
+            assertArrayEquals(b.r, a.r, what);
+            assertEquals(Flags.rflags(b), Flags.rflags(a), what);
+            a.seg[Insn.CS].limit = b.seg[Insn.CS].limit = 0xFFFF_FFFFL;
+            compared++;
+        }
+        assertTrue(compared > 3_000, "compared " + compared);
+        assertTrue(stopped > 20, "stopped at a faulting Jcc " + stopped);
+        for (String s : new String[] {"DecJcc", "CmpRRJcc", "CmpRIJcc", "TestRRJcc", "ThenJcc"}) {
+            assertTrue(seen.getOrDefault(s, 0) > 20, s + " exercised: " + seen);
+        }
     }
 
     // ---------------------------------------------------------------- block re-entry
