@@ -19,6 +19,8 @@ enum Form {
     PUSH_R, PUSH_I, POP_R,
     /** Near CALL to a relative target, near RET (with or without a release count): they end the block. */
     CALL_REL, RET_NEAR,
+    /** MOV from a general register to DS, ES, FS or GS ({@code SegmentLoads.load}; may set a descriptor's accessed bit). */
+    SEG_LOAD_R,
     FALLBACK;
 
     /** The form of {@code i}. */
@@ -66,6 +68,8 @@ enum Form {
                 return sized && i.src == Insn.K_IMM ? CALL_REL : FALLBACK;
             case RET:
                 return sized ? RET_NEAR : FALLBACK;
+            case MOV_TO_SEG:
+                return !i.endsBlock() && reg(i, i.src) >= 0 ? SEG_LOAD_R : FALLBACK;
             default:
                 return FALLBACK;
         }
@@ -151,7 +155,7 @@ enum Form {
         switch (this) {
             case LOAD: case STORE_R: case STORE_I: case ALU_RM: case CMP_MR: case CMP_MI:
             case JCC: case JMP_REL: case FALLBACK:
-            case PUSH_R: case PUSH_I: case POP_R: case CALL_REL: case RET_NEAR:
+            case PUSH_R: case PUSH_I: case POP_R: case CALL_REL: case RET_NEAR: case SEG_LOAD_R:
                 return true;
             default:
                 return false;
@@ -160,12 +164,14 @@ enum Form {
 
     /** Writes guest memory natively. */
     boolean stores() {
-        return this == STORE_R || this == STORE_I || this == PUSH_R || this == PUSH_I || this == CALL_REL;
+        return this == STORE_R || this == STORE_I || this == PUSH_R || this == PUSH_I || this == CALL_REL
+                || this == SEG_LOAD_R;
     }
 
     /** Reads guest memory natively. */
     boolean loads() {
-        return this == LOAD || this == ALU_RM || this == CMP_MR || this == CMP_MI || this == POP_R || this == RET_NEAR;
+        return this == LOAD || this == ALU_RM || this == CMP_MR || this == CMP_MI || this == POP_R || this == RET_NEAR
+                || this == SEG_LOAD_R;
     }
 
     /** Reads or writes the stack pointer (which then lives in a {@code long} local). */

@@ -63,6 +63,7 @@ final class RegisterLocals {
                 case PUSH_R: read = bit(s) | bit(Cpu.RSP); write = bit(Cpu.RSP); break;
                 case POP_R: read = bit(Cpu.RSP); write = bit(Cpu.RSP) | bit(d); break;
                 case PUSH_I: case CALL_REL: case RET_NEAR: read = write = bit(Cpu.RSP); break;
+                case SEG_LOAD_R: read = bit(s); break;
                 default: break;
             }
             if (f.usesStack()) {

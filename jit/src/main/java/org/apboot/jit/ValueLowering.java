@@ -13,7 +13,7 @@ import org.objectweb.asm.MethodVisitor;
 
 /**
  * Lowers the native data forms (MOV, the ALU family, INC/DEC, shifts and rotates by constants,
- * LEA, CMP/TEST against memory, PUSH and POP of registers): each value is an {@code invokestatic} of the value-level
+ * LEA, CMP/TEST against memory, PUSH and POP of registers, data segment loads): each value is an {@code invokestatic} of the value-level
  * semantics with constant op and size. A 32-bit operation runs on {@code int}s ({@code
  * Alu.result32}, {@code Shifts.rotateResult32} ...), wider or narrower ones on {@code long}s; a
  * flag record is stored only when {@link FlagLiveness} says someone may read it, its values
@@ -98,6 +98,14 @@ final class ValueLowering {
                 break;
             case POP_R:
                 pop(i, size);
+                break;
+            case SEG_LOAD_R:
+                mv.visitVarInsn(ALOAD, CPU);
+                iconst(mv, i.reg);
+                regs.loadInt(Form.reg(i, i.src));
+                iconst(mv, 0xFFFF);
+                mv.visitInsn(IAND);
+                mv.visitMethodInsn(INVOKESTATIC, "org/apboot/core/semantics/SegmentLoads", "load", "(L" + CPU_CLASS + ";II)V", false);
                 break;
             default:
                 throw new IllegalArgumentException(f.toString());

@@ -46,6 +46,8 @@ class EmittedCodeTest {
         "fallback64, 64, 488d4424080fa289c1f4",
         // push %rbx; pop %rcx; ret (rsp in a long local, Stack.pushOnto / top / release)
         "stack64, 64, 5359c3",
+        // mov $0x18,%eax; mov %eax,%ds; mov %eax,%es; mov %eax,%fs; mov %eax,%gs; hlt (SegmentLoads.load, mid-block)
+        "segload32, 32, b8180000008ed88ec08ee08ee8f4",
         // pushw $0x1234; call +0x10 (target checked, return address pushed, taken exit)
         "call32, 32, 666834120000e810000000",
     })

@@ -881,7 +881,16 @@ final class StreamGenerator {
             case 5: {
                 String[] segs = {"%cs", "%ds", "%es", "%ss", "%fs", "%gs"};
                 int s = rnd.nextBoolean() ? 2 : 4;
-                emit("mov " + segs[rnd.nextInt(6)] + ", " + name(rnd.nextBoolean() ? 0 : 2, s));
+                if (rnd.nextBoolean()) {
+                    emit("mov " + segs[rnd.nextInt(6)] + ", " + name(rnd.nextBoolean() ? 0 : 2, s));
+                } else {
+                    // DS or ES reloaded with its own selector: a segment load in the middle of a
+                    // block (FS and GS keep their MSR bases for the %fs:/%gs: operands)
+                    String seg = rnd.nextBoolean() ? "%ds" : "%es";
+                    int r = rnd.nextBoolean() ? 0 : 2;
+                    emit("mov " + seg + ", " + name(r, s));
+                    emit("mov " + name(r, s) + ", " + seg);
+                }
                 break;
             }
             case 6: emit("xlatb"); break;
