@@ -16,7 +16,7 @@ public final class DecodedBlock {
     public final Insn[] insns;
     /** The step that executes each instruction, resolved once (parallel to {@link #insns}). */
     final Step[] steps;
-    /** {@link #steps} with Jcc pairs (see {@code Steps.paired}), for the path without tracing or checks. */
+    /** {@link #steps} with Jcc pairs (see {@code PairSteps.paired}), for the path without tracing or checks. */
     final Step[] pairedSteps;
     /** Total bytes of all instructions. */
     public final int byteLength;
@@ -39,7 +39,7 @@ public final class DecodedBlock {
         this.modeKey = modeKey;
         this.insns = insns;
         this.steps = Steps.of(insns);
-        this.pairedSteps = Steps.paired(insns, steps);
+        this.pairedSteps = PairSteps.paired(insns, steps);
         this.byteLength = byteLength;
         this.crossesPage = crossesPage;
         boolean registers = true;

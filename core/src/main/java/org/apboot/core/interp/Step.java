@@ -33,7 +33,7 @@ abstract class Step {
 
     /**
      * Runs the instruction; returns how many instructions of the block ran: 1, or 2 for a step
-     * that runs an instruction together with the Jcc after it (see {@code Steps.JccPair}).
+     * that runs an instruction together with the Jcc after it (see {@code PairSteps.JccPair}).
      */
     abstract int run(Cpu cpu, Insn insn);
 

@@ -230,8 +230,8 @@ class StepsConsistencyTest {
             Insn jcc = new Insn();
             int jlen = Decoder.decode(jccBytes, 0, 2, mode, jcc);
             Insn[] insns = {first, jcc};
-            Step[] paired = Steps.paired(insns, Steps.of(insns));
-            if (!(paired[0] instanceof Steps.JccPair)) {
+            Step[] paired = PairSteps.paired(insns, Steps.of(insns));
+            if (!(paired[0] instanceof PairSteps.JccPair)) {
                 continue;
             }
             seen.merge(paired[0].getClass().getSimpleName(), 1, Integer::sum);
