@@ -47,6 +47,15 @@ public final class X86Machine {
         void before(VcpuHandle vcpu, long rip, String disassembly);
     }
 
+    /**
+     * Sees each basic block before it runs: its first instruction's RIP and its length in bytes,
+     * as the decoder's block-ending rule (the one both engines share) cut it.
+     */
+    @FunctionalInterface
+    public interface BlockHook {
+        void block(VcpuHandle vcpu, long rip, int size);
+    }
+
     /** Sees a guest exception as it is raised, before delivery. */
     @FunctionalInterface
     public interface FaultHook {
@@ -118,6 +127,9 @@ public final class X86Machine {
     private final RunControl control;
     private final VcpuHandle[] handles;
     private final List<InstructionHook> instructionHooks = new ArrayList<>();
+    private final List<BlockHook> blockHooks = new ArrayList<>();
+    /** Address range of each block hook (RIP values, inclusive), parallel to blockHooks. */
+    private final List<long[]> blockRanges = new ArrayList<>();
     /** Address range of each instruction hook (RIP values, inclusive), parallel to instructionHooks. */
     private final List<long[]> instructionRanges = new ArrayList<>();
     private final List<FaultHook> faultHooks = new ArrayList<>();
@@ -509,6 +521,24 @@ public final class X86Machine {
         return this;
     }
 
+    /**
+     * Calls {@code h} before every basic block a vCPU runs whose first instruction's RIP lies in
+     * {@code first}..{@code last} (unsigned, inclusive). As with instruction hooks, the
+     * translator hands every vCPU to its interpreter while one is installed (also for code
+     * translated before), so both engines report the same blocks in the same order; a block
+     * single-stepped under RFLAGS.TF or a breakpoint is not reported.
+     */
+    public X86Machine onBlock(long first, long last, BlockHook h) {
+        blockHooks.add(h);
+        blockRanges.add(new long[] {first, last});
+        return this;
+    }
+
+    /** As {@link #onBlock(long, long, BlockHook)}, for every block. */
+    public X86Machine onBlock(BlockHook h) {
+        return onBlock(0, -1L, h);
+    }
+
     public X86Machine onFault(FaultHook h) {
         faultHooks.add(h);
         return this;
@@ -520,7 +550,7 @@ public final class X86Machine {
     }
 
     private boolean hooked() {
-        return !instructionHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()
+        return !instructionHooks.isEmpty() || !blockHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()
                 || !interruptHooks.isEmpty() || guestHooks.watchesMemory();
     }
 
@@ -921,6 +951,16 @@ public final class X86Machine {
                         text = org.apboot.core.decode.AttSyntax.render(insn, rip);
                     }
                     instructionHooks.get(i).before(handles[cpu.index], rip, text);
+                }
+            }
+        }
+
+        @Override
+        public void beforeBlock(Cpu cpu, long rip, int size) {
+            for (int i = 0; i < blockHooks.size(); i++) {
+                long[] range = blockRanges.get(i);
+                if (Long.compareUnsigned(rip, range[0]) >= 0 && Long.compareUnsigned(rip, range[1]) <= 0) {
+                    blockHooks.get(i).block(handles[cpu.index], rip, size);
                 }
             }
         }

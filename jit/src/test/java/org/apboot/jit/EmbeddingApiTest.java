@@ -518,4 +518,28 @@ class EmbeddingApiTest {
         assertEquals("1000d jne    0x10008", seen.get(1));
         assertEquals(5050, m.vcpu(0).get("rax"));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void blockHooksSeeEachBlockWithItsLengthAlsoInCodeRunBefore(String engine) {
+        X86Machine m = machine(engine).build();
+        m.load(0x10000, SUM_LOOP_64);
+        m.vcpu(0).long64(0x10000, 0x8000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit()); // translated, unhooked
+        List<String> all = new ArrayList<>();
+        List<String> loop = new ArrayList<>();
+        m.onBlock((cpu, rip, size) -> all.add(Long.toHexString(rip) + "+" + size));
+        m.onBlock(0x10008, 0x10008, (cpu, rip, size) -> loop.add(Long.toHexString(rip) + "+" + size));
+        m.vcpu(0).long64(0x10000, 0x8000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        // xor, mov, add, dec, jne (15 bytes); the loop body add, dec, jne (7 bytes) for the other
+        // 99 passes; hlt (1 byte)
+        assertEquals(101, all.size());
+        assertEquals("10000+15", all.get(0));
+        assertEquals("10008+7", all.get(1));
+        assertEquals("10008+7", all.get(99));
+        assertEquals("1000f+1", all.get(100));
+        assertEquals(99, loop.size());
+        assertEquals(5050, m.vcpu(0).get("rax"));
+    }
 }

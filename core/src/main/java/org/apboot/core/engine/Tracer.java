@@ -8,6 +8,14 @@ public interface Tracer {
     /** Called before {@code insn} at linear address {@code cs.base + rip} executes. */
     void beforeInstruction(Cpu cpu, Insn insn, long rip);
 
+    /**
+     * Called before a basic block starts at {@code rip} ({@code size} bytes, as the decoder's
+     * block-ending rule cut it), ahead of its first instruction's {@link #beforeInstruction}.
+     * Not called for instructions single-stepped under RFLAGS.TF or breakpoints.
+     */
+    default void beforeBlock(Cpu cpu, long rip, int size) {
+    }
+
     /** Called when a guest exception is raised (before delivery). */
     default void fault(Cpu cpu, org.apboot.core.fault.CpuException e) {
     }

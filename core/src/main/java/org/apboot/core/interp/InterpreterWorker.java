@@ -124,6 +124,7 @@ final class InterpreterWorker implements EngineWorker {
                 done = execute(cpu, b);
                 unchanged = b == last && b.registerOnly && done == b.insns.length;
             } else {
+                tracer.beforeBlock(cpu, cpu.rip, b.byteLength);
                 done = executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
             }
             // a block that retired nothing (its first instruction faulted) still uses budget, so
