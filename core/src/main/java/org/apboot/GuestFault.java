@@ -1,9 +1,11 @@
 package org.apboot;
 
 /**
- * The exception a guest access would raise, reported to the host: thrown by the linear-address
- * accessors of {@link VcpuHandle} when the vCPU's MMU refuses the access (a #PF with its error
- * code and address, a #GP for a non-canonical address). Nothing is delivered to the guest.
+ * A guest exception reported to the host as guest facts (vector, error code, #PF address,
+ * reason): thrown by the linear-address accessors of {@link VcpuHandle} when the vCPU's MMU
+ * refuses the access (a #PF with its error code and address, a #GP for a non-canonical address),
+ * and handed to {@link X86Machine.FaultHandler}s before delivery. Nothing is delivered to the
+ * guest by the accessors.
  */
 public final class GuestFault extends RuntimeException {
     private static final long serialVersionUID = 1L;

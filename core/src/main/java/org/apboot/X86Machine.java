@@ -62,6 +62,16 @@ public final class X86Machine {
         void fault(VcpuHandle vcpu, String fault);
     }
 
+    /**
+     * Decides about a guest exception before it is delivered: true when the host handled it
+     * (nothing is delivered; the vCPU goes on at the faulting instruction, or wherever the
+     * handler moved RIP), false to let it be delivered as usual.
+     */
+    @FunctionalInterface
+    public interface FaultHandler {
+        boolean handle(VcpuHandle vcpu, GuestFault fault);
+    }
+
     /** Sees an external interrupt or NMI (vector 2) as it is taken, after delivery. */
     @FunctionalInterface
     public interface InterruptHook {
@@ -133,6 +143,7 @@ public final class X86Machine {
     /** Address range of each instruction hook (RIP values, inclusive), parallel to instructionHooks. */
     private final List<long[]> instructionRanges = new ArrayList<>();
     private final List<FaultHook> faultHooks = new ArrayList<>();
+    private final List<FaultHandler> faultHandlers = new ArrayList<>();
     private final List<ModeChangeHook> modeHooks = new ArrayList<>();
     private final List<InterruptHook> interruptHooks = new ArrayList<>();
     /** Worker used by {@link #step} and {@link #runUntil}, created on first use. */
@@ -539,6 +550,20 @@ public final class X86Machine {
         return onBlock(0, -1L, h);
     }
 
+    /**
+     * Lets {@code h} handle guest exceptions (#UD, #GP, #PF...) instead of the guest's IDT:
+     * handlers run in the order installed after the {@link #onFault} hooks, and the first that
+     * returns true stops delivery. The fault is given as guest facts (vector, error code, the
+     * #PF address, the reason); the vCPU's registers are as before the faulting instruction, so
+     * a handler that emulates or skips it moves RIP itself. Applies on both engines, also over
+     * code translated before (the translator hands the vCPUs to its interpreter while a handler
+     * is installed).
+     */
+    public X86Machine handleFaults(FaultHandler h) {
+        faultHandlers.add(h);
+        return this;
+    }
+
     public X86Machine onFault(FaultHook h) {
         faultHooks.add(h);
         return this;
@@ -550,7 +575,7 @@ public final class X86Machine {
     }
 
     private boolean hooked() {
-        return !instructionHooks.isEmpty() || !blockHooks.isEmpty() || !faultHooks.isEmpty() || !modeHooks.isEmpty()
+        return !instructionHooks.isEmpty() || !blockHooks.isEmpty() || !faultHooks.isEmpty() || !faultHandlers.isEmpty() || !modeHooks.isEmpty()
                 || !interruptHooks.isEmpty() || guestHooks.watchesMemory();
     }
 
@@ -970,6 +995,20 @@ public final class X86Machine {
             for (FaultHook h : faultHooks) {
                 h.fault(handles[cpu.index], e.toString());
             }
+        }
+
+        @Override
+        public boolean handled(Cpu cpu, CpuException e) {
+            if (faultHandlers.isEmpty()) {
+                return false;
+            }
+            GuestFault f = new GuestFault(e.vector, e.errorCode, e.faultAddress, e.toString());
+            for (FaultHandler h : faultHandlers) {
+                if (h.handle(handles[cpu.index], f)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

@@ -542,4 +542,48 @@ class EmbeddingApiTest {
         assertEquals(99, loop.size());
         assertEquals(5050, m.vcpu(0).get("rax"));
     }
+
+    /** mov $1,%eax; ud2; mov $2,%ebx; hlt (64-bit, at 0x10000). */
+    private static final byte[] UD2_PROGRAM = GuestPrograms.bytes(0xb8, 1, 0, 0, 0, 0x0f, 0x0b, 0xbb, 2, 0, 0, 0, 0xf4);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void aFaultHandlerThatHandlesAFaultStopsItsDelivery(String engine) {
+        X86Machine m = machine(engine).build();
+        m.load(0x10000, UD2_PROGRAM);
+        List<String> seen = new ArrayList<>();
+        m.handleFaults((cpu, fault) -> {
+            seen.add(fault.vector() + "@" + Long.toHexString(cpu.get("rip")) + " eax=" + cpu.get("rax"));
+            cpu.set("rip", cpu.get("rip") + 2); // skip the 2-byte ud2
+            return true;
+        });
+        m.vcpu(0).long64(0x10000, 0x8000, false);
+        RunResult r = m.runVcpu(0, RunLimits.none());
+        assertEquals("hlt", r.exit());
+        assertEquals(List.of("6@10005 eax=1"), seen);
+        assertEquals(1, m.vcpu(0).get("rax"));
+        assertEquals(2, m.vcpu(0).get("rbx"));
+        assertEquals(0x1000D, m.vcpu(0).get("rip"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void aFaultHandlerThatDeclinesLeavesTheFaultToTheGuest(String engine) {
+        X86Machine plain = machine(engine).build();
+        plain.load(0x10000, UD2_PROGRAM);
+        plain.vcpu(0).long64(0x10000, 0x8000, false);
+        RunResult expected = plain.runVcpu(0, RunLimits.none());
+
+        X86Machine m = machine(engine).build();
+        m.load(0x10000, UD2_PROGRAM);
+        List<Integer> seen = new ArrayList<>();
+        m.handleFaults((cpu, fault) -> seen.add(fault.vector()) && false);
+        m.vcpu(0).long64(0x10000, 0x8000, false);
+        RunResult r = m.runVcpu(0, RunLimits.none());
+        assertEquals(6, seen.get(0));
+        assertEquals(expected.exit(), r.exit());
+        assertEquals(expected.instructions(), r.instructions());
+        assertEquals(plain.vcpu(0).get("rip"), m.vcpu(0).get("rip"));
+        assertEquals(0, m.vcpu(0).get("rbx"), "the instruction after ud2 never ran");
+    }
 }

@@ -20,6 +20,15 @@ public interface Tracer {
     default void fault(Cpu cpu, org.apboot.core.fault.CpuException e) {
     }
 
+    /**
+     * Called right after {@link #fault}: true when the observer handled the exception itself, so
+     * the engine does not deliver it. The CPU stays at the faulting instruction (its state as
+     * before it) unless the observer changed RIP or whatever caused the fault.
+     */
+    default boolean handled(Cpu cpu, org.apboot.core.fault.CpuException e) {
+        return false;
+    }
+
     /** Called after an external interrupt or NMI ({@code vector} 2) was delivered: RIP is the handler's. */
     default void interrupt(Cpu cpu, int vector) {
     }

@@ -334,6 +334,9 @@ final class InterpreterWorker implements EngineWorker {
             cpu.rip = start;
             if (t != null) {
                 t.fault(cpu, e);
+                if (t.handled(cpu, e)) {
+                    return k;
+                }
             }
             deliver(cpu, e);
             return k;
@@ -414,6 +417,9 @@ final class InterpreterWorker implements EngineWorker {
     private void raise(Cpu cpu, CpuException e) {
         if (tracer != null) {
             tracer.fault(cpu, e);
+            if (tracer.handled(cpu, e)) {
+                return;
+            }
         }
         deliver(cpu, e);
     }
