@@ -180,6 +180,42 @@ class GuestRegionAccessTest {
     }
 
     @Test
+    void aLocalDeviceWhereNoRegionIsClaimedForItsVcpuOnly() {
+        MemoryMap m = new MemoryMap(new PhysicalMemory(LOW), local);
+        assertTrue(m.claims(0, LOCAL));
+        assertFalse(m.claims(1, LOCAL));
+        assertFalse(m.claims(-1, LOCAL));
+    }
+
+    @Test
+    void aStorePastARegionsEndIntoTheNextWritesOnlyItsOwnBytes() {
+        MemoryMap m = new MemoryMap(new PhysicalMemory(LOW), MmioBus.EMPTY);
+        m.mapRam("a", RAM, 0x10);
+        m.mapRam("b", RAM + 0x10, 0x10);
+        m.write(0, RAM + 0xE, 4, 0x55_4433_2211L);
+        assertEquals(0x2211, m.read(0, RAM + 0xE, 2));
+        assertEquals(0x4433, m.read(0, RAM + 0x10, 2));
+        assertEquals(0, m.read(0, RAM + 0x12, 1), "the fifth byte of the value is not stored");
+        assertEquals(0x4433_2211L, m.read(0, RAM + 0xE, 4));
+    }
+
+    @Test
+    void lockedIncrementsOnARamRegionLoseNothing() throws Exception {
+        MemoryMap m = new MemoryMap(new PhysicalMemory(LOW), MmioBus.EMPTY);
+        m.mapRam("r", RAM, 0x1000);
+        int n = 50_000;
+        Together.run(2, t -> {
+            for (int i = 0; i < n; i++) {
+                long old;
+                do {
+                    old = m.read(t, RAM + 0x40, 4);
+                } while (m.compareAndExchange(t, RAM + 0x40, 4, old, old + 1) != old);
+            }
+        });
+        assertEquals(2 * n, m.read(-1, RAM + 0x40, 4));
+    }
+
+    @Test
     void compareAndExchangeOnRamRegionsDevicesAndRom() {
         map.write(0, RAM + 0x10, 4, 0x1111_2222L);
         assertEquals(0x1111_2222L, map.compareAndExchange(0, RAM + 0x10, 4, 0x1111_2222L, 0x3333_4444L));

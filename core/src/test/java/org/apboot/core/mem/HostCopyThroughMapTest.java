@@ -76,6 +76,38 @@ class HostCopyThroughMapTest {
     }
 
     @Test
+    void aWriteFromLowRamOnIntoTheRegionAboveIt() {
+        PhysicalMemory low = new PhysicalMemory(LOW);
+        MemoryMap map = new MemoryMap(low, MmioBus.EMPTY);
+        map.mapRam("r", LOW, 0x100);
+        map.write(LOW - 3, new byte[] {1, 2, 3, 4, 5, 6, 7}, 0, 7);
+        assertEquals(1, low.read8(LOW - 3));
+        assertEquals(3, low.read8(LOW - 1));
+        assertEquals(0x0706_0504L, map.read(-1, LOW, 4));
+        assertEquals(0, map.read(-1, LOW + 4, 1));
+    }
+
+    @Test
+    void aLongWriteThroughLowRamStopsAtEachShadowAhead() {
+        PhysicalMemory low = new PhysicalMemory(LOW);
+        MemoryMap map = new MemoryMap(low, MmioBus.EMPTY);
+        map.mapRom("c", 0xC_0000, new byte[0x10]);
+        map.mapRom("e", 0xE_0000, new byte[0x10]);
+        map.mapRom("f", 0xF_0000, new byte[0x10]);
+        byte[] src = new byte[0x2_0010];
+        java.util.Arrays.fill(src, (byte) 0x3C);
+        map.write(0xD_0000, src, 0, src.length);
+        assertEquals(0x3C, low.read8(0xD_0000));
+        assertEquals(0x3C, low.read8(0xE_0000), "the ROM at 0xE0000 took the bytes");
+        assertEquals(0x3C, low.read8(0xE_000F));
+        assertEquals(0x3C, low.read8(0xF_000F), "and the one at 0xF0000");
+        assertEquals(0, low.read8(0xF_0010));
+        assertEquals(0, low.read8(0xC_0000), "the one below the start did not");
+        low.write8(0xE_0005, 0);
+        assertEquals(0x3C, low.read8(0xE_0005), "the ROM itself holds the new bytes");
+    }
+
+    @Test
     void aWriteToRamAndDeviceRegions() {
         MemoryMap map = new MemoryMap(new PhysicalMemory(LOW), MmioBus.EMPTY);
         GuestRegionAccessTest.LoggingDevice dev = new GuestRegionAccessTest.LoggingDevice();

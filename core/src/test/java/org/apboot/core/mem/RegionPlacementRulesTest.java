@@ -2,6 +2,7 @@ package org.apboot.core.mem;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,46 @@ class RegionPlacementRulesTest {
         assertThrows(IllegalArgumentException.class, () -> n.mapDevice("d", 0xFEE0_0FFFL, 1, NOTHING));
         assertThrows(IllegalArgumentException.class, () -> n.mapDevice("d", 0xFEE0_0000L, 1, NOTHING));
         assertThrows(IllegalArgumentException.class, () -> n.mapDevice("d", 0xF000_0000L, 0x1000_0000L, NOTHING));
+        assertThrows(IllegalArgumentException.class, () -> n.mapRam("r", 0xFEE0_0000L, 0x1000));
+        assertThrows(IllegalArgumentException.class, () -> n.mapRom("r", 0xFEE0_0800L, new byte[16]));
+        assertThrows(IllegalArgumentException.class, () -> n.alias(0xFEE0_0000L, 0x1000, 16));
+        assertEquals(0, n.regions().size());
+    }
+
+    @Test
+    void theMappedRegionIsReturned() {
+        MemoryMap m = map();
+        MemoryMap.Region d = m.mapDevice("uart", 0x20_0000, 8, NOTHING);
+        assertEquals("uart", d.name);
+        assertEquals(MemoryMap.Kind.MMIO, d.kind);
+        assertEquals(0x20_0000, d.base);
+        assertEquals(8, d.size);
+        assertEquals(null, d.aliasOf);
+        assertTrue(d.contains(0x20_0000));
+        assertTrue(d.contains(0x20_0007));
+        assertFalse(d.contains(0x20_0008));
+        assertFalse(d.contains(0x1F_FFFF));
+    }
+
+    @Test
+    void aRomRightAboveLowRamIsNotShadowed() {
+        MemoryMap m = map();
+        m.mapRom("rom", LOW, new byte[] {1, 2});
+        assertEquals(1, m.regions().size());
+        assertEquals(0x0201, m.read(0, LOW, 2));
+    }
+
+    @Test
+    void refusalsSayWhatOverlapsWhat() {
+        MemoryMap m = map();
+        m.mapRam("ram", 0x20_0000, 0x1000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.mapRam("x", 0x20_0800, 0x1000));
+        assertEquals("region 0x200800-0x2017ff overlaps ram ram 0x200000-0x200fff", e.getMessage());
+        m.mapRom("bios", 0xF_0000, new byte[0x100]);
+        e = assertThrows(IllegalArgumentException.class, () -> m.mapRom("x", 0xF_0080, new byte[0x100]));
+        assertTrue(e.getMessage().startsWith("region 0xf0080-0xf017f overlaps rom bios 0xf0000-0xf00ff"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> m.mapDevice("x", 0x8_0000, 16, NOTHING));
+        assertEquals("MMIO region at 0x80000 overlaps low RAM (0-0xfffff): only ROM may", e.getMessage());
     }
 
     @Test

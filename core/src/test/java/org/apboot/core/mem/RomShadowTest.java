@@ -130,6 +130,19 @@ class RomShadowTest {
     }
 
     @Test
+    void theRestOfAnAliasBeyondLowRamNamesTheOriginalRom() {
+        PhysicalMemory low = new PhysicalMemory(LOW);
+        MemoryMap map = new MemoryMap(low, MmioBus.EMPTY);
+        MemoryMap.Region top = map.mapRom("fw", 0xFFFF_0000L, rom(0x40, 0));
+        map.alias(LOW - 0x10, 0xFFFF_0000L, 0x40);
+        MemoryMap.Region rest = map.regionAt(LOW);
+        assertSame(top, rest.aliasOf);
+        assertEquals(0x30, rest.size);
+        assertEquals(0x10, map.read(0, LOW, 1));
+        assertEquals(0x0F, low.read8(LOW - 1));
+    }
+
+    @Test
     void anAliasOfAnAliasNamesTheOriginal() {
         MemoryMap map = new MemoryMap(new PhysicalMemory(LOW), MmioBus.EMPTY);
         MemoryMap.Region ram = map.mapRam("r", 0x20_0000, 0x100);

@@ -41,8 +41,8 @@ class WatchedLineTest {
 
     @Test
     void aWatchOfNoBytesOrOutsideRamWatchesNothing() {
-        ram.watchLine(0x100, 0);
-        ram.watchLine(0x100, -5);
+        ram.watchLine(0x101, 0);
+        ram.watchLine(0x101, -5);
         ram.watchLine(-64, 128);
         ram.watchLine(0x2018, 8);
         assertFalse(ram.isWatched(0x100));
@@ -63,6 +63,10 @@ class WatchedLineTest {
         ram.write(0x107F, 2, 1); // first byte on the line, last not
         assertEquals(List.of("1:1040+1", "2:1040+1", "1:107e+2", "2:107e+2", "1:103e+4", "2:103e+4",
                 "1:1078+8", "2:1078+8", "1:107f+2", "2:107f+2"), heard);
+        heard.clear();
+        ram.watchLine(0x40, 1);
+        ram.write32(0x3E, 1); // the first line of RAM is not watched, its neighbour is
+        assertEquals(List.of("1:3e+4", "2:3e+4"), heard);
     }
 
     @Test
