@@ -133,6 +133,7 @@ class TruncatedInstructionTest {
         b[14] = (byte) 0x90; // 14 prefixes and NOP: 15 bytes, legal
         assertEquals(15, Decoder.decode(b, 0, 32, 64, insn));
         assertEquals(Op.NOP, insn.op);
+        assertEquals(0, Decoder.decode(b, 0, 14, 64, insn), "the fifteenth byte may still come");
         b[14] = 0x66;
         b[15] = (byte) 0x90; // 16 bytes: #GP, reported as an invalid 15-byte instruction
         assertEquals(15, Decoder.decode(b, 0, 32, 64, insn));
