@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link AttSyntax} against GNU objdump on hand-picked encodings the random streams of
  * {@link ObjdumpAgreementTest} meet rarely: the no-track and lock-elision hints, CET and
- * prefetch names in the NOP space, SIB bytes without an index (%eiz, %riz), 16-bit and
+ * prefetch names in the NOP space, the predicate pseudo-ops of (V)CMPPS and (V)PCLMULQDQ at
+ * the ends of their ranges, SIB bytes without an index (%eiz, %riz), 16-bit and
  * address-size-overridden forms, segment overrides. Text is compared as printed (runs of
  * blanks made one), prefix annotations included, so a hint rendered or dropped wrongly shows.
  * LOCK comes first in the bytes wherever it is combined with a hint: objdump prints prefixes in
@@ -31,6 +32,11 @@ class RenderingCornerCasesTest {
         {"64", "8b 05 78 56 34 12"}, {"64", "8b 44 24 f8"}, {"64", "8b 45 00"},
         {"32", "8b 04 20"}, {"32", "8b 04 25 78 56 34 12"}, {"32", "26 8b 00"}, {"32", "3e ff d0"},
         {"32", "8b 45 00"}, {"32", "8b 04 60"}, {"32", "f0 f3 0f c7 08"}, {"32", "f0 0f c7 08"},
+        {"64", "0f c2 c1 07"}, {"64", "0f c2 c1 08"}, {"64", "0f c2 00 00"}, {"64", "66 0f c2 c1 03"},
+        {"64", "c5 f0 c2 c2 1f"}, {"64", "c5 f0 c2 c2 20"}, {"64", "c5 f4 c2 00 07"},
+        {"64", "66 0f 3a 44 c1 03"}, {"64", "66 0f 3a 44 c1 04"}, {"64", "66 0f 3a 44 c1 10"},
+        {"64", "66 0f 3a 44 c1 11"}, {"64", "66 0f 3a 44 c1 12"}, {"64", "66 0f 3a 44 00 01"},
+        {"64", "c4 e3 71 44 c2 11"}, {"64", "c4 e3 71 44 c2 05"},
         {"16", "8b 04"}, {"16", "8b 46 00"}, {"16", "8b 06 34 12"}, {"16", "a0 34 12"}, {"16", "26 8b 04"},
         {"16", "67 8b 04 24"}, {"16", "8b 46 fe"}, {"16", "67 8b 04 20"},
     };
