@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * {@link AttSyntax} against GNU objdump on hand-picked encodings the random streams of
  * {@link ObjdumpAgreementTest} meet rarely: the no-track and lock-elision hints, CET and
  * prefetch names in the NOP space, the predicate pseudo-ops of (V)CMPPS and (V)PCLMULQDQ at
- * the ends of their ranges, SIB bytes without an index (%eiz, %riz), 16-bit and
+ * the ends of their ranges, x87 environment forms (their size suffixes) and register operands,
+ * SIB bytes without an index (%eiz, %riz), 16-bit and
  * address-size-overridden forms, segment overrides. Text is compared as printed (runs of
  * blanks made one), prefix annotations included, so a hint rendered or dropped wrongly shows.
  * LOCK comes first in the bytes wherever it is combined with a hint: objdump prints prefixes in
@@ -37,6 +38,10 @@ class RenderingCornerCasesTest {
         {"64", "66 0f 3a 44 c1 03"}, {"64", "66 0f 3a 44 c1 04"}, {"64", "66 0f 3a 44 c1 10"},
         {"64", "66 0f 3a 44 c1 11"}, {"64", "66 0f 3a 44 c1 12"}, {"64", "66 0f 3a 44 00 01"},
         {"64", "c4 e3 71 44 c2 11"}, {"64", "c4 e3 71 44 c2 05"},
+        {"32", "d9 30"}, {"32", "66 d9 30"}, {"32", "d9 20"}, {"32", "66 d9 20"}, {"32", "dd 30"}, {"32", "66 dd 30"},
+        {"32", "dd 20"}, {"16", "d9 30"}, {"16", "66 d9 30"}, {"16", "dd 20"}, {"64", "d9 30"}, {"64", "66 dd 30"},
+        {"64", "d8 c1"}, {"64", "dc c1"}, {"64", "de c1"}, {"64", "d9 c9"}, {"64", "dd d9"}, {"64", "db e2"},
+        {"64", "df e0"}, {"64", "de f9"}, {"64", "dc f9"}, {"64", "da c1"}, {"64", "db e9"}, {"64", "df f1"},
         {"16", "8b 04"}, {"16", "8b 46 00"}, {"16", "8b 06 34 12"}, {"16", "a0 34 12"}, {"16", "26 8b 04"},
         {"16", "67 8b 04 24"}, {"16", "8b 46 fe"}, {"16", "67 8b 04 20"},
     };
