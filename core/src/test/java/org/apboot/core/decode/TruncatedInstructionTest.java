@@ -145,4 +145,40 @@ class TruncatedInstructionTest {
         assertEquals(Op.INVALID, insn.op);
         assertEquals(0, Decoder.decode(mov, 0, 11, 32, insn), "not yet known to be too long");
     }
+    private static byte[] prefixed(int count, int prefix, String rest) {
+        byte[] tail = bytes(rest);
+        byte[] b = new byte[count + tail.length + 8];
+        java.util.Arrays.fill(b, 0, count, (byte) prefix);
+        System.arraycopy(tail, 0, b, count, tail.length);
+        return b;
+    }
+
+    /**
+     * An instruction that would need a sixteenth byte is invalid (#GP on the CPU), reported with
+     * length 15, whichever part would run past: the 0F map's opcode, the 0F 38 opcode, the byte
+     * deciding C4 between LES and VEX, a ModRM, an immediate, a VEX header, a VEX ModRM, a VEX
+     * SIB, a VEX immediate. Fifteen bytes are given each time (and more behind them).
+     */
+    @Test
+    void needingASixteenthByteIsInvalidWhereverItFalls() {
+        Object[][] cases = {
+            {64, prefixed(14, 0x66, "0f")},
+            {64, prefixed(13, 0x66, "0f 38")},
+            {32, prefixed(14, 0x2E, "c4")},
+            {64, prefixed(14, 0x66, "8b")},
+            {64, prefixed(13, 0x66, "05 34")},
+            {64, prefixed(13, 0x2E, "c4 e3")},
+            {64, prefixed(12, 0x2E, "c5 f8 10")},
+            {64, prefixed(11, 0x2E, "c5 f9 6f 44")},
+            {64, prefixed(10, 0x2E, "c4 e3 79 0f c1")},
+        };
+        Insn insn = new Insn();
+        for (Object[] c : cases) {
+            byte[] b = (byte[]) c[1];
+            String at = c[0] + "-bit " + ObjdumpAgreementTest.hex(java.util.Arrays.copyOf(b, 15));
+            assertEquals(15, Decoder.decode(b, 0, b.length, (Integer) c[0], insn), at);
+            assertEquals(Op.INVALID, insn.op, at);
+            assertEquals(15, insn.length, at);
+        }
+    }
 }
