@@ -77,9 +77,9 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
 
     private final PhysicalMemory low;
     private final MmioBus local;
-    /** Regions sorted by base, never overlapping (shadows of ROM in low RAM are listed too). */
+    /** Regions outside low RAM, sorted by base, never overlapping. */
     private volatile Region[] regions = new Region[0];
-    /** ROM-backed regions that lie inside low RAM, restored after guest stores. */
+    /** ROM-backed regions that lie inside low RAM, restored after guest stores; sorted by base too. */
     private volatile Region[] shadows = new Region[0];
     private long ignoredRomWrites;
 
@@ -128,10 +128,9 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
         checkRange(base, size);
         Region t = find(regions, target);
         if (t == null) {
-            Region shadowed = find(shadows, target);
-            if (shadowed != null) {
-                t = shadowed.aliasOf != null ? shadowed.aliasOf : shadowed;
-            }
+            // a ROM shadow in low RAM: the shadow itself, whose base and store offset are those of
+            // the bytes shown there (the ROM behind it may be an alias of one lying elsewhere)
+            t = find(shadows, target);
         }
         if (t == null) {
             if (!low.contains(target, (int) Math.min(size, Integer.MAX_VALUE))) {
@@ -195,7 +194,7 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
             if (shadows.length == 0) {
                 low.addWriteListener(this);
             }
-            shadows = append(shadows, shadow);
+            shadows = sorted(append(shadows, shadow));
             refreshShadow(shadow);
             low.watchLine(shadow.base, (int) shadow.size);
             if (inLow < r.size) {
