@@ -366,14 +366,19 @@ final class Lowering {
 
     /** Jumps to next RIP + imm, checked by {@code Branches.target} (it may raise #GP). */
     private void branchTo(int k, Insn i) {
+        relativeTarget(k, i);
+        mv.visitVarInsn(LSTORE, T_V);
+        exit(() -> mv.visitVarInsn(LLOAD, T_V), BlockExit.TAKEN, k + 1);
+    }
+
+    /** Pushes next RIP + imm checked by {@code Branches.target} (it may raise #GP). */
+    private void relativeTarget(int k, Insn i) {
         mv.visitVarInsn(ALOAD, CPU);
         iconst(mv, i.opSize);
         nextRip(k);
         mv.visitLdcInsn(i.imm);
         mv.visitInsn(LADD);
         mv.visitMethodInsn(INVOKESTATIC, BRANCHES, "target", "(L" + CPU_CLASS + ";IJ)J", false);
-        mv.visitVarInsn(LSTORE, T_V);
-        exit(() -> mv.visitVarInsn(LLOAD, T_V), BlockExit.TAKEN, k + 1);
     }
 
     /**
@@ -381,12 +386,7 @@ final class Lowering {
      * address is pushed ({@code Stack.pushOnto}), then the block leaves through its taken exit.
      */
     private void call(int k, Insn i) {
-        mv.visitVarInsn(ALOAD, CPU);
-        iconst(mv, i.opSize);
-        nextRip(k);
-        mv.visitLdcInsn(i.imm);
-        mv.visitInsn(LADD);
-        mv.visitMethodInsn(INVOKESTATIC, BRANCHES, "target", "(L" + CPU_CLASS + ";IJ)J", false);
+        relativeTarget(k, i);
         mv.visitVarInsn(LSTORE, T_A);
         mv.visitVarInsn(ALOAD, CPU);
         regs.loadLow(Cpu.RSP, 8);
@@ -404,17 +404,10 @@ final class Lowering {
     private void ret(int k, Insn i) {
         mv.visitVarInsn(ALOAD, CPU);
         iconst(mv, i.opSize);
-        mv.visitVarInsn(ALOAD, CPU);
-        regs.loadLow(Cpu.RSP, 8);
-        iconst(mv, i.opSize);
-        mv.visitMethodInsn(INVOKESTATIC, STACK, "top", "(L" + CPU_CLASS + ";JI)J", false);
+        values.stackTop(i.opSize);
         mv.visitMethodInsn(INVOKESTATIC, BRANCHES, "target", "(L" + CPU_CLASS + ";IJ)J", false);
         mv.visitVarInsn(LSTORE, T_A);
-        mv.visitVarInsn(ALOAD, CPU);
-        regs.loadLow(Cpu.RSP, 8);
-        mv.visitLdcInsn((long) (i.opSize + (i.imm & 0xFFFF)));
-        mv.visitMethodInsn(INVOKESTATIC, STACK, "release", "(L" + CPU_CLASS + ";JJ)J", false);
-        regs.storeReg(Cpu.RSP, 8);
+        values.releaseStack(i.opSize + (i.imm & 0xFFFF));
         exit(() -> mv.visitVarInsn(LLOAD, T_A), BlockExit.INDIRECT, k + 1);
     }
 

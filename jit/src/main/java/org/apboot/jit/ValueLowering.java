@@ -133,18 +133,28 @@ final class ValueLowering {
      * popped value (the interpreter's order).
      */
     private void pop(Insn i, int size) {
+        stackTop(size);
+        mv.visitVarInsn(LSTORE, T_A);
+        releaseStack(size);
+        mv.visitVarInsn(LLOAD, T_A);
+        regs.storeReg(Form.reg(i, i.dst), size);
+    }
+
+    /** Pushes {@code Stack.top(cpu, rsp, size)}: the value on top of the stack (may fault). */
+    void stackTop(int size) {
         mv.visitVarInsn(ALOAD, CPU);
         regs.loadLow(Cpu.RSP, 8);
         iconst(mv, size);
         mv.visitMethodInsn(INVOKESTATIC, STACK, "top", "(L" + CPU_CLASS + ";JI)J", false);
-        mv.visitVarInsn(LSTORE, T_A);
+    }
+
+    /** {@code rsp = Stack.release(cpu, rsp, bytes)}. */
+    void releaseStack(long bytes) {
         mv.visitVarInsn(ALOAD, CPU);
         regs.loadLow(Cpu.RSP, 8);
-        mv.visitLdcInsn((long) size);
+        mv.visitLdcInsn(bytes);
         mv.visitMethodInsn(INVOKESTATIC, STACK, "release", "(L" + CPU_CLASS + ";JJ)J", false);
         regs.storeReg(Cpu.RSP, 8);
-        mv.visitVarInsn(LLOAD, T_A);
-        regs.storeReg(Form.reg(i, i.dst), size);
     }
 
     // ---------------------------------------------------------------- temporaries

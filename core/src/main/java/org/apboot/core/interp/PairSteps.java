@@ -92,16 +92,23 @@ final class PairSteps {
         }
     }
 
-    static final class DecJcc extends JccPair {
+    /** A pair whose first instruction works on register {@code d} at {@code size} (mask {@code m}). */
+    abstract static class RegisterPair extends JccPair {
         final int d;
         final int size;
         final long m;
 
-        DecJcc(int d, int size, Insn jcc) {
+        RegisterPair(int d, int size, Insn jcc) {
             super(jcc);
             this.d = d;
             this.size = size;
             this.m = Flags.mask(size);
+        }
+    }
+
+    static final class DecJcc extends RegisterPair {
+        DecJcc(int d, int size, Insn jcc) {
+            super(d, size, jcc);
         }
 
         @Override
@@ -113,18 +120,12 @@ final class PairSteps {
         }
     }
 
-    static final class CmpRRJcc extends JccPair {
-        final int d;
-        final int size;
+    static final class CmpRRJcc extends RegisterPair {
         final int s;
-        final long m;
 
         CmpRRJcc(int d, int size, int s, Insn jcc) {
-            super(jcc);
-            this.d = d;
-            this.size = size;
+            super(d, size, jcc);
             this.s = s;
-            this.m = Flags.mask(size);
         }
 
         @Override
@@ -134,18 +135,12 @@ final class PairSteps {
         }
     }
 
-    static final class CmpRIJcc extends JccPair {
-        final int d;
-        final int size;
+    static final class CmpRIJcc extends RegisterPair {
         final long b;
-        final long m;
 
         CmpRIJcc(int d, int size, long b, Insn jcc) {
-            super(jcc);
-            this.d = d;
-            this.size = size;
+            super(d, size, jcc);
             this.b = b;
-            this.m = Flags.mask(size);
         }
 
         @Override
@@ -155,18 +150,12 @@ final class PairSteps {
         }
     }
 
-    static final class TestRRJcc extends JccPair {
-        final int d;
-        final int size;
+    static final class TestRRJcc extends RegisterPair {
         final int s;
-        final long m;
 
         TestRRJcc(int d, int size, int s, Insn jcc) {
-            super(jcc);
-            this.d = d;
-            this.size = size;
+            super(d, size, jcc);
             this.s = s;
-            this.m = Flags.mask(size);
         }
 
         @Override

@@ -128,7 +128,7 @@ public final class Stack {
         long sp = wrap(cpu, cpu.r[Cpu.RSP] - size);
         long bp = cpu.r[Cpu.RBP];
         Mem.write(cpu, Insn.SS, sp, size, bp);
-        long frame = withSp(cpu, sp);
+        long frame = spRegister(cpu, cpu.r[Cpu.RSP], sp);
         if (level > 0) {
             long t = bp;
             for (int k = 1; k < level; k++) {
@@ -144,11 +144,6 @@ public final class Stack {
         Rmw.prepare(cpu, Insn.SS, newSp, size);
         cpu.setReg(Cpu.RBP, size, frame);
         setSp(cpu, newSp);
-    }
-
-    /** The whole stack pointer register once its stack-size part is {@code sp}. */
-    private static long withSp(Cpu cpu, long sp) {
-        return cpu.stackAddrSize() == 2 ? (cpu.r[Cpu.RSP] & ~0xFFFFL) | sp : sp;
     }
 
     /** LEAVE: rSP = rBP (at the stack size), then pops rBP at the operand size. */
