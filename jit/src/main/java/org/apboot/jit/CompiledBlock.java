@@ -18,7 +18,7 @@ import org.apboot.core.interp.DecodedBlock;
  * it), stores the instructions retired before it in {@link BlockExit#faultRetired} and rethrows.
  *
  * <p>Immutable after construction except {@link #valid} (cleared when guest code writes to the
- * block's bytes or the cache drops it) and the two chaining slots, which any thread may link.
+ * block's bytes or the cache drops it) and the chaining slots, which any thread may link.
  */
 public abstract class CompiledBlock {
     /** Physical address of the first byte. */
@@ -39,6 +39,25 @@ public abstract class CompiledBlock {
     volatile CompiledBlock taken;
     /** Successor reached through exit 1 (fall-through), linked after its first lookup. */
     volatile CompiledBlock fallthrough;
+    /**
+     * The block that followed the last indirect exit (a return, a far transfer, an instruction
+     * the interpreter ran last: MOV to CR, WRMSR...) and the linear address it was found at.
+     * Followed only when the CPU is at that linear address in that block's mode and the address
+     * still translates to the block (see {@code JitWorker#chainedSuccessor}).
+     */
+    volatile IndirectLink indirect;
+
+    /** An indirect exit's last successor: immutable, replaced as a whole. */
+    static final class IndirectLink {
+        final long linear;
+        final CompiledBlock block;
+
+        IndirectLink(long linear, CompiledBlock block) {
+            this.linear = linear;
+            this.block = block;
+        }
+    }
+
     /** Bytes of JVM bytecode generated for this block (statistics). */
     int bytecodeBytes;
     /** The guest bytes the block was translated from (checked when the cache moves to new RAM). */
@@ -79,6 +98,7 @@ public abstract class CompiledBlock {
         valid = false;
         taken = null;
         fallthrough = null;
+        indirect = null;
     }
 
     /** True if the block's bytes overlap [addr, addr+len). */

@@ -101,7 +101,7 @@ final class JitWorker implements EngineWorker {
                 b = chainedSuccessor(cpu, prev, prevLinear, linear);
                 if (b == null) {
                     b = lookup(cpu, linear);
-                    if (b != null && prev != null && exit.exit >= 0) {
+                    if (b != null && prev != null) {
                         link(prev, exit.exit, b, prevLinear, linear);
                     }
                 }
@@ -148,8 +148,11 @@ final class JitWorker implements EngineWorker {
      * under, so no page walk is needed).
      */
     private CompiledBlock chainedSuccessor(Cpu cpu, CompiledBlock prev, long prevLinear, long linear) {
-        if (prev == null || exit.exit < 0) {
+        if (prev == null) {
             return null;
+        }
+        if (exit.exit < 0) {
+            return indirectSuccessor(cpu, prev, linear);
         }
         CompiledBlock next = exit.exit == BlockExit.TAKEN ? prev.taken : prev.fallthrough;
         if (next != null && cache.usable(next) && next.modeKey == cpu.modeKey
@@ -161,8 +164,40 @@ final class JitWorker implements EngineWorker {
         return null;
     }
 
+    /**
+     * The block that followed {@code prev}'s indirect exit last time, when the CPU is at the same
+     * linear address in that block's mode and the address translates to it now (the exit may have
+     * changed paging: the translation is made again, through the TLB, as a lookup would).
+     */
+    private CompiledBlock indirectSuccessor(Cpu cpu, CompiledBlock prev, long linear) {
+        CompiledBlock.IndirectLink l = prev.indirect;
+        if (l == null || l.linear != linear) {
+            return null;
+        }
+        CompiledBlock next = l.block;
+        if (next.modeKey != cpu.modeKey || !cache.usable(next) || !withinCsLimit(cpu, next)) {
+            return null;
+        }
+        try {
+            if (cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3) != next.phys) {
+                return null;
+            }
+        } catch (CpuException e) {
+            return null; // the lookup path lets the interpreter raise the fetch fault
+        }
+        chained++;
+        return next;
+    }
+
     /** Links {@code next} into the exit slot {@code prev} left through, when chaining is sound. */
     private static void link(CompiledBlock prev, int slot, CompiledBlock next, long prevLinear, long linear) {
+        if (slot < 0) {
+            CompiledBlock.IndirectLink l = prev.indirect;
+            if (prev.valid && (l == null || l.linear != linear || l.block != next)) {
+                prev.indirect = new CompiledBlock.IndirectLink(linear, next);
+            }
+            return;
+        }
         if (((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear && prev.valid) {
             if (slot == BlockExit.TAKEN) {
                 prev.taken = next;

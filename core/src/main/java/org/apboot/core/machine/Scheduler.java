@@ -82,7 +82,15 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         final int index;
         /** The host thread running this worker (set when it starts). */
         Thread thread;
-        Vcpu runNext;
+        /**
+         * The vCPU this worker runs when its current slot ends (a wake-up it caused). Another
+         * worker that idles may take it once it has waited {@link #STEAL_NANOS} (see
+         * {@link #steal}): the waker may run on for long (an AP acknowledging the mailbox goes
+         * on to its own work) while the woken vCPU waits behind it.
+         */
+        volatile Vcpu runNext;
+        /** When {@link #runNext} was set (several host threads only). */
+        volatile long runNextSince;
 
         Worker(EngineWorker engine, int index) {
             this.engine = engine;
@@ -121,6 +129,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     void enqueue(Vcpu v) {
         Worker w = currentWorker();
         if (w != null && w.runNext == null) {
+            if (threads > 1) {
+                w.runNextSince = System.nanoTime();
+            }
             w.runNext = v;
         } else {
             queue.add(v);
@@ -225,12 +236,17 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             while (!stop.get()) {
                 Vcpu v = w.runNext;
                 if (v != null) {
-                    w.runNext = null;
-                } else {
+                    if (threads > 1) {
+                        v = (Vcpu) RUN_NEXT.getAndSet(w, null); // an idle worker may have taken it
+                    } else {
+                        w.runNext = null;
+                    }
+                }
+                if (v == null) {
                     v = queue.poll();
                 }
                 if (v == null) {
-                    if (idleUntilWork()) {
+                    if (idleUntilWork(w)) {
                         return;
                     }
                     continue;
@@ -382,13 +398,65 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         return false;
     }
 
+    /**
+     * How long an idle worker polls the queue before it naps: about a handshake's round trip, so
+     * a vCPU handed over by a busy thread starts without an OS wake-up.
+     */
+    private static final long IDLE_SPIN_NANOS = 50_000;
+
+    /**
+     * How long a woken vCPU waits in a busy worker's {@link Worker#runNext} slot before an idle
+     * worker takes it: longer than a handshake's partner takes to park (then the slot's owner
+     * runs it next, with no thread switch), shorter than real work.
+     */
+    private static final long STEAL_NANOS = 3_000;
+
+    private static final java.lang.invoke.VarHandle RUN_NEXT;
+
+    static {
+        try {
+            RUN_NEXT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "runNext", Vcpu.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Takes a vCPU that has waited long enough in another worker's run-next slot into this
+     * worker's own; true if it took one.
+     */
+    private boolean steal(Worker self) {
+        long now = System.nanoTime();
+        for (Worker o : workers) {
+            Vcpu r = o.runNext;
+            if (o != self && r != null && now - o.runNextSince > STEAL_NANOS && RUN_NEXT.compareAndSet(o, r, null)) {
+                self.runNext = r;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Returns true when the run is over; false when there may be work again. */
-    private boolean idleUntilWork() {
+    private boolean idleUntilWork(Worker self) {
         idle.incrementAndGet();
         try {
+            long spinUntil = threads > 1 ? System.nanoTime() + IDLE_SPIN_NANOS : 0;
+            while (System.nanoTime() < spinUntil) {
+                if (!queue.isEmpty() || stop.get()) {
+                    return stop.get();
+                }
+                if (steal(self)) {
+                    return false;
+                }
+                Thread.onSpinWait();
+            }
             for (int spin = 0; spin < 64; spin++) {
                 if (!queue.isEmpty() || stop.get()) {
                     return stop.get();
+                }
+                if (threads > 1 && steal(self)) {
+                    return false;
                 }
                 if (threads > 1) {
                     // short naps first (a handshake partner is about to queue work), then longer
