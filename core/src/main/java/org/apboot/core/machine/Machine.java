@@ -24,8 +24,6 @@ public final class Machine {
     private final LocalApic apic;
     private final PlatformIo io = new PlatformIo();
     private final Scheduler scheduler;
-    private final LongAdder initIpis = new LongAdder();
-    private final LongAdder sipis = new LongAdder();
     private final LongAdder ignoredIpis = new LongAdder();
     private volatile Runnable stopListener;
     private boolean bspQueued;
@@ -131,7 +129,12 @@ public final class Machine {
         }
         synchronized (t) {
             if (init) {
-                initIpis.increment();
+                Scheduler.Counts c = scheduler.counts();
+                if (c != null) {
+                    c.initIpis++;
+                } else {
+                    scheduler.initIpis.increment();
+                }
                 int s = t.state();
                 if (s == Vcpu.WAIT_SIPI || ((s == Vcpu.HALTED || s == Vcpu.SHUTDOWN) && t.casState(s, Vcpu.WAIT_SIPI))) {
                     resetForInit(t);
@@ -140,7 +143,12 @@ public final class Machine {
                     kick(t);
                 }
             } else {
-                sipis.increment();
+                Scheduler.Counts c = scheduler.counts();
+                if (c != null) {
+                    c.startupIpis++;
+                } else {
+                    scheduler.startupIpis.increment();
+                }
                 if (t.state() == Vcpu.WAIT_SIPI && t.initCount > 0 && t.sipiCount == 0) {
                     t.sipiCount++;
                     t.cpu.startAt(vector);
@@ -258,7 +266,7 @@ public final class Machine {
         for (Vcpu v : vcpus) {
             instr += v.cpu.instructions;
         }
-        return new Stats(instr, initIpis.sum(), sipis.sum(), ignoredIpis.sum(), apic.ipis.interruptIpis.sum(),
+        return new Stats(instr, scheduler.initIpis.sum(), scheduler.startupIpis.sum(), ignoredIpis.sum(), apic.ipis.interruptIpis.sum(),
                 apic.ipis.droppedIpis.sum(), scheduler.parks.sum(), scheduler.wakes.sum());
     }
 

@@ -74,6 +74,31 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private volatile boolean timedOut;
     final LongAdder parks = new LongAdder();
     final LongAdder wakes = new LongAdder();
+    final LongAdder initIpis = new LongAdder();
+    final LongAdder startupIpis = new LongAdder();
+
+    /**
+     * Counters a worker keeps in plain fields (an atomic add per IPI, park and wake-up is a
+     * locked instruction on the bring-up path) and adds to the machine's totals when its run
+     * ends. Threads that are not workers count in the totals directly.
+     */
+    static final class Counts {
+        long parks, wakes, initIpis, startupIpis;
+    }
+
+    /** The calling worker's counters, or null when the caller is not a worker thread. */
+    Counts counts() {
+        Worker w = currentWorker();
+        return w == null ? null : w.counts;
+    }
+
+    private void addCounts(Counts c) {
+        parks.add(c.parks);
+        wakes.add(c.wakes);
+        initIpis.add(c.initIpis);
+        startupIpis.add(c.startupIpis);
+        c.parks = c.wakes = c.initIpis = c.startupIpis = 0;
+    }
     /** Parked vCPUs the idle re-examination found satisfied (a wake-up the write path missed). */
     final LongAdder rescued = new LongAdder();
 
@@ -91,6 +116,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         volatile Vcpu runNext;
         /** When {@link #runNext} was set (several host threads only). */
         volatile long runNextSince;
+        final Counts counts = new Counts();
 
         Worker(EngineWorker engine, int index) {
             this.engine = engine;
@@ -156,7 +182,12 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             throw new IllegalStateException("vCPU " + v.cpu.index + " was linked as a waiter but "
                     + Vcpu.stateName(v.state()));
         }
-        wakes.increment();
+        Counts c = counts();
+        if (c != null) {
+            c.wakes++;
+        } else {
+            wakes.increment();
+        }
         enqueue(v);
     }
 
@@ -297,6 +328,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             }
         } finally {
             w.engine.flushStatistics();
+            addCounts(w.counts);
             // hand back anything this thread was about to run
             if (threads == 1) {
                 soleWorker = null;
@@ -546,7 +578,11 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             v.setState(Vcpu.PARKED);
             lw.add(v);
         }
-        parks.increment();
+        if (w != null) {
+            w.counts.parks++;
+        } else {
+            parks.increment();
+        }
         VarHandle.fullFence(); // the waiter is published before the word is read again
         if ((until != null && until.holds(ram.read(phys, size), value, size)) || eventWakes(v)) {
             synchronized (lw) {
