@@ -455,15 +455,21 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     /**
      * Takes a vCPU that has waited long enough in another worker's run-next slot into this
-     * worker's own; true if it took one.
+     * worker's own; true if it took one, and then this worker no longer counts as idle.
      */
     private boolean steal(Worker self) {
         long now = System.nanoTime();
         for (Worker o : workers) {
             Vcpu r = o.runNext;
-            if (o != self && r != null && now - o.runNextSince > STEAL_NANOS && RUN_NEXT.compareAndSet(o, r, null)) {
-                self.runNext = r;
-                return true;
+            if (o != self && r != null && now - o.runNextSince > STEAL_NANOS) {
+                // counted busy before the vCPU leaves the other slot: the quiescence check
+                // (every worker idle, queue empty) must never see it in neither place
+                idle.decrementAndGet();
+                if (RUN_NEXT.compareAndSet(o, r, null)) {
+                    self.runNext = r;
+                    return true;
+                }
+                idle.incrementAndGet();
             }
         }
         return false;
@@ -472,6 +478,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     /** Returns true when the run is over; false when there may be work again. */
     private boolean idleUntilWork(Worker self) {
         idle.incrementAndGet();
+        boolean idleCounted = true;
         try {
             long spinUntil = threads > 1 ? System.nanoTime() + IDLE_SPIN_NANOS : 0;
             while (System.nanoTime() < spinUntil) {
@@ -479,6 +486,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     return stop.get();
                 }
                 if (steal(self)) {
+                    idleCounted = false;
                     return false;
                 }
                 Thread.onSpinWait();
@@ -488,6 +496,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     return stop.get();
                 }
                 if (threads > 1 && steal(self)) {
+                    idleCounted = false;
                     return false;
                 }
                 if (threads > 1) {
@@ -518,7 +527,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             }
             return false;
         } finally {
-            idle.decrementAndGet();
+            if (idleCounted) {
+                idle.decrementAndGet();
+            }
         }
     }
 
