@@ -381,15 +381,42 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      */
     private int runSlot(Worker w, Vcpu v) {
         v.parkReady = false;
+        long spinUntil = 0;
         for (int pauses = 1; ; pauses++) {
             int reason = w.engine.run(v.cpu, quantum);
             if (reason != ExitReason.PAUSE) {
                 return reason;
             }
-            if (waits(v) || pauses >= SLOT_PAUSES) {
+            if (waits(v)) {
+                if (!spinsBeforeParking(w)) {
+                    return reason;
+                }
+                long now = System.nanoTime();
+                if (spinUntil == 0) {
+                    spinUntil = now + SPIN_BEFORE_PARK_NANOS;
+                } else if (now - spinUntil >= 0) {
+                    return reason;
+                }
+                v.parkReady = false;
+                pauses = 0; // a parkable loop spins by the clock, not by the pause count
+            } else if (pauses >= SLOT_PAUSES) {
                 return reason;
             }
         }
+    }
+
+    /**
+     * How long a vCPU whose wait loop would park keeps spinning first, on a machine of several
+     * host threads when its worker has nothing else to run: the word's writer may be running on
+     * another thread just then (an AP releasing the trampoline lock, the BSP writing the next
+     * mailbox command), and waking a parked vCPU moves it between threads, which costs more
+     * than this wait.
+     */
+    private static final long SPIN_BEFORE_PARK_NANOS = 5_000;
+
+    /** True when a vCPU about to park on worker {@code w} should spin a while instead (see above). */
+    private boolean spinsBeforeParking(Worker w) {
+        return threads > 1 && w.runNext == null && queue.isEmpty() && idle.get() == 0;
     }
 
     /**
