@@ -41,9 +41,6 @@ public final class Mmu {
      * page number equals, so the hit path needs no null check. Never written.
      */
     private static final long[] EMPTY = emptyTlb();
-    /** Released TLB arrays for reuse, so parking and waking thousands of vCPUs allocates nothing. */
-    private static final java.util.concurrent.ArrayBlockingQueue<long[]> POOL =
-            new java.util.concurrent.ArrayBlockingQueue<>(256);
     /** Entry i at [4i]: tag (linear >>> 12, or -1), [4i+1]: physical page, [4i+2]: meta. */
     private long[] tlb = EMPTY;
 
@@ -96,7 +93,7 @@ public final class Mmu {
         if (t != EMPTY) {
             tlb = EMPTY;
             t[COUNTER] = counter;
-            POOL.offer(t);
+            TlbPool.release(t);
         }
     }
 
@@ -138,7 +135,7 @@ public final class Mmu {
         int e = ((int) vpn & TLB_MASK) << 2;
         long[] t = tlb;
         if (t == EMPTY) {
-            t = POOL.poll();
+            t = TlbPool.take();
             if (t == null) {
                 t = emptyTlb();
             }
