@@ -61,12 +61,7 @@ final class PageWalker {
         WalkCache wc = c.walks;
         long vpn = linear >>> 12;
         int control = WalkCache.control(c);
-        WalkCache.Result r = wc.find(c, vpn, control, access, user);
-        if (r != null) {
-            physPage = r.physPage;
-            allow = r.allow;
-            global = r.global;
-            large = r.large;
+        if (wc.find(c, vpn, control, access, user, this)) {
             return;
         }
         long generation = wc.generation(); // before the first entry is read (see WalkCache)
@@ -85,7 +80,7 @@ final class PageWalker {
                 wc.mark(pdpteAddr);
             }
         } else if (!changed) {
-            wc.put(new WalkCache.Result(c.cr3, vpn, control, c.model, generation, physPage, allow, global, large));
+            wc.keep(c.cr3, vpn, control, c.model, generation, physPage, allow, global, large);
         }
     }
 

@@ -27,45 +27,28 @@ import org.apboot.core.util.LongMap;
 final class WalkCache implements PhysicalMemory.WriteListener {
     private static final int BITS = 12;
     private static final int MASK = (1 << BITS) - 1;
-    private static final VarHandle GEN;
+    private static final VarHandle GENERATION;
 
     static {
         try {
-            GEN = MethodHandles.lookup().findVarHandle(WalkCache.class, "generation", long.class);
+            GENERATION = MethodHandles.lookup().findVarHandle(WalkCache.class, "generation", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** One walk's result: immutable, published by a plain store (final fields). */
-    static final class Result {
-        final long cr3, vpn;
-        final int control;
-        final CpuModel model;
-        final long generation;
-        final long physPage;
-        final int allow;
-        final boolean global, large;
-
-        Result(long cr3, long vpn, int control, CpuModel model, long generation, long physPage, int allow,
-               boolean global, boolean large) {
-            this.cr3 = cr3;
-            this.vpn = vpn;
-            this.control = control;
-            this.model = model;
-            this.generation = generation;
-            this.physPage = physPage;
-            this.allow = allow;
-            this.global = global;
-            this.large = large;
-        }
-    }
+    // A slot is STRIDE longs: a sequence number (odd while a writer fills the slot), then the
+    // walk's key and outcome. Results live in one array, so keeping one allocates nothing.
+    private static final int SEQ = 0, CR3 = 1, VPN = 2, PHYS = 3, META = 4, GEN = 5, STRIDE = 6;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final long GLOBAL = 1L << 40, LARGE = 1L << 41;
 
     private final PhysicalMemory ram;
-    private final Result[] results = new Result[1 << BITS];
+    private final long[] slots = new long[STRIDE << BITS];
+    private final CpuModel[] models = new CpuModel[1 << BITS];
     /** The 64-byte lines (by line number) holding entries of kept walks: few, so a sparse set. */
     private final LongMap<Boolean> marks = new LongMap<>();
-    @SuppressWarnings("unused") // through GEN
+    @SuppressWarnings("unused") // through GENERATION
     private volatile long generation;
 
     WalkCache(PhysicalMemory ram) {
@@ -93,24 +76,61 @@ final class WalkCache implements PhysicalMemory.WriteListener {
     }
 
     long generation() {
-        return (long) GEN.getVolatile(this);
+        return (long) GENERATION.getVolatile(this);
     }
 
     /**
-     * The cached result for this walk when it is current and allows the access, else null.
+     * Looks this walk up: when a current result allows the access, copies it into {@code out}
+     * ({@code physPage}, {@code allow}, {@code global}, {@code large}) and returns true. A slot
+     * that a writer is filling, or filled again while it was read, is a miss.
      */
-    Result find(Cpu c, long vpn, int control, int access, boolean user) {
+    boolean find(Cpu c, long vpn, int control, int access, boolean user, PageWalker out) {
         long cr3 = c.cr3;
-        Result r = results[index(cr3, vpn)];
-        if (r != null && r.vpn == vpn && r.cr3 == cr3 && r.control == control && r.model == c.model
-                && ((r.allow >>> (access + (user ? 3 : 0))) & 1) != 0 && r.generation == generation()) {
-            return r;
+        int i = index(cr3, vpn);
+        int b = i * STRIDE;
+        long[] s = slots;
+        long seq = (long) SLOT.getAcquire(s, b + SEQ);
+        if ((seq & 1) != 0) {
+            return false;
         }
-        return null;
+        long meta = s[b + META];
+        boolean hit = s[b + VPN] == vpn && s[b + CR3] == cr3 && models[i] == c.model
+                && (int) (meta >>> 8 & 0xFF) == control
+                && ((meta >>> (access + (user ? 3 : 0))) & 1) != 0;
+        long phys = s[b + PHYS];
+        long gen = s[b + GEN];
+        VarHandle.loadLoadFence();
+        if (!hit || (long) SLOT.getOpaque(s, b + SEQ) != seq || gen != generation()) {
+            return false;
+        }
+        out.physPage = phys;
+        out.allow = (int) (meta & 0xFF);
+        out.global = (meta & GLOBAL) != 0;
+        out.large = (meta & LARGE) != 0;
+        return true;
     }
 
-    void put(Result r) {
-        results[index(r.cr3, r.vpn)] = r;
+    /**
+     * Keeps a walk's result, stamped with the generation read before its first entry. A slot
+     * another writer holds is left to it (keeping is an optimisation, never needed).
+     */
+    void keep(long cr3, long vpn, int control, CpuModel model, long generation, long physPage, int allow,
+              boolean global, boolean large) {
+        int i = index(cr3, vpn);
+        int b = i * STRIDE;
+        long[] s = slots;
+        long seq = (long) SLOT.getVolatile(s, b + SEQ);
+        if ((seq & 1) != 0 || !SLOT.compareAndSet(s, b + SEQ, seq, seq + 1)) {
+            return;
+        }
+        VarHandle.storeStoreFence(); // the odd sequence number is visible before any field changes
+        s[b + CR3] = cr3;
+        s[b + VPN] = vpn;
+        s[b + PHYS] = physPage;
+        s[b + META] = (allow & 0xFF) | (long) (control & 0xFF) << 8 | (global ? GLOBAL : 0) | (large ? LARGE : 0);
+        s[b + GEN] = generation;
+        models[i] = model;
+        SLOT.setRelease(s, b + SEQ, seq + 2);
     }
 
     /** True when the line holding {@code addr} is marked (its writes bump the generation). */
@@ -131,7 +151,7 @@ final class WalkCache implements PhysicalMemory.WriteListener {
     public void written(long addr, int len) {
         for (long line = addr >>> 6, last = (addr + len - 1) >>> 6; line <= last; line++) {
             if (marked(line << 6)) {
-                GEN.getAndAdd(this, 1L);
+                GENERATION.getAndAdd(this, 1L);
                 return;
             }
         }

@@ -5,10 +5,8 @@ import java.util.function.BiConsumer;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
-import org.apboot.core.fault.CpuException;
 import org.apboot.core.semantics.Branches;
 import org.apboot.core.semantics.FlagOps;
-import org.apboot.core.semantics.Mem;
 import org.apboot.core.semantics.Stack;
 
 /**
@@ -59,24 +57,17 @@ final class ControlExecutors implements ExecutorTable.ExecutorFamily {
         return Operands.read(cpu, i, i.src, i.opSize);
     }
 
-    /**
-     * POP: the stack pointer is incremented before a memory destination's address is computed
-     * (so [rSP]-based destinations see the new value) and POP rSP ends with the popped value.
-     */
+    /** POP: to memory through the semantics' two parts (rSP moves first, and back on a fault). */
     private static void pop(Cpu cpu, Insn i) {
         int size = i.opSize;
-        long v = Stack.peek(cpu, size, 0);
-        long oldSp = cpu.r[Cpu.RSP];
-        Stack.setSp(cpu, oldSp + size);
         if (Operands.dstIsMemory(i)) {
-            try {
-                Mem.write(cpu, i.seg, Operands.ea(cpu, i), size, v);
-            } catch (CpuException e) {
-                cpu.r[Cpu.RSP] = oldSp;
-                throw e;
-            }
+            long oldRsp = cpu.r[Cpu.RSP];
+            long v = Stack.popForMemory(cpu, size);
+            Stack.storePopped(cpu, i.seg, Operands.ea(cpu, i), size, v, oldRsp);
             return;
         }
+        long v = Stack.peek(cpu, size, 0);
+        Stack.setSp(cpu, cpu.r[Cpu.RSP] + size);
         Operands.write(cpu, i, i.dst, size, v);
     }
 }

@@ -6,13 +6,13 @@ import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.semantics.Alu;
 import org.apboot.core.semantics.Bcd;
 import org.apboot.core.semantics.Bits;
 import org.apboot.core.semantics.DataOps;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Mem;
 import org.apboot.core.semantics.Rmw;
+import org.apboot.core.semantics.RmwOps;
 
 /**
  * Executors of data movement (MOV, LEA, MOVZX/MOVSX/MOVSXD, XCHG, CMPXCHG, CMPXCHG8B/16B,
@@ -20,7 +20,8 @@ import org.apboot.core.semantics.Rmw;
  * POPCNT, BSWAP), the BCD adjustments and NOP/PAUSE.
  */
 final class DataExecutors implements ExecutorTable.ExecutorFamily {
-    private static final int BT = 0, BTS = 1, BTR = 2, BTC = 3;
+    /** BT only reads; the others are {@link RmwOps} codes. */
+    private static final int BT = -1;
 
     @Override
     public void register(BiConsumer<Op, Executor> t) {
@@ -49,9 +50,9 @@ final class DataExecutors implements ExecutorTable.ExecutorFamily {
         t.accept(Op.BSWAP, (cpu, i) -> cpu.setReg(i.reg, i.opSize, Bits.bswap(i.opSize, cpu.getReg(i.reg, i.opSize))));
 
         t.accept(Op.BT, (cpu, i) -> bitTest(cpu, i, BT));
-        t.accept(Op.BTS, (cpu, i) -> bitTest(cpu, i, BTS));
-        t.accept(Op.BTR, (cpu, i) -> bitTest(cpu, i, BTR));
-        t.accept(Op.BTC, (cpu, i) -> bitTest(cpu, i, BTC));
+        t.accept(Op.BTS, (cpu, i) -> bitTest(cpu, i, RmwOps.BTS));
+        t.accept(Op.BTR, (cpu, i) -> bitTest(cpu, i, RmwOps.BTR));
+        t.accept(Op.BTC, (cpu, i) -> bitTest(cpu, i, RmwOps.BTC));
         t.accept(Op.BSF, (cpu, i) -> bitScan(cpu, i, false));
         t.accept(Op.BSR, (cpu, i) -> bitScan(cpu, i, true));
         t.accept(Op.TZCNT, (cpu, i) -> cpu.setReg(i.reg, i.opSize,
@@ -76,58 +77,21 @@ final class DataExecutors implements ExecutorTable.ExecutorFamily {
 
     /** XCHG: with a memory operand always atomic (implicitly locked). */
     private static void xchg(Cpu cpu, Insn i) {
-        int size = i.opSize;
         if (Operands.dstIsMemory(i)) {
-            long v = Operands.read(cpu, i, i.src, size);
-            long off = Operands.ea(cpu, i);
-            long h = Rmw.prepare(cpu, i.seg, off, size);
-            long old = DataOps.exchangeLocked(cpu, h, i.seg, off, size, v);
-            Operands.write(cpu, i, i.src, size, old);
-            return;
+            DataOps.xchgMemory(cpu, i.seg, Operands.ea(cpu, i), i.opSize, i.reg);
+        } else {
+            DataOps.xchgRegisters(cpu, i.rmReg, i.reg, i.opSize);
         }
-        long a = Operands.read(cpu, i, i.dst, size);
-        long b = Operands.read(cpu, i, i.src, size);
-        Operands.write(cpu, i, i.dst, size, b);
-        Operands.write(cpu, i, i.src, size, a);
     }
 
-    /**
-     * CMPXCHG: equal: ZF = 1 and dst = src (the accumulator is not written, so its upper half
-     * survives a 32-bit compare); not equal: ZF = 0 and the accumulator is loaded with the
-     * destination. A memory destination is written back with its own value on failure (the
-     * access is a write either way); a register destination is left untouched on failure, upper
-     * half included, as the AMD host of the oracle tests does (Intel documents a write-back,
-     * which would zero-extend a 32-bit register).
-     */
     private static void cmpxchg(Cpu cpu, Insn i) {
-        int size = i.opSize;
-        long acc = cpu.getReg(Cpu.RAX, size);
-        long src = cpu.getReg(i.reg, size);
+        long src = cpu.getReg(i.reg, i.opSize);
         if (Operands.dstIsMemory(i)) {
-            long off = Operands.ea(cpu, i);
-            long h = Rmw.prepare(cpu, i.seg, off, size);
-            long found;
-            if (i.lock) {
-                found = DataOps.cmpxchgLocked(cpu, h, i.seg, off, size, acc, src);
-            } else {
-                found = Rmw.read(cpu, h, i.seg, off, size);
-                boolean eq = DataOps.cmpxchgCompare(cpu, size, acc, found);
-                Rmw.write(cpu, h, i.seg, off, size, eq ? src : found);
-            }
-            if (found != acc) {
-                cpu.setReg(Cpu.RAX, size, found);
-            }
+            DataOps.cmpxchgMemory(cpu, i.seg, Operands.ea(cpu, i), i.opSize, src, i.lock);
             return;
         }
-        if (i.lock) {
-            throw CpuException.ud("lock prefix on a register destination");
-        }
-        long d = cpu.getReg(i.rmReg, size);
-        if (DataOps.cmpxchgCompare(cpu, size, acc, d)) {
-            cpu.setReg(i.rmReg, size, src);
-        } else {
-            cpu.setReg(Cpu.RAX, size, d);
-        }
+        noLockOnRegister(i);
+        DataOps.cmpxchgRegister(cpu, i.rmReg, i.opSize, src);
     }
 
     /** CMPXCHG8B (opSize 8) and CMPXCHG16B (opSize 16). */
@@ -135,54 +99,30 @@ final class DataExecutors implements ExecutorTable.ExecutorFamily {
         if (!Operands.dstIsMemory(i)) {
             throw CpuException.ud("cmpxchg8b with a register operand");
         }
-        long off = Operands.ea(cpu, i);
         if (i.opSize == 16) {
-            long[] found = new long[2];
-            if (!DataOps.cmpxchg16b(cpu, i.seg, off, cpu.r[Cpu.RAX], cpu.r[Cpu.RDX],
-                    cpu.r[Cpu.RBX], cpu.r[Cpu.RCX], found)) {
-                cpu.r[Cpu.RAX] = found[0];
-                cpu.r[Cpu.RDX] = found[1];
-            }
-            return;
-        }
-        long h = Rmw.prepare(cpu, i.seg, off, 8);
-        long expect = (cpu.r[Cpu.RDX] << 32) | (cpu.r[Cpu.RAX] & 0xFFFF_FFFFL);
-        long update = (cpu.r[Cpu.RCX] << 32) | (cpu.r[Cpu.RBX] & 0xFFFF_FFFFL);
-        long found = DataOps.cmpxchg8b(cpu, h, i.seg, off, expect, update);
-        if (found != expect) {
-            cpu.setReg(Cpu.RAX, 4, found);
-            cpu.setReg(Cpu.RDX, 4, found >>> 32);
+            DataOps.cmpxchg16bMemory(cpu, i.seg, Operands.ea(cpu, i));
+        } else {
+            DataOps.cmpxchg8bMemory(cpu, i.seg, Operands.ea(cpu, i));
         }
     }
 
-    /** XADD: dst = dst + src, src = old dst (src written first, so XADD r, r ends with the sum). */
     private static void xadd(Cpu cpu, Insn i) {
-        int size = i.opSize;
-        long s = cpu.getReg(i.reg, size);
         if (Operands.dstIsMemory(i)) {
-            long off = Operands.ea(cpu, i);
-            long h = Rmw.prepare(cpu, i.seg, off, size);
-            long old;
-            if (i.lock) {
-                old = DataOps.xaddLocked(cpu, h, i.seg, off, size, s);
-            } else {
-                old = Rmw.read(cpu, h, i.seg, off, size);
-                Rmw.write(cpu, h, i.seg, off, size, Alu.add(cpu, size, old, s));
-            }
-            cpu.setReg(i.reg, size, old);
+            DataOps.xaddMemory(cpu, i.seg, Operands.ea(cpu, i), i.opSize, i.reg, i.lock);
             return;
         }
+        noLockOnRegister(i);
+        DataOps.xaddRegister(cpu, i.rmReg, i.reg, i.opSize);
+    }
+
+    private static void noLockOnRegister(Insn i) {
         if (i.lock) {
             throw CpuException.ud("lock prefix on a register destination");
         }
-        long d = cpu.getReg(i.rmReg, size);
-        long sum = Alu.add(cpu, size, d, s);
-        cpu.setReg(i.reg, size, d);
-        cpu.setReg(i.rmReg, size, sum);
     }
 
     /** BT/BTS/BTR/BTC, with bit-string addressing for a register offset into memory. */
-    private static void bitTest(Cpu cpu, Insn i, int kind) {
+    private static void bitTest(Cpu cpu, Insn i, int op) {
         int size = i.opSize;
         long offset = Operands.read(cpu, i, i.src, size);
         int bit = Bits.bitIndex(size, offset);
@@ -191,40 +131,19 @@ final class DataExecutors implements ExecutorTable.ExecutorFamily {
             if (i.src == Insn.K_REG) {
                 off = (off + Bits.bitStringDisplacement(size, offset)) & Flags.mask(i.addrSize);
             }
-            if (kind == BT) {
+            if (op == BT) {
                 Bits.bt(cpu, Mem.read(cpu, i.seg, off, size), bit);
-                return;
+            } else {
+                Rmw.update(cpu, op, size, i.seg, off, bit, 0, i.lock);
             }
-            long h = Rmw.prepare(cpu, i.seg, off, size);
-            if (i.lock) {
-                while (true) {
-                    long a = Rmw.read(cpu, h, i.seg, off, size);
-                    long r = bitOp(cpu, kind, a, bit);
-                    if (Rmw.cas(cpu, h, i.seg, off, size, a, r) == a) {
-                        return;
-                    }
-                }
-            }
-            long a = Rmw.read(cpu, h, i.seg, off, size);
-            Rmw.write(cpu, h, i.seg, off, size, bitOp(cpu, kind, a, bit));
             return;
         }
-        if (i.lock) {
-            throw CpuException.ud("lock prefix on a register destination");
-        }
+        noLockOnRegister(i);
         long a = Operands.read(cpu, i, i.dst, size);
-        if (kind == BT) {
+        if (op == BT) {
             Bits.bt(cpu, a, bit);
         } else {
-            Operands.write(cpu, i, i.dst, size, bitOp(cpu, kind, a, bit));
-        }
-    }
-
-    private static long bitOp(Cpu cpu, int kind, long a, int bit) {
-        switch (kind) {
-            case BTS: return Bits.bts(cpu, a, bit);
-            case BTR: return Bits.btr(cpu, a, bit);
-            default: return Bits.btc(cpu, a, bit);
+            Operands.write(cpu, i, i.dst, size, RmwOps.compute(cpu, op, size, a, bit, 0));
         }
     }
 

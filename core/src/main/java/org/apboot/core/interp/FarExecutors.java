@@ -66,6 +66,6 @@ final class FarExecutors implements ExecutorTable.ExecutorFamily {
         if (i.src == Insn.K_IMM) {
             return (int) i.imm2 & 0xFFFF;
         }
-        return (int) Mem.read(cpu, i.seg, SegmentExecutors.eaPlus(cpu, i, i.opSize), 2);
+        return Mem.farSelector(cpu, i.seg, Operands.ea(cpu, i), i.opSize);
     }
 }

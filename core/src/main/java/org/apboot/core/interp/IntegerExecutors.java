@@ -9,20 +9,15 @@ import org.apboot.core.fault.CpuException;
 import org.apboot.core.semantics.Alu;
 import org.apboot.core.semantics.MulDiv;
 import org.apboot.core.semantics.Rmw;
-import org.apboot.core.semantics.Shifts;
+import org.apboot.core.semantics.RmwOps;
 
 /**
  * Executors of the integer ALU, multiply/divide, shift and rotate families.
  *
- * <p>Read-modify-write memory destinations are checked for writing before anything is computed
- * ({@link Rmw#prepare}), so a fault never leaves changed flags behind; with LOCK the update is a
- * compare-and-set retry loop, atomic across host threads.
+ * <p>Read-modify-write memory destinations are the semantics' {@link Rmw#update}: checked for
+ * writing before anything is computed, a compare-and-set retry loop under LOCK.
  */
 final class IntegerExecutors implements ExecutorTable.ExecutorFamily {
-    // operation codes of compute(): Alu.OP_* (0..8), then these
-    static final int K_INC = 9, K_DEC = 10, K_NEG = 11, K_NOT = 12, K_ROL = 13, K_ROR = 14,
-            K_RCL = 15, K_RCR = 16, K_SHL = 17, K_SHR = 18, K_SAR = 19, K_SHLD = 20, K_SHRD = 21;
-
     @Override
     public void register(BiConsumer<Op, Executor> t) {
         binary(t, Op.ADD, Alu.OP_ADD);
@@ -34,20 +29,20 @@ final class IntegerExecutors implements ExecutorTable.ExecutorFamily {
         binary(t, Op.XOR, Alu.OP_XOR);
         t.accept(Op.CMP, (cpu, i) -> compare(cpu, i, Alu.OP_CMP));
         t.accept(Op.TEST, (cpu, i) -> compare(cpu, i, Alu.OP_TEST));
-        unary(t, Op.INC, K_INC);
-        unary(t, Op.DEC, K_DEC);
-        unary(t, Op.NEG, K_NEG);
-        unary(t, Op.NOT, K_NOT);
-        shift(t, Op.ROL, K_ROL);
-        shift(t, Op.ROR, K_ROR);
-        shift(t, Op.RCL, K_RCL);
-        shift(t, Op.RCR, K_RCR);
-        shift(t, Op.SHL, K_SHL);
-        shift(t, Op.SHR, K_SHR);
-        shift(t, Op.SAR, K_SAR);
-        t.accept(Op.SHLD, (cpu, i) -> rmw(cpu, i, K_SHLD, cpu.getReg(i.reg, i.opSize),
+        unary(t, Op.INC, RmwOps.INC);
+        unary(t, Op.DEC, RmwOps.DEC);
+        unary(t, Op.NEG, RmwOps.NEG);
+        unary(t, Op.NOT, RmwOps.NOT);
+        shift(t, Op.ROL, RmwOps.ROL);
+        shift(t, Op.ROR, RmwOps.ROR);
+        shift(t, Op.RCL, RmwOps.RCL);
+        shift(t, Op.RCR, RmwOps.RCR);
+        shift(t, Op.SHL, RmwOps.SHL);
+        shift(t, Op.SHR, RmwOps.SHR);
+        shift(t, Op.SAR, RmwOps.SAR);
+        t.accept(Op.SHLD, (cpu, i) -> rmw(cpu, i, RmwOps.SHLD, cpu.getReg(i.reg, i.opSize),
                 Operands.read(cpu, i, i.src2, 1)));
-        t.accept(Op.SHRD, (cpu, i) -> rmw(cpu, i, K_SHRD, cpu.getReg(i.reg, i.opSize),
+        t.accept(Op.SHRD, (cpu, i) -> rmw(cpu, i, RmwOps.SHRD, cpu.getReg(i.reg, i.opSize),
                 Operands.read(cpu, i, i.src2, 1)));
         t.accept(Op.MUL, IntegerExecutors::mul);
         t.accept(Op.IMUL1, IntegerExecutors::imul1);
@@ -68,51 +63,22 @@ final class IntegerExecutors implements ExecutorTable.ExecutorFamily {
         t.accept(op, (cpu, i) -> rmw(cpu, i, code, Operands.read(cpu, i, i.src, 1), 0));
     }
 
-    /** The operation {@code code} on destination {@code a}, source {@code b}, count {@code c}. */
-    static long compute(Cpu cpu, int code, int size, long a, long b, long c) {
-        switch (code) {
-            case K_INC: return Alu.inc(cpu, size, a);
-            case K_DEC: return Alu.dec(cpu, size, a);
-            case K_NEG: return Alu.neg(cpu, size, a);
-            case K_NOT: return Alu.not(size, a);
-            case K_ROL: return Shifts.rol(cpu, size, a, b);
-            case K_ROR: return Shifts.ror(cpu, size, a, b);
-            case K_RCL: return Shifts.rcl(cpu, size, a, b);
-            case K_RCR: return Shifts.rcr(cpu, size, a, b);
-            case K_SHL: return Shifts.shl(cpu, size, a, b);
-            case K_SHR: return Shifts.shr(cpu, size, a, b);
-            case K_SAR: return Shifts.sar(cpu, size, a, b);
-            case K_SHLD: return Shifts.shld(cpu, size, a, b, c);
-            case K_SHRD: return Shifts.shrd(cpu, size, a, b, c);
-            default: return Alu.binary(cpu, code, size, a, b);
-        }
-    }
-
-    /** Read-modify-write of the destination with operation {@code code}. */
+    /**
+     * Read-modify-write of the destination with {@link RmwOps} operation {@code code}; a memory
+     * destination goes through {@link Rmw#update} (checked for writing first, a compare-and-set
+     * loop under LOCK).
+     */
     static void rmw(Cpu cpu, Insn i, int code, long b, long c) {
         int size = i.opSize;
         if (Operands.dstIsMemory(i)) {
-            int seg = i.seg;
-            long off = Operands.ea(cpu, i);
-            long h = Rmw.prepare(cpu, seg, off, size);
-            if (i.lock) {
-                while (true) {
-                    long a = Rmw.read(cpu, h, seg, off, size);
-                    long r = compute(cpu, code, size, a, b, c);
-                    if (Rmw.cas(cpu, h, seg, off, size, a, r) == a) {
-                        return;
-                    }
-                }
-            }
-            long a = Rmw.read(cpu, h, seg, off, size);
-            Rmw.write(cpu, h, seg, off, size, compute(cpu, code, size, a, b, c));
+            Rmw.update(cpu, code, size, i.seg, Operands.ea(cpu, i), b, c, i.lock);
             return;
         }
         if (i.lock) {
             throw CpuException.ud("lock prefix on a register destination");
         }
         long a = Operands.read(cpu, i, i.dst, size);
-        Operands.write(cpu, i, i.dst, size, compute(cpu, code, size, a, b, c));
+        Operands.write(cpu, i, i.dst, size, RmwOps.compute(cpu, code, size, a, b, c));
     }
 
     /** CMP and TEST: flags only, nothing written. */

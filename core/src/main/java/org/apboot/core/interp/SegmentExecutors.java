@@ -6,11 +6,9 @@ import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.fault.CpuException;
-import org.apboot.core.fault.Vectors;
-import org.apboot.core.semantics.Mem;
+import org.apboot.core.semantics.Bound;
 import org.apboot.core.semantics.SegmentLoads;
 import org.apboot.core.semantics.Stack;
-import org.apboot.core.semantics.StackFrames;
 
 /**
  * Executors of segment-register moves (MOV/PUSH/POP sreg, LDS/LES/LFS/LGS/LSS), LDTR/TR access
@@ -25,7 +23,7 @@ final class SegmentExecutors implements ExecutorTable.ExecutorFamily {
             Operands.write(cpu, i, i.dst, i.rmReg >= 0 ? i.opSize : 2, sel);
         });
         t.accept(Op.PUSH_SEG, (cpu, i) -> Stack.push(cpu, i.opSize, cpu.seg[checkSreg(i.reg)].selector));
-        t.accept(Op.POP_SEG, SegmentExecutors::popSeg);
+        t.accept(Op.POP_SEG, (cpu, i) -> SegmentLoads.popSegment(cpu, checkSreg(i.reg), i.opSize));
         t.accept(Op.LOAD_FAR_PTR, SegmentExecutors::loadFarPtr);
         t.accept(Op.LLDT, (cpu, i) -> SegmentLoads.lldt(cpu, (int) Operands.read(cpu, i, i.src, 2)));
         t.accept(Op.LTR, (cpu, i) -> SegmentLoads.ltr(cpu, (int) Operands.read(cpu, i, i.src, 2)));
@@ -74,61 +72,20 @@ final class SegmentExecutors implements ExecutorTable.ExecutorFamily {
     }
 
     private static void movToSeg(Cpu cpu, Insn i) {
-        int sreg = checkSreg(i.reg);
-        if (sreg == Insn.CS) {
-            throw CpuException.ud("MOV to CS");
-        }
-        SegmentLoads.load(cpu, sreg, (int) Operands.read(cpu, i, i.src, 2));
-        if (sreg == Insn.SS) {
-            cpu.interruptShadow = true;
-        }
-    }
-
-    private static void popSeg(Cpu cpu, Insn i) {
-        int sreg = checkSreg(i.reg);
-        if (sreg == Insn.CS) {
-            throw CpuException.ud("POP CS");
-        }
-        long v = Stack.peek(cpu, i.opSize, 0);
-        long sp = StackFrames.spAfter(cpu, i.opSize);
-        SegmentLoads.load(cpu, sreg, (int) v & 0xFFFF);
-        cpu.r[Cpu.RSP] = sp;
-        if (sreg == Insn.SS) {
-            cpu.interruptShadow = true;
-        }
-    }
-
-    /** Address of the memory operand plus {@code add}, wrapped to the address size. */
-    static long eaPlus(Cpu cpu, Insn i, long add) {
-        long a = Operands.ea(cpu, i) + add;
-        return i.addrSize == 2 ? a & 0xFFFF : i.addrSize == 4 ? a & 0xFFFF_FFFFL : a;
+        SegmentLoads.movToSegment(cpu, checkSreg(i.reg), (int) Operands.read(cpu, i, i.src, 2));
     }
 
     private static void loadFarPtr(Cpu cpu, Insn i) {
         if (i.rmReg >= 0) {
             throw CpuException.ud("far pointer load from a register");
         }
-        int sreg = checkSreg(i.sreg);
-        if (sreg == Insn.CS) {
-            throw CpuException.ud("far pointer load into CS");
-        }
-        long offset = Mem.read(cpu, i.seg, Operands.ea(cpu, i), i.opSize);
-        int sel = (int) Mem.read(cpu, i.seg, eaPlus(cpu, i, i.opSize), 2);
-        SegmentLoads.load(cpu, sreg, sel);
-        cpu.setReg(i.reg, i.opSize, offset);
+        SegmentLoads.loadFarPointer(cpu, checkSreg(i.sreg), i.reg, i.opSize, i.seg, Operands.ea(cpu, i));
     }
 
     private static void bound(Cpu cpu, Insn i) {
         if (i.rmReg >= 0) {
             throw CpuException.ud("BOUND with a register operand");
         }
-        int size = i.opSize;
-        int shift = 64 - size * 8;
-        long lower = Mem.read(cpu, i.seg, Operands.ea(cpu, i), size) << shift >> shift;
-        long upper = Mem.read(cpu, i.seg, eaPlus(cpu, i, size), size) << shift >> shift;
-        long index = cpu.getReg(i.reg, size) << shift >> shift;
-        if (index < lower || index > upper) {
-            throw CpuException.of(Vectors.BR, "BOUND range exceeded");
-        }
+        Bound.check(cpu, i.seg, Operands.ea(cpu, i), i.opSize, cpu.getReg(i.reg, i.opSize));
     }
 }

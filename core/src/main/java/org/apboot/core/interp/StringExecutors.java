@@ -9,8 +9,8 @@ import org.apboot.core.semantics.Strings;
 
 /**
  * Executors of MOVS, STOS, LODS, CMPS, SCAS. A repeated instruction runs a bounded number of
- * iterations per execution and, when more remain, leaves RIP at itself ({@link #again}), so the
- * next execution resumes it; a fault part-way leaves rSI/rDI/rCX after the last completed
+ * iterations per execution and, when more remain, leaves RIP at itself ({@link Strings#restartUnlessDone}),
+ * so the next execution resumes it; a fault part-way leaves rSI/rDI/rCX after the last completed
  * iteration and RIP at the instruction (see {@link Strings}). Repeated string instructions end
  * their block, so resuming one never runs the instructions after it first.
  */
@@ -24,12 +24,9 @@ final class StringExecutors implements ExecutorTable.ExecutorFamily {
         t.accept(Op.SCAS, (cpu, i) -> again(cpu, i, Strings.scas(cpu, i.opSize, i.addrSize, i.rep)));
     }
 
-    /** Unless {@code done}, points RIP back at the instruction (it holds the next one on entry). */
+    /** {@link Strings#restartUnlessDone} for the instruction {@code i}. */
     static void again(Cpu cpu, Insn i, boolean done) {
-        if (!done) {
-            long mask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
-            cpu.rip = (cpu.rip - i.length) & mask;
-        }
+        Strings.restartUnlessDone(cpu, i.length, done);
     }
 
     /** True for the string instructions a REP prefix repeats. */

@@ -89,6 +89,112 @@ public final class DataOps {
         }
     }
 
+    // ---------------------------------------------------------------- whole instructions on Cpu state
+
+    /**
+     * XCHG with a memory operand (always locked): the register's value is stored atomically and
+     * the old memory value then goes to register {@code reg} (so a faulting store leaves the
+     * register as it was).
+     */
+    public static void xchgMemory(Cpu cpu, int seg, long off, int size, int reg) {
+        long v = cpu.getReg(reg, size);
+        long h = Rmw.prepare(cpu, seg, off, size);
+        cpu.setReg(reg, size, exchangeLocked(cpu, h, seg, off, size, v));
+    }
+
+    /** XCHG of two registers: both read before either is written. */
+    public static void xchgRegisters(Cpu cpu, int a, int b, int size) {
+        long va = cpu.getReg(a, size);
+        long vb = cpu.getReg(b, size);
+        cpu.setReg(a, size, vb);
+        cpu.setReg(b, size, va);
+    }
+
+    /**
+     * CMPXCHG with a memory destination: compares the accumulator with {@code seg:off}; equal:
+     * ZF = 1 and {@code src} is stored; not equal: ZF = 0, the operand is written back with its
+     * own value (the access is a write either way, SDM CMPXCHG) and the accumulator is loaded
+     * with it. The accumulator is not written when they are equal, so its upper half survives a
+     * 32-bit compare. {@code locked}: one atomic compare-and-set.
+     */
+    public static void cmpxchgMemory(Cpu cpu, int seg, long off, int size, long src, boolean locked) {
+        long acc = cpu.getReg(Cpu.RAX, size);
+        long h = Rmw.prepare(cpu, seg, off, size);
+        long found;
+        if (locked) {
+            found = cmpxchgLocked(cpu, h, seg, off, size, acc, src);
+        } else {
+            found = Rmw.read(cpu, h, seg, off, size);
+            boolean eq = cmpxchgCompare(cpu, size, acc, found);
+            Rmw.write(cpu, h, seg, off, size, eq ? src : found);
+        }
+        if (found != acc) {
+            cpu.setReg(Cpu.RAX, size, found);
+        }
+    }
+
+    /**
+     * CMPXCHG with a register destination {@code dst}: equal: ZF = 1 and {@code dst} = src; not
+     * equal: ZF = 0 and the accumulator is loaded from {@code dst}, which is left untouched,
+     * upper half included, as the AMD host of the oracle tests does (Intel documents a
+     * write-back, which would zero-extend a 32-bit register).
+     */
+    public static void cmpxchgRegister(Cpu cpu, int dst, int size, long src) {
+        long acc = cpu.getReg(Cpu.RAX, size);
+        long d = cpu.getReg(dst, size);
+        if (cmpxchgCompare(cpu, size, acc, d)) {
+            cpu.setReg(dst, size, src);
+        } else {
+            cpu.setReg(Cpu.RAX, size, d);
+        }
+    }
+
+    /**
+     * XADD with a memory destination: {@code seg:off} += register {@code src}, with the flags of
+     * the addition, then register {@code src} = the old operand. {@code locked}: a
+     * compare-and-set retry loop.
+     */
+    public static void xaddMemory(Cpu cpu, int seg, long off, int size, int src, boolean locked) {
+        long s = cpu.getReg(src, size);
+        long h = Rmw.prepare(cpu, seg, off, size);
+        long old;
+        if (locked) {
+            old = xaddLocked(cpu, h, seg, off, size, s);
+        } else {
+            old = Rmw.read(cpu, h, seg, off, size);
+            Rmw.write(cpu, h, seg, off, size, Alu.add(cpu, size, old, s));
+        }
+        cpu.setReg(src, size, old);
+    }
+
+    /**
+     * XADD with a register destination: the source register gets the old destination first and
+     * the destination the sum second, so XADD r, r (the same register) ends with the sum.
+     */
+    public static void xaddRegister(Cpu cpu, int dst, int src, int size) {
+        long s = cpu.getReg(src, size);
+        long d = cpu.getReg(dst, size);
+        long sum = Alu.add(cpu, size, d, s);
+        cpu.setReg(src, size, d);
+        cpu.setReg(dst, size, sum);
+    }
+
+    /**
+     * CMPXCHG8B m64: compares EDX:EAX with the operand; equal: ECX:EBX is stored and ZF = 1;
+     * not equal: ZF = 0 and EDX:EAX is loaded with the operand (each zero-extended in 64-bit
+     * mode); other flags kept.
+     */
+    public static void cmpxchg8bMemory(Cpu cpu, int seg, long off) {
+        long h = Rmw.prepare(cpu, seg, off, 8);
+        long expect = (cpu.r[Cpu.RDX] << 32) | (cpu.r[Cpu.RAX] & 0xFFFF_FFFFL);
+        long update = (cpu.r[Cpu.RCX] << 32) | (cpu.r[Cpu.RBX] & 0xFFFF_FFFFL);
+        long found = cmpxchg8b(cpu, h, seg, off, expect, update);
+        if (found != expect) {
+            cpu.setReg(Cpu.RAX, 4, found);
+            cpu.setReg(Cpu.RDX, 4, found >>> 32);
+        }
+    }
+
     /**
      * CMPXCHG8B: compares EDX:EAX ({@code expect}) with the 8-byte operand and, if equal, stores
      * ECX:EBX ({@code update}). Sets ZF only (other flags kept); returns the value found.
@@ -101,19 +207,22 @@ public final class DataOps {
     }
 
     /**
-     * CMPXCHG16B: compares RDX:RAX with the 16-byte operand at {@code off} (16-byte aligned,
-     * else #GP(0)) and, if equal, stores RCX:RBX. Sets ZF; writes the found value into
-     * {@code found[0]} (low) and {@code found[1]} (high) for the caller to load on failure.
-     * There is no 128-bit host compare-and-set: it runs as an exclusive locked operation
-     * ({@code PhysicalMemory.exclusive}), atomic with respect to every other locked operation.
+     * CMPXCHG16B m128: compares RDX:RAX with the 16-byte operand at {@code off} (16-byte
+     * aligned, else #GP(0)); equal: RCX:RBX is stored and ZF = 1; not equal: ZF = 0 and RDX:RAX
+     * is loaded with the operand. There is no 128-bit host compare-and-set: it runs as an
+     * exclusive locked operation ({@code PhysicalMemory.exclusive}), atomic with respect to
+     * every other locked operation. RDX:RAX are written only after the exclusive section, and
+     * only on failure.
      */
-    public static boolean cmpxchg16b(Cpu cpu, int seg, long off, long expLo, long expHi,
-                                     long newLo, long newHi, long[] found) {
+    public static void cmpxchg16bMemory(Cpu cpu, int seg, long off) {
         if ((off & 15) != 0) {
             throw CpuException.gp(0, "cmpxchg16b operand not 16-byte aligned");
         }
         long h = Rmw.prepare(cpu, seg, off, 8);
         long h2 = Rmw.prepare(cpu, seg, off + 8, 8);
+        long expLo = cpu.r[Cpu.RAX], expHi = cpu.r[Cpu.RDX];
+        long newLo = cpu.r[Cpu.RBX], newHi = cpu.r[Cpu.RCX];
+        long[] found = new long[2]; // CMPXCHG16B is rare; the exclusive section's lambda allocates anyway
         boolean eq = cpu.ram.exclusive(() -> {
             long lo = Rmw.read(cpu, h, seg, off, 8);
             long hi = Rmw.read(cpu, h2, seg, off + 8, 8);
@@ -127,7 +236,10 @@ public final class DataOps {
             return same ? 1 : 0;
         }) != 0;
         Flags.update(cpu, Cpu.ZF, eq ? Cpu.ZF : 0);
-        return eq;
+        if (!eq) {
+            cpu.r[Cpu.RAX] = found[0];
+            cpu.r[Cpu.RDX] = found[1];
+        }
     }
 
     /**

@@ -61,6 +61,16 @@ public final class Mem {
         }
     }
 
+    /**
+     * The selector of the far pointer (m16:16, m16:32 or m16:64) at {@code s:offset}: the two
+     * bytes after its {@code offsetSize}-byte offset. Read after the offset, so a fault on the
+     * offset comes first. The pointer is one memory operand: its bytes do not wrap around the
+     * address size, so one that runs past the segment limit faults (#GP(0), #SS(0) for SS).
+     */
+    public static int farSelector(Cpu cpu, int s, long offset, int offsetSize) {
+        return (int) read(cpu, s, offset + offsetSize, 2);
+    }
+
     /** True if {@code lin} is canonical for the current linear-address width. */
     public static boolean canonical(Cpu cpu, long lin) {
         int unused = (cpu.cr4 & Cpu.CR4_LA57) != 0 ? 7 : 16;

@@ -49,6 +49,29 @@ public final class Rmw {
     }
 
     /**
+     * Read-modify-write of the memory operand {@code seg:off} with {@link RmwOps} operation
+     * {@code op} (operands {@code b} and {@code c} as {@link RmwOps#compute} takes them). The
+     * operand is checked for writing first, so a fault leaves flags and memory as they were.
+     * With {@code locked} (a LOCK prefix) the update is a compare-and-set retry loop: another
+     * host thread's store between the read and the write makes it read and compute again, so
+     * the operation is atomic; the flags are those of the attempt that was stored.
+     */
+    public static void update(Cpu cpu, int op, int size, int seg, long off, long b, long c, boolean locked) {
+        long h = prepare(cpu, seg, off, size);
+        if (locked) {
+            while (true) {
+                long a = read(cpu, h, seg, off, size);
+                long r = RmwOps.compute(cpu, op, size, a, b, c);
+                if (cas(cpu, h, seg, off, size, a, r) == a) {
+                    return;
+                }
+            }
+        }
+        long a = read(cpu, h, seg, off, size);
+        write(cpu, h, seg, off, size, RmwOps.compute(cpu, op, size, a, b, c));
+    }
+
+    /**
      * Atomic compare-and-exchange on a prepared operand (LOCK): returns the value found, which
      * equals {@code expect} when {@code update} was stored.
      */

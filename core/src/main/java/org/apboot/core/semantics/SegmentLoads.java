@@ -62,6 +62,56 @@ public final class SegmentLoads {
         s.attrs |= Segment.TYPE_ACCESSED;
     }
 
+    /**
+     * MOV Sreg, r/m16: loads ES, SS, DS, FS or GS (MOV to CS is #UD). A load of SS holds off
+     * interrupts, NMIs and debug traps until the next instruction ends (the interrupt shadow:
+     * SDM MOV), so a following load of rSP completes before an event can use the stack.
+     */
+    public static void movToSegment(Cpu cpu, int sreg, int selector) {
+        if (sreg == Insn.CS) {
+            throw CpuException.ud("MOV to CS");
+        }
+        load(cpu, sreg, selector);
+        if (sreg == Insn.SS) {
+            cpu.interruptShadow = true;
+        }
+    }
+
+    /**
+     * POP Sreg at operand size {@code size}: the selector is the low 16 bits of the top of the
+     * stack; rSP moves only after the load succeeded (a faulting load leaves it), and POP SS
+     * opens the interrupt shadow as MOV SS does. POP CS is #UD.
+     */
+    public static void popSegment(Cpu cpu, int sreg, int size) {
+        if (sreg == Insn.CS) {
+            throw CpuException.ud("POP CS");
+        }
+        long v = Stack.peek(cpu, size, 0);
+        long sp = StackFrames.spAfter(cpu, size);
+        load(cpu, sreg, (int) v & 0xFFFF);
+        cpu.r[Cpu.RSP] = sp;
+        if (sreg == Insn.SS) {
+            cpu.interruptShadow = true;
+        }
+    }
+
+    /**
+     * LDS, LES, LSS, LFS, LGS: the far pointer at {@code seg:off} (offset of {@code size} bytes,
+     * then the selector, {@link Mem#farSelector}) loads segment register {@code sreg}
+     * and then general register {@code reg}, so a faulting segment load changes no register.
+     * Loading CS this way is #UD. LSS does not open an interrupt shadow (only MOV SS and POP SS
+     * do).
+     */
+    public static void loadFarPointer(Cpu cpu, int sreg, int reg, int size, int seg, long off) {
+        if (sreg == Insn.CS) {
+            throw CpuException.ud("far pointer load into CS");
+        }
+        long offset = Mem.read(cpu, seg, off, size);
+        int selector = Mem.farSelector(cpu, seg, off, size);
+        load(cpu, sreg, selector);
+        cpu.setReg(reg, size, offset);
+    }
+
     /** Checks a descriptor for DS/ES/FS/GS: #GP(sel) on type or privilege, #NP(sel) if absent. */
     private static void checkData(Cpu cpu, int sreg, int selector, long d) {
         String name = Mem.segName(sreg);

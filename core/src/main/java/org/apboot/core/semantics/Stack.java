@@ -2,6 +2,7 @@ package org.apboot.core.semantics;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
+import org.apboot.core.fault.CpuException;
 
 /**
  * Pushes and pops on the guest stack (SS:rSP) with the stack address size of the current mode
@@ -47,6 +48,30 @@ public final class Stack {
         long v = top(cpu, rsp, size);
         cpu.r[Cpu.RSP] = release(cpu, rsp, size);
         return v;
+    }
+
+    /**
+     * POP to memory, first part: reads the top of the stack and moves rSP past it before the
+     * destination's address is formed, since an rSP-based destination uses the incremented
+     * value (SDM POP). Returns the value for {@link #storePopped}; the caller keeps the old rSP.
+     */
+    public static long popForMemory(Cpu cpu, int size) {
+        long v = peek(cpu, size, 0);
+        setSp(cpu, cpu.r[Cpu.RSP] + size);
+        return v;
+    }
+
+    /**
+     * POP to memory, second part: stores the popped value at {@code seg:off}. A faulting store
+     * puts rSP back to {@code oldRsp}, so the instruction restarts with the state it began with.
+     */
+    public static void storePopped(Cpu cpu, int seg, long off, int size, long v, long oldRsp) {
+        try {
+            Mem.write(cpu, seg, off, size, v);
+        } catch (CpuException e) {
+            cpu.r[Cpu.RSP] = oldRsp;
+            throw e;
+        }
     }
 
     // ---------------------------------------------------------------- on values (the translator's form)

@@ -12,8 +12,8 @@ import org.apboot.core.decode.Insn;
  * override); the source segment ({@code srcSeg}) is DS or the override.
  *
  * <p>A repeated instruction runs at most {@link #ITERATIONS_PER_STEP} iterations per call and
- * returns false when iterations remain: the engine then leaves RIP at the instruction, so the
- * next execution resumes it, and events (interrupts, the scheduler's quantum) can come in
+ * returns false when iterations remain: the engine then leaves RIP at the instruction
+ * ({@link #restartUnlessDone}), so the next execution resumes it, and events (interrupts, the scheduler's quantum) can come in
  * between, as hardware lets them between iterations. Registers are written back after every
  * iteration, so a fault in the middle leaves rSI, rDI and rCX exactly as after the last
  * completed iteration, as hardware does; the engine reports the fault with RIP at the
@@ -27,6 +27,19 @@ public final class Strings {
 
     /** Iterations a repeated string instruction runs before it returns to the engine. */
     public static final long ITERATIONS_PER_STEP = 4096;
+
+    /**
+     * The REP restart protocol, for every engine: called after a string (or INS/OUTS) step with
+     * RIP already at the next instruction, it points RIP back at the instruction of
+     * {@code length} bytes unless the step reported {@code done}, wrapping at the code size
+     * (IP at 16 bits, EIP at 32).
+     */
+    public static void restartUnlessDone(Cpu cpu, int length, boolean done) {
+        if (!done) {
+            long mask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
+            cpu.rip = (cpu.rip - length) & mask;
+        }
+    }
 
     private static long delta(Cpu cpu, int size) {
         return (cpu.sysFlags & Cpu.DF) != 0 ? -size : size;
