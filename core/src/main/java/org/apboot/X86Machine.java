@@ -72,7 +72,30 @@ public final class X86Machine {
         boolean handle(VcpuHandle vcpu, GuestFault fault);
     }
 
-    /** Sees an external interrupt or NMI (vector 2) as it is taken, after delivery. */
+    /** Where an interrupt comes from, as {@link InterruptHandler}s are told. */
+    public enum InterruptKind {
+        /** A maskable interrupt from the vCPU's local APIC ({@link #interrupt}, an IPI, its timer). */
+        EXTERNAL,
+        /** A non-maskable interrupt (vector 2). */
+        NMI,
+        /** An interrupt instruction: INT n, INT3, INTO (when OF is set) or INT1. */
+        SOFTWARE
+    }
+
+    /**
+     * Decides about an interrupt before it is delivered: true when the host handled it (nothing
+     * is delivered; the vCPU goes on where the guest's handler would have returned to, or
+     * wherever the handler moved RIP), false to let it be delivered as usual.
+     */
+    @FunctionalInterface
+    public interface InterruptHandler {
+        boolean handle(VcpuHandle vcpu, int vector, InterruptKind kind);
+    }
+
+    /**
+     * Sees an external interrupt or NMI (vector 2) as it is taken, after delivery (not one an
+     * {@link InterruptHandler} handled, which is never delivered).
+     */
     @FunctionalInterface
     public interface InterruptHook {
         void interrupt(VcpuHandle vcpu, int vector);
@@ -564,11 +587,34 @@ public final class X86Machine {
         return this;
     }
 
+    /**
+     * Calls {@code h} for each guest exception as it is raised, before the {@link #handleFaults}
+     * handlers and delivery. While one is installed the translator hands the vCPUs to its
+     * interpreter, so both engines report the same faults in the same order.
+     */
     public X86Machine onFault(FaultHook h) {
         faultHooks.add(h);
         return this;
     }
 
+    /**
+     * Lets {@code h} handle interrupts instead of the guest's IVT or IDT: external interrupts and
+     * NMIs as they are taken at an instruction boundary (RIP is the interrupted instruction; a
+     * halted vCPU wakes and goes on after its HLT), and INT n, INT3, INTO and INT1 as they raise
+     * their vector, before any gate or privilege check (RIP is the next instruction, so a
+     * handler that emulates a system call just sets registers). Handlers run in the order
+     * installed, on the vCPU's thread, and the first that returns true stops delivery: an
+     * external interrupt handled that way is ended at the local APIC as the guest's EOI would
+     * end it, and an NMI leaves NMIs unblocked. The handlers sit in the one semantics both
+     * engines run, so they apply to code translated before they were installed, and while none
+     * is installed they cost a null check per interrupt.
+     */
+    public X86Machine handleInterrupts(InterruptHandler h) {
+        guestHooks.handleInterrupts(h);
+        return this;
+    }
+
+    /** Calls {@code h} after each external interrupt or NMI is delivered (see {@link InterruptHook}). */
     public X86Machine onInterrupt(InterruptHook h) {
         interruptHooks.add(h);
         return this;
@@ -579,6 +625,11 @@ public final class X86Machine {
                 || !interruptHooks.isEmpty() || guestHooks.watchesMemory();
     }
 
+    /**
+     * Calls {@code h} after each instruction that changed the vCPU's mode (real, protected,
+     * long, compatibility, paging), with the new mode's name. While one is installed the
+     * translator hands the vCPUs to its interpreter, so both engines report the same changes.
+     */
     public X86Machine onModeChange(ModeChangeHook h) {
         modeHooks.add(h);
         return this;
