@@ -79,7 +79,28 @@ final class GuestHooks {
     private static final X86Machine.InterruptKind[] KINDS = {X86Machine.InterruptKind.EXTERNAL,
         X86Machine.InterruptKind.NMI, X86Machine.InterruptKind.SOFTWARE};
 
-    /** True once a memory hook is installed (the machine then runs its vCPUs interpreted). */
+    /**
+     * Removes {@code hook} wherever it is installed here; a kind left without hooks is taken
+     * out of the vCPUs again, so it costs nothing any more. False when it was not installed.
+     */
+    boolean remove(Object hook) {
+        boolean found = cpuid.remove(hook) | rdmsr.remove(hook) | wrmsr.remove(hook) | interrupts.remove(hook)
+                | reads.removeIf(r -> r.hook == hook) | writes.removeIf(r -> r.hook == hook);
+        for (VcpuHandle v : handles) {
+            if (cpuid.isEmpty() && rdmsr.isEmpty() && wrmsr.isEmpty()) {
+                v.cpu().overrides = null;
+            }
+            if (!watchesMemory()) {
+                v.cpu().memoryHooks = null;
+            }
+            if (interrupts.isEmpty()) {
+                v.cpu().interruptTakeover = null;
+            }
+        }
+        return found;
+    }
+
+    /** True while a memory hook is installed (the machine then runs its vCPUs interpreted). */
     boolean watchesMemory() {
         return !reads.isEmpty() || !writes.isEmpty();
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntConsumer;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
@@ -159,16 +160,24 @@ public final class X86Machine {
     private final PcPorts ports;
     private final RunControl control;
     private final VcpuHandle[] handles;
-    private final List<InstructionHook> instructionHooks = new ArrayList<>();
-    private final List<BlockHook> blockHooks = new ArrayList<>();
-    /** Address range of each block hook (RIP values, inclusive), parallel to blockHooks. */
-    private final List<long[]> blockRanges = new ArrayList<>();
-    /** Address range of each instruction hook (RIP values, inclusive), parallel to instructionHooks. */
-    private final List<long[]> instructionRanges = new ArrayList<>();
-    private final List<FaultHook> faultHooks = new ArrayList<>();
-    private final List<FaultHandler> faultHandlers = new ArrayList<>();
-    private final List<ModeChangeHook> modeHooks = new ArrayList<>();
-    private final List<InterruptHook> interruptHooks = new ArrayList<>();
+    /** A hook for the RIPs {@code first}..{@code last} (unsigned, inclusive). */
+    private record Ranged<H>(long first, long last, H hook) {
+        boolean covers(long rip) {
+            return Long.compareUnsigned(rip, first) >= 0 && Long.compareUnsigned(rip, last) <= 0;
+        }
+    }
+
+    // copy-on-write: a hook may remove itself (or another) while the lists are walked
+    private final List<Ranged<InstructionHook>> instructionHooks = new CopyOnWriteArrayList<>();
+    private final List<Ranged<BlockHook>> blockHooks = new CopyOnWriteArrayList<>();
+    private final List<FaultHook> faultHooks = new CopyOnWriteArrayList<>();
+    private final List<FaultHandler> faultHandlers = new CopyOnWriteArrayList<>();
+    private final List<ModeChangeHook> modeHooks = new CopyOnWriteArrayList<>();
+    private final List<InterruptHook> interruptHooks = new CopyOnWriteArrayList<>();
+    /** The bus's wrappers of the port hooks, and the on/off switches of the write hooks, by hook. */
+    private final Map<Object, PcPorts.PortHook> portHooks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Object, java.util.concurrent.atomic.AtomicBoolean> writeHooks =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Worker used by {@link #step} and {@link #runUntil}, created on first use. */
     private org.apboot.core.engine.EngineWorker stepper;
     /** Runs and steps in progress (a snapshot or restore needs none). */
@@ -550,8 +559,7 @@ public final class X86Machine {
      * {@code first}..{@code last} (unsigned, inclusive) only.
      */
     public X86Machine onInstruction(long first, long last, InstructionHook h) {
-        instructionHooks.add(h);
-        instructionRanges.add(new long[] {first, last});
+        instructionHooks.add(new Ranged<>(first, last, h));
         return this;
     }
 
@@ -563,8 +571,7 @@ public final class X86Machine {
      * single-stepped under RFLAGS.TF or a breakpoint is not reported.
      */
     public X86Machine onBlock(long first, long last, BlockHook h) {
-        blockHooks.add(h);
-        blockRanges.add(new long[] {first, last});
+        blockHooks.add(new Ranged<>(first, last, h));
         return this;
     }
 
@@ -644,7 +651,7 @@ public final class X86Machine {
      */
     public X86Machine onPortIn(int first, int last, PortInHook h) {
         checkPorts(first, last);
-        ports.hook(first, last, new PcPorts.PortHook() {
+        PcPorts.PortHook wrapper = new PcPorts.PortHook() {
             @Override
             public long in(int cpuIndex, int port, int size) {
                 java.util.OptionalLong v = h.in(handles[cpuIndex], port, size);
@@ -654,14 +661,16 @@ public final class X86Machine {
             @Override
             public void out(int cpuIndex, int port, int size, int value) {
             }
-        });
+        };
+        portHooks.put(h, wrapper);
+        ports.hook(first, last, wrapper);
         return this;
     }
 
     /** Calls {@code h} for guest OUT instructions (and OUTS) to ports {@code first}..{@code last}, before the device. */
     public X86Machine onPortOut(int first, int last, PortOutHook h) {
         checkPorts(first, last);
-        ports.hook(first, last, new PcPorts.PortHook() {
+        PcPorts.PortHook wrapper = new PcPorts.PortHook() {
             @Override
             public long in(int cpuIndex, int port, int size) {
                 return PcPorts.PASS;
@@ -671,7 +680,9 @@ public final class X86Machine {
             public void out(int cpuIndex, int port, int size, int value) {
                 h.out(handles[cpuIndex], port, size, value & PhysicalMemory.mask(size));
             }
-        });
+        };
+        portHooks.put(h, wrapper);
+        ports.hook(first, last, wrapper);
         return this;
     }
 
@@ -730,13 +741,41 @@ public final class X86Machine {
     /** Calls {@code h} after guest writes touching [address, address+length). */
     public X86Machine onWrite(long address, int length, WriteHook h) {
         PhysicalMemory ram = machine.ram();
+        java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
+        writeHooks.put(h, on);
         ram.addWriteListener((a, len) -> {
-            if (a < address + length && address < a + len) {
+            if (a < address + length && address < a + len && on.get()) {
                 h.written(a, len);
             }
         });
         ram.watchLine(address, length);
         return this;
+    }
+
+    /**
+     * Removes {@code hook} (any hook or handler given to an {@code on...} or {@code handle...}
+     * method). Like installing, removing takes effect on both engines, also for code translated
+     * before: the hook is not called again, even when it removes itself (or another) while the
+     * machine runs, and once no hook that needs the interpreter is left, the translator runs its
+     * blocks again from the next run on.
+     *
+     * @return true when the hook was installed
+     */
+    public boolean removeHook(Object hook) {
+        boolean found = instructionHooks.removeIf(r -> r.hook == hook) | blockHooks.removeIf(r -> r.hook == hook)
+                | faultHooks.removeIf(h -> h == hook) | faultHandlers.removeIf(h -> h == hook)
+                | modeHooks.removeIf(h -> h == hook) | interruptHooks.removeIf(h -> h == hook)
+                | guestHooks.remove(hook);
+        PcPorts.PortHook port = portHooks.remove(hook);
+        if (port != null) {
+            found |= ports.unhook(port);
+        }
+        java.util.concurrent.atomic.AtomicBoolean write = writeHooks.remove(hook);
+        if (write != null) {
+            write.set(false);
+            found = true;
+        }
+        return found;
     }
 
     // ---------------------------------------------------------------- running
@@ -1020,23 +1059,21 @@ public final class X86Machine {
         @Override
         public void beforeInstruction(Cpu cpu, Insn insn, long rip) {
             String text = null;
-            for (int i = 0; i < instructionHooks.size(); i++) {
-                long[] range = instructionRanges.get(i);
-                if (Long.compareUnsigned(rip, range[0]) >= 0 && Long.compareUnsigned(rip, range[1]) <= 0) {
+            for (Ranged<InstructionHook> r : instructionHooks) {
+                if (r.covers(rip)) {
                     if (text == null) {
                         text = org.apboot.core.decode.AttSyntax.render(insn, rip);
                     }
-                    instructionHooks.get(i).before(handles[cpu.index], rip, text);
+                    r.hook.before(handles[cpu.index], rip, text);
                 }
             }
         }
 
         @Override
         public void beforeBlock(Cpu cpu, long rip, int size) {
-            for (int i = 0; i < blockHooks.size(); i++) {
-                long[] range = blockRanges.get(i);
-                if (Long.compareUnsigned(rip, range[0]) >= 0 && Long.compareUnsigned(rip, range[1]) <= 0) {
-                    blockHooks.get(i).block(handles[cpu.index], rip, size);
+            for (Ranged<BlockHook> r : blockHooks) {
+                if (r.covers(rip)) {
+                    r.hook.block(handles[cpu.index], rip, size);
                 }
             }
         }
