@@ -445,6 +445,26 @@ public final class X86Machine {
     }
 
     /**
+     * Installs a real-mode trampoline blob in the format of the Linux kernel's
+     * {@code realmode.bin} and {@code realmode.relocs} ({@code elf}, its {@code realmode.elf},
+     * may be null) at {@code base} as the kernel's setup_real_mode() does: copied, both
+     * relocation kinds applied, trampoline_header filled with the 64-bit entry
+     * {@code kernelEntry}, {@code efer} (LMA dropped), {@code cr4} and flags 0, the lock cleared,
+     * and entry 0 of trampoline_pgd set to {@code pgdEntry0}. An AP sent STARTUP with vector
+     * {@code entry >> 12} runs it. The returned symbols are the physical addresses of
+     * {@code trampoline_start}, {@code trampoline_start64}, {@code trampoline_header},
+     * {@code trampoline_pgd} and, when the blob has one, {@code tr_lock}.
+     *
+     * @throws IllegalArgumentException with one line for a malformed blob, a base that is not
+     *     4 KiB aligned, below 0x1000 or whose blob would end above 1 MiB or outside low RAM
+     */
+    public LoadedImage loadRealModeBlob(String name, byte[] bin, byte[] relocs, byte[] elf, long base,
+                                        long kernelEntry, long efer, long cr4, long pgdEntry0) {
+        return new ImageLoading(this, memoryMap).realModeBlob(machine.ram(), name, bin, relocs, elf, base,
+                kernelEntry, efer, cr4, pgdEntry0);
+    }
+
+    /**
      * Loads a Multiboot (v1) kernel and starts vCPU 0 as a Multiboot loader does: flat 32-bit
      * protected mode at the entry, interrupts off, EAX = 0x2BADB002, EBX = the boot information
      * (memory sizes, {@code cmdline}, a memory map of low RAM and the RAM regions) built at
