@@ -10,6 +10,8 @@ import org.apboot.GuestPrograms;
 import org.apboot.RunLimits;
 import org.apboot.X86Machine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every hook kind at once, installed after the code ran unhooked (and, on the translator, was
@@ -157,5 +159,25 @@ class HookParityTest {
         assertEquals("fault", jit.runVcpu(0, RunLimits.none()).exit());
         assertEquals(List.of(), translated);
         assertTrue(jit.statistics().counter("translated block runs") > before, jit.statistics().toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void aHookThatRemovesItselfIsNotCalledAgainInTheSameRun(String engine) {
+        X86Machine m = machine(engine);
+        start(m);
+        m.runVcpu(0, RunLimits.none()); // translated, unhooked
+        List<Long> seen = new ArrayList<>();
+        X86Machine.InstructionHook[] self = new X86Machine.InstructionHook[1];
+        self[0] = (cpu, rip, text) -> {
+            seen.add(rip);
+            if (seen.size() == 3) {
+                assertTrue(m.removeHook(self[0]));
+            }
+        };
+        m.onInstruction(0x1000, 0x10ff, self[0]);
+        start(m);
+        m.runVcpu(0, RunLimits.none());
+        assertEquals(List.of(0x1000L, 0x1005L, 0x1008L), seen); // the gates at 0x1200 and 0x1300 lie outside the range
     }
 }
