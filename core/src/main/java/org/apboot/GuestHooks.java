@@ -5,13 +5,15 @@ import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuOverrides;
+import org.apboot.core.cpu.InterruptTakeover;
 import org.apboot.core.cpu.MemoryHooks;
 import org.apboot.core.cpu.MsrHandler;
 
 /**
- * The CPUID, MSR and memory-access hooks of an {@link X86Machine}, adapted to what the shared
- * semantics consult ({@link Cpu#overrides}, {@link Cpu#memoryHooks}); both stay null on every
- * vCPU until the first hook of their kind is installed. Hooks run in the order installed.
+ * The CPUID, MSR, memory-access and interrupt hooks of an {@link X86Machine}, adapted to what
+ * the shared semantics consult ({@link Cpu#overrides}, {@link Cpu#memoryHooks},
+ * {@link Cpu#interruptTakeover}); each stays null on every vCPU until the first hook of its
+ * kind is installed. Hooks run in the order installed.
  */
 final class GuestHooks {
     private record MemoryRange(long first, long end, X86Machine.MemoryHook hook) {
@@ -26,6 +28,7 @@ final class GuestHooks {
     private final List<X86Machine.WrmsrHook> wrmsr = new CopyOnWriteArrayList<>();
     private final List<MemoryRange> reads = new CopyOnWriteArrayList<>();
     private final List<MemoryRange> writes = new CopyOnWriteArrayList<>();
+    private final List<X86Machine.InterruptHandler> interrupts = new CopyOnWriteArrayList<>();
 
     GuestHooks(VcpuHandle[] handles) {
         this.handles = handles;
@@ -56,7 +59,48 @@ final class GuestHooks {
         installMemoryHooks();
     }
 
-    /** True once a memory hook is installed (the machine then runs its vCPUs interpreted). */
+    void handleInterrupts(X86Machine.InterruptHandler h) {
+        interrupts.add(h);
+        InterruptTakeover t = (cpu, vector, kind) -> {
+            X86Machine.InterruptKind k = KINDS[kind];
+            for (X86Machine.InterruptHandler handler : interrupts) {
+                if (handler.handle(handles[cpu.index], vector, k)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        for (VcpuHandle v : handles) {
+            v.cpu().interruptTakeover = t;
+        }
+    }
+
+    /** {@link InterruptTakeover}'s kinds by their number. */
+    private static final X86Machine.InterruptKind[] KINDS = {X86Machine.InterruptKind.EXTERNAL,
+        X86Machine.InterruptKind.NMI, X86Machine.InterruptKind.SOFTWARE};
+
+    /**
+     * Removes {@code hook} wherever it is installed here; a kind left without hooks is taken
+     * out of the vCPUs again, so it costs nothing any more. False when it was not installed.
+     */
+    boolean remove(Object hook) {
+        boolean found = cpuid.remove(hook) | rdmsr.remove(hook) | wrmsr.remove(hook) | interrupts.remove(hook)
+                | reads.removeIf(r -> r.hook == hook) | writes.removeIf(r -> r.hook == hook);
+        for (VcpuHandle v : handles) {
+            if (cpuid.isEmpty() && rdmsr.isEmpty() && wrmsr.isEmpty()) {
+                v.cpu().overrides = null;
+            }
+            if (!watchesMemory()) {
+                v.cpu().memoryHooks = null;
+            }
+            if (interrupts.isEmpty()) {
+                v.cpu().interruptTakeover = null;
+            }
+        }
+        return found;
+    }
+
+    /** True while a memory hook is installed (the machine then runs its vCPUs interpreted). */
     boolean watchesMemory() {
         return !reads.isEmpty() || !writes.isEmpty();
     }

@@ -1,17 +1,23 @@
 package org.apboot;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apboot.core.image.ElfImage;
 import org.apboot.core.image.ImageException;
+import org.apboot.core.image.InstalledTrampoline;
 import org.apboot.core.image.MultibootImage;
+import org.apboot.core.image.RealModeBlob;
+import org.apboot.core.image.TrampolineSetup;
 import org.apboot.core.mem.MemoryMap;
+import org.apboot.core.mem.PhysicalMemory;
 
 /**
- * What {@link X86Machine#loadElf} and {@link X86Machine#loadMultiboot} do: parse (the image
- * classes check the file), check that every segment and the entry lie in guest memory, copy,
- * zero the bss, and for Multiboot build the boot information and start vCPU 0.
+ * What {@link X86Machine#loadElf}, {@link X86Machine#loadMultiboot} and
+ * {@link X86Machine#loadRealModeBlob} do: parse (the image classes check the file), check that
+ * every segment and the entry lie in guest memory, copy, zero the bss, for Multiboot build the
+ * boot information and start vCPU 0, for a trampoline relocate it and fill its header.
  */
 final class ImageLoading {
     private final X86Machine machine;
@@ -60,6 +66,27 @@ final class ImageLoading {
         v.flat32(mb.entry, 0, false);
         v.set("rax", MultibootImage.BOOT_MAGIC & 0xFFFF_FFFFL).set("rbx", infoAt);
         return img;
+    }
+
+    LoadedImage realModeBlob(PhysicalMemory ram, String name, byte[] bin, byte[] relocs, byte[] elf, long base,
+                             long kernelEntry, long efer, long cr4, long pgdEntry0) {
+        InstalledTrampoline t;
+        try {
+            RealModeBlob blob = RealModeBlob.parse(name, bin, relocs, elf);
+            t = blob.install(ram, base, new TrampolineSetup(kernelEntry, efer, cr4, 0, pgdEntry0));
+        } catch (ImageException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        Map<String, Long> symbols = new LinkedHashMap<>();
+        symbols.put("trampoline_start", t.trampolineStart());
+        symbols.put("trampoline_start64", t.trampolineStart64());
+        symbols.put("trampoline_header", t.header());
+        symbols.put("trampoline_pgd", t.pgd());
+        if (t.hasLock()) {
+            symbols.put("tr_lock", t.lock());
+        }
+        return new LoadedImage(t.trampolineStart(), List.of(new MemoryRegion("ram", "segment", t.base(), t.size(), false)),
+                Map.copyOf(symbols));
     }
 
     private LoadedImage segments(String name, List<ElfImage.Segment> segs, long entry, Map<String, Long> symbols) {

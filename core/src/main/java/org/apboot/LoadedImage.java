@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a loader put into guest memory ({@link X86Machine#loadElf}, {@link X86Machine#loadMultiboot}).
+ * What a loader put into guest memory ({@link X86Machine#loadElf}, {@link X86Machine#loadMultiboot},
+ * {@link X86Machine#loadRealModeBlob}).
  *
  * @param entry the entry point (a virtual address for ELF, as the file states it)
  * @param segments the loaded ranges by physical address (kind {@code ram}, named {@code segment})

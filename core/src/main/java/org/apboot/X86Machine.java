@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntConsumer;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
@@ -72,7 +73,30 @@ public final class X86Machine {
         boolean handle(VcpuHandle vcpu, GuestFault fault);
     }
 
-    /** Sees an external interrupt or NMI (vector 2) as it is taken, after delivery. */
+    /** Where an interrupt comes from, as {@link InterruptHandler}s are told. */
+    public enum InterruptKind {
+        /** A maskable interrupt from the vCPU's local APIC ({@link #interrupt}, an IPI, its timer). */
+        EXTERNAL,
+        /** A non-maskable interrupt (vector 2). */
+        NMI,
+        /** An interrupt instruction: INT n, INT3, INTO (when OF is set) or INT1. */
+        SOFTWARE
+    }
+
+    /**
+     * Decides about an interrupt before it is delivered: true when the host handled it (nothing
+     * is delivered; the vCPU goes on where the guest's handler would have returned to, or
+     * wherever the handler moved RIP), false to let it be delivered as usual.
+     */
+    @FunctionalInterface
+    public interface InterruptHandler {
+        boolean handle(VcpuHandle vcpu, int vector, InterruptKind kind);
+    }
+
+    /**
+     * Sees an external interrupt or NMI (vector 2) as it is taken, after delivery (not one an
+     * {@link InterruptHandler} handled, which is never delivered).
+     */
     @FunctionalInterface
     public interface InterruptHook {
         void interrupt(VcpuHandle vcpu, int vector);
@@ -136,16 +160,24 @@ public final class X86Machine {
     private final PcPorts ports;
     private final RunControl control;
     private final VcpuHandle[] handles;
-    private final List<InstructionHook> instructionHooks = new ArrayList<>();
-    private final List<BlockHook> blockHooks = new ArrayList<>();
-    /** Address range of each block hook (RIP values, inclusive), parallel to blockHooks. */
-    private final List<long[]> blockRanges = new ArrayList<>();
-    /** Address range of each instruction hook (RIP values, inclusive), parallel to instructionHooks. */
-    private final List<long[]> instructionRanges = new ArrayList<>();
-    private final List<FaultHook> faultHooks = new ArrayList<>();
-    private final List<FaultHandler> faultHandlers = new ArrayList<>();
-    private final List<ModeChangeHook> modeHooks = new ArrayList<>();
-    private final List<InterruptHook> interruptHooks = new ArrayList<>();
+    /** A hook for the RIPs {@code first}..{@code last} (unsigned, inclusive). */
+    private record Ranged<H>(long first, long last, H hook) {
+        boolean covers(long rip) {
+            return Long.compareUnsigned(rip, first) >= 0 && Long.compareUnsigned(rip, last) <= 0;
+        }
+    }
+
+    // copy-on-write: a hook may remove itself (or another) while the lists are walked
+    private final List<Ranged<InstructionHook>> instructionHooks = new CopyOnWriteArrayList<>();
+    private final List<Ranged<BlockHook>> blockHooks = new CopyOnWriteArrayList<>();
+    private final List<FaultHook> faultHooks = new CopyOnWriteArrayList<>();
+    private final List<FaultHandler> faultHandlers = new CopyOnWriteArrayList<>();
+    private final List<ModeChangeHook> modeHooks = new CopyOnWriteArrayList<>();
+    private final List<InterruptHook> interruptHooks = new CopyOnWriteArrayList<>();
+    /** The bus's wrappers of the port hooks, and the on/off switches of the write hooks, by hook. */
+    private final Map<Object, PcPorts.PortHook> portHooks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Object, java.util.concurrent.atomic.AtomicBoolean> writeHooks =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Worker used by {@link #step} and {@link #runUntil}, created on first use. */
     private org.apboot.core.engine.EngineWorker stepper;
     /** Runs and steps in progress (a snapshot or restore needs none). */
@@ -413,6 +445,26 @@ public final class X86Machine {
     }
 
     /**
+     * Installs a real-mode trampoline blob in the format of the Linux kernel's
+     * {@code realmode.bin} and {@code realmode.relocs} ({@code elf}, its {@code realmode.elf},
+     * may be null) at {@code base} as the kernel's setup_real_mode() does: copied, both
+     * relocation kinds applied, trampoline_header filled with the 64-bit entry
+     * {@code kernelEntry}, {@code efer} (LMA dropped), {@code cr4} and flags 0, the lock cleared,
+     * and entry 0 of trampoline_pgd set to {@code pgdEntry0}. An AP sent STARTUP with vector
+     * {@code entry >> 12} runs it. The returned symbols are the physical addresses of
+     * {@code trampoline_start}, {@code trampoline_start64}, {@code trampoline_header},
+     * {@code trampoline_pgd} and, when the blob has one, {@code tr_lock}.
+     *
+     * @throws IllegalArgumentException with one line for a malformed blob, a base that is not
+     *     4 KiB aligned, below 0x1000 or whose blob would end above 1 MiB or outside low RAM
+     */
+    public LoadedImage loadRealModeBlob(String name, byte[] bin, byte[] relocs, byte[] elf, long base,
+                                        long kernelEntry, long efer, long cr4, long pgdEntry0) {
+        return new ImageLoading(this, memoryMap).realModeBlob(machine.ram(), name, bin, relocs, elf, base,
+                kernelEntry, efer, cr4, pgdEntry0);
+    }
+
+    /**
      * Loads a Multiboot (v1) kernel and starts vCPU 0 as a Multiboot loader does: flat 32-bit
      * protected mode at the entry, interrupts off, EAX = 0x2BADB002, EBX = the boot information
      * (memory sizes, {@code cmdline}, a memory map of low RAM and the RAM regions) built at
@@ -527,8 +579,7 @@ public final class X86Machine {
      * {@code first}..{@code last} (unsigned, inclusive) only.
      */
     public X86Machine onInstruction(long first, long last, InstructionHook h) {
-        instructionHooks.add(h);
-        instructionRanges.add(new long[] {first, last});
+        instructionHooks.add(new Ranged<>(first, last, h));
         return this;
     }
 
@@ -540,8 +591,7 @@ public final class X86Machine {
      * single-stepped under RFLAGS.TF or a breakpoint is not reported.
      */
     public X86Machine onBlock(long first, long last, BlockHook h) {
-        blockHooks.add(h);
-        blockRanges.add(new long[] {first, last});
+        blockHooks.add(new Ranged<>(first, last, h));
         return this;
     }
 
@@ -564,11 +614,34 @@ public final class X86Machine {
         return this;
     }
 
+    /**
+     * Calls {@code h} for each guest exception as it is raised, before the {@link #handleFaults}
+     * handlers and delivery. While one is installed the translator hands the vCPUs to its
+     * interpreter, so both engines report the same faults in the same order.
+     */
     public X86Machine onFault(FaultHook h) {
         faultHooks.add(h);
         return this;
     }
 
+    /**
+     * Lets {@code h} handle interrupts instead of the guest's IVT or IDT: external interrupts and
+     * NMIs as they are taken at an instruction boundary (RIP is the interrupted instruction; a
+     * halted vCPU wakes and goes on after its HLT), and INT n, INT3, INTO and INT1 as they raise
+     * their vector, before any gate or privilege check (RIP is the next instruction, so a
+     * handler that emulates a system call just sets registers). Handlers run in the order
+     * installed, on the vCPU's thread, and the first that returns true stops delivery: an
+     * external interrupt handled that way is ended at the local APIC as the guest's EOI would
+     * end it, and an NMI leaves NMIs unblocked. The handlers sit in the one semantics both
+     * engines run, so they apply to code translated before they were installed, and while none
+     * is installed they cost a null check per interrupt.
+     */
+    public X86Machine handleInterrupts(InterruptHandler h) {
+        guestHooks.handleInterrupts(h);
+        return this;
+    }
+
+    /** Calls {@code h} after each external interrupt or NMI is delivered (see {@link InterruptHook}). */
     public X86Machine onInterrupt(InterruptHook h) {
         interruptHooks.add(h);
         return this;
@@ -579,6 +652,11 @@ public final class X86Machine {
                 || !interruptHooks.isEmpty() || guestHooks.watchesMemory();
     }
 
+    /**
+     * Calls {@code h} after each instruction that changed the vCPU's mode (real, protected,
+     * long, compatibility, paging), with the new mode's name. While one is installed the
+     * translator hands the vCPUs to its interpreter, so both engines report the same changes.
+     */
     public X86Machine onModeChange(ModeChangeHook h) {
         modeHooks.add(h);
         return this;
@@ -593,7 +671,7 @@ public final class X86Machine {
      */
     public X86Machine onPortIn(int first, int last, PortInHook h) {
         checkPorts(first, last);
-        ports.hook(first, last, new PcPorts.PortHook() {
+        PcPorts.PortHook wrapper = new PcPorts.PortHook() {
             @Override
             public long in(int cpuIndex, int port, int size) {
                 java.util.OptionalLong v = h.in(handles[cpuIndex], port, size);
@@ -603,14 +681,16 @@ public final class X86Machine {
             @Override
             public void out(int cpuIndex, int port, int size, int value) {
             }
-        });
+        };
+        portHooks.put(h, wrapper);
+        ports.hook(first, last, wrapper);
         return this;
     }
 
     /** Calls {@code h} for guest OUT instructions (and OUTS) to ports {@code first}..{@code last}, before the device. */
     public X86Machine onPortOut(int first, int last, PortOutHook h) {
         checkPorts(first, last);
-        ports.hook(first, last, new PcPorts.PortHook() {
+        PcPorts.PortHook wrapper = new PcPorts.PortHook() {
             @Override
             public long in(int cpuIndex, int port, int size) {
                 return PcPorts.PASS;
@@ -620,7 +700,9 @@ public final class X86Machine {
             public void out(int cpuIndex, int port, int size, int value) {
                 h.out(handles[cpuIndex], port, size, value & PhysicalMemory.mask(size));
             }
-        });
+        };
+        portHooks.put(h, wrapper);
+        ports.hook(first, last, wrapper);
         return this;
     }
 
@@ -679,13 +761,41 @@ public final class X86Machine {
     /** Calls {@code h} after guest writes touching [address, address+length). */
     public X86Machine onWrite(long address, int length, WriteHook h) {
         PhysicalMemory ram = machine.ram();
+        java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
+        writeHooks.put(h, on);
         ram.addWriteListener((a, len) -> {
-            if (a < address + length && address < a + len) {
+            if (a < address + length && address < a + len && on.get()) {
                 h.written(a, len);
             }
         });
         ram.watchLine(address, length);
         return this;
+    }
+
+    /**
+     * Removes {@code hook} (any hook or handler given to an {@code on...} or {@code handle...}
+     * method). Like installing, removing takes effect on both engines, also for code translated
+     * before: the hook is not called again, even when it removes itself (or another) while the
+     * machine runs, and once no hook that needs the interpreter is left, the translator runs its
+     * blocks again from the next run on.
+     *
+     * @return true when the hook was installed
+     */
+    public boolean removeHook(Object hook) {
+        boolean found = instructionHooks.removeIf(r -> r.hook == hook) | blockHooks.removeIf(r -> r.hook == hook)
+                | faultHooks.removeIf(h -> h == hook) | faultHandlers.removeIf(h -> h == hook)
+                | modeHooks.removeIf(h -> h == hook) | interruptHooks.removeIf(h -> h == hook)
+                | guestHooks.remove(hook);
+        PcPorts.PortHook port = portHooks.remove(hook);
+        if (port != null) {
+            found |= ports.unhook(port);
+        }
+        java.util.concurrent.atomic.AtomicBoolean write = writeHooks.remove(hook);
+        if (write != null) {
+            write.set(false);
+            found = true;
+        }
+        return found;
     }
 
     // ---------------------------------------------------------------- running
@@ -969,23 +1079,21 @@ public final class X86Machine {
         @Override
         public void beforeInstruction(Cpu cpu, Insn insn, long rip) {
             String text = null;
-            for (int i = 0; i < instructionHooks.size(); i++) {
-                long[] range = instructionRanges.get(i);
-                if (Long.compareUnsigned(rip, range[0]) >= 0 && Long.compareUnsigned(rip, range[1]) <= 0) {
+            for (Ranged<InstructionHook> r : instructionHooks) {
+                if (r.covers(rip)) {
                     if (text == null) {
                         text = org.apboot.core.decode.AttSyntax.render(insn, rip);
                     }
-                    instructionHooks.get(i).before(handles[cpu.index], rip, text);
+                    r.hook.before(handles[cpu.index], rip, text);
                 }
             }
         }
 
         @Override
         public void beforeBlock(Cpu cpu, long rip, int size) {
-            for (int i = 0; i < blockHooks.size(); i++) {
-                long[] range = blockRanges.get(i);
-                if (Long.compareUnsigned(rip, range[0]) >= 0 && Long.compareUnsigned(rip, range[1]) <= 0) {
-                    blockHooks.get(i).block(handles[cpu.index], rip, size);
+            for (Ranged<BlockHook> r : blockHooks) {
+                if (r.covers(rip)) {
+                    r.hook.block(handles[cpu.index], rip, size);
                 }
             }
         }

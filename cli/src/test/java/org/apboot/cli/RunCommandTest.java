@@ -235,4 +235,35 @@ class RunCommandTest {
         assertEquals("triple fault", chain.get(chain.size() - 1));
         assertEquals("0x10000", f.get("rip"));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void moreRamRegistersATraceAndATimeout(String engine) throws Exception {
+        // mov %ebx,%eax; add $5,%eax; hlt -- in a RAM region at 3.5 GiB, %ebx set from the command line
+        Path bin = tmp.resolve("add.bin");
+        Files.write(bin, new byte[] {(byte) 0x89, (byte) 0xd8, (byte) 0x83, (byte) 0xc0, 0x05, (byte) 0xf4});
+        DisasmCommandTest.Result r = DisasmCommandTest.run("run", "--map", "0xe0000000+64K", "--load", bin + "@0xe0000000",
+                "--state", "flat32", "--set", "rbx=0x10", "--trace", "--engine", engine, "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("prot32   e0000000  mov    %ebx,%eax", "prot32   e0000002  add    $0x5,%eax",
+                "prot32   e0000005  hlt"), r.err().lines().toList());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> j = (Map<String, Object>) JsonReader.parse(r.out());
+        assertEquals("hlt", j.get("exit"));
+        assertEquals(3L, ((Number) j.get("instructions")).longValue());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> regs = (Map<String, Object>) j.get("regs");
+        assertEquals("0x15", regs.get("rax"));
+        assertEquals("0xe0000006", regs.get("rip"));
+
+        Path loop = tmp.resolve("loop.bin");
+        Files.write(loop, new byte[] {(byte) 0xeb, (byte) 0xfe}); // 1: jmp 1b
+        r = DisasmCommandTest.run("run", "--load", loop + "@0x10000", "--state", "long64", "--timeout", "0.2",
+                "--engine", engine, "--json");
+        assertEquals(RunCommand.EXIT_LIMIT, r.code(), r.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> k = (Map<String, Object>) JsonReader.parse(r.out());
+        assertEquals("limit", k.get("exit"));
+        assertTrue(((Number) k.get("instructions")).longValue() > 0);
+    }
 }

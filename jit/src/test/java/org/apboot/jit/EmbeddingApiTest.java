@@ -115,6 +115,49 @@ class EmbeddingApiTest {
         assertEquals(303, r.instructions());
     }
 
+    /**
+     * Code above 4 GiB that rewrites itself: xor %ebx,%ebx; mov $2,%ecx; 1: mov $1,%eax;
+     * add %eax,%ebx; movb $0x10,(the immediate of that mov)(%rip); dec %ecx; jne 1b; hlt. The
+     * second pass must run the new immediate: %ebx = 1 + 0x10.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void codeAbove4GibThatRewritesItselfRunsItsNewBytes(String engine) {
+        X86Machine m = machine(engine).build();
+        m.mapRam(0x1_0000_0000L, 1 << 20);
+        m.load(0x1_0000_0000L, GuestPrograms.bytes(0x31, 0xdb, 0xb9, 0x02, 0x00, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00, 0x00,
+                0x01, 0xc3, 0xc6, 0x05, 0xf3, 0xff, 0xff, 0xff, 0x10, 0xff, 0xc9, 0x75, 0xee, 0xf4));
+        for (int run = 0; run < 2; run++) { // the same again, after the code ran (and was decoded) once
+            m.vcpu(0).long64(0x10000, 0x8000, false); // a preset also ends the HLT of the run before
+            m.write(m.reservedPageTables() + 0x2000, 8, 0x1_0000_0000L | 0x87); // linear 0..2 MiB -> the region
+            m.vcpu(0).set("cr3", m.vcpu(0).get("cr3")).set("rip", 0);
+            m.write(0x1_0000_0008L, 1, 0x01);
+            RunResult r = m.runVcpu(0, RunLimits.none().maxInstructions(1_000));
+            assertEquals("hlt", r.exit());
+            assertEquals(0x11, m.vcpu(0).get("rbx"));
+            assertEquals(0x10, m.read(0x1_0000_0008L, 1));
+            assertEquals(13, r.instructions()); // xor, mov, 2 x (mov, add, movb, dec, jne), hlt
+        }
+    }
+
+    /** A 32-bit loop in a ROM mapped only at 0xFFFF0000 (no alias below 1 MiB), run many times. */
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void codeInAHighRomRuns(String engine) {
+        X86Machine m = machine(engine).build();
+        byte[] rom = new byte[0x1000];
+        // xor %eax,%eax; mov $1000,%ecx; 1: add %ecx,%eax; dec %ecx; jne 1b; hlt
+        byte[] loop = GuestPrograms.bytes(0x31, 0xc0, 0xb9, 0xe8, 0x03, 0x00, 0x00, 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4);
+        System.arraycopy(loop, 0, rom, 0x100, loop.length);
+        m.mapRom(0xFFFF_0000L, rom);
+        m.vcpu(0).flat32(0xFFFF_0100L, 0x9000, false);
+        RunResult r = m.runVcpu(0, RunLimits.none());
+        assertEquals("hlt", r.exit());
+        assertEquals(500_500, m.vcpu(0).get("rax"));
+        assertEquals(3003, r.instructions()); // xor, mov, 1000 x (add, dec, jne), hlt
+        assertEquals(0xFFFF_010DL, m.vcpu(0).get("rip"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"interp", "jit"})
     void romIgnoresGuestStoresAtItsAddressAndItsAliasInLowRam(String engine) {

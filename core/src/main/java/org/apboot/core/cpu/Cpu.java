@@ -154,6 +154,8 @@ public final class Cpu extends FlagState {
     public CpuOverrides overrides;
     /** The embedder's memory-access hooks, or null (the usual case: nothing is reported). */
     public MemoryHooks memoryHooks;
+    /** The embedder's interrupt handlers, or null (the usual case: every interrupt is delivered). */
+    public InterruptTakeover interruptTakeover;
 
     public Cpu(int index, CpuModel model, CpuProfile profile, PhysicalMemory ram) {
         this.index = index;

@@ -13,6 +13,12 @@ public interface InterruptSource {
      */
     int acknowledge(Cpu cpu);
 
+    /**
+     * The embedder handled the interrupt just accepted in place of the guest's handler: ends it
+     * as the handler's EOI would, so it no longer holds back interrupts of its priority class.
+     */
+    void handledByHost(Cpu cpu);
+
     /** Takes a pending NMI; false if there was none. */
     boolean takeNmi(Cpu cpu);
 
@@ -27,6 +33,10 @@ public interface InterruptSource {
         @Override
         public int acknowledge(Cpu cpu) {
             return -1;
+        }
+
+        @Override
+        public void handledByHost(Cpu cpu) {
         }
 
         @Override

@@ -88,6 +88,19 @@ public final class PcPorts implements IoBus {
         hooks = a;
     }
 
+    /** Removes a hook added with {@link #hook}; false when it was not installed. */
+    public synchronized boolean unhook(PortHook hook) {
+        if (hooks == null) {
+            return false;
+        }
+        HookRange[] kept = Arrays.stream(hooks).filter(r -> r.hook != hook).toArray(HookRange[]::new);
+        if (kept.length == hooks.length) {
+            return false;
+        }
+        hooks = kept.length == 0 ? null : kept; // none left: I/O skips the hooks again
+        return true;
+    }
+
     @Override
     public int in(int cpuIndex, int port, int size) {
         HookRange[] h = hooks;

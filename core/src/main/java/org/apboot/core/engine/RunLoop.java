@@ -19,7 +19,7 @@ public final class RunLoop {
      * At a block boundary with events requested: takes one if it can be taken now. Never right
      * after an STI / MOV SS / POP SS (the interrupt shadow); a halted CPU has retired the HLT
      * that followed it, so the shadow no longer applies. Returns true when an event was
-     * delivered (the tracer, if any, is told).
+     * delivered (the tracer, if any, is told) or the embedder took it over.
      */
     public static boolean takeEvent(Cpu cpu, Tracer tracer) {
         if ((cpu.halted || !cpu.interruptShadow) && cpu.eventDeliverable()) {
@@ -29,6 +29,9 @@ public final class RunLoop {
                     tracer.interrupt(cpu, vector);
                 }
                 return true;
+            }
+            if (vector == ExternalEvents.HANDLED_BY_HOST) {
+                return true; // the embedder may have moved RIP or changed the mode
             }
         }
         return false;

@@ -316,6 +316,17 @@ final class LocalApic implements MsrHandler, MmioBus, InterruptSource {
     }
 
     @Override
+    public void handledByHost(Cpu cpu) {
+        Vcpu v = machine.vcpu(cpu.index);
+        InterruptRegisters irq = v.irqOrNull();
+        if (irq != null) {
+            // the vector just accepted is the highest in service: EOI ends exactly it
+            irq.endOfInterrupt();
+            recheck(v);
+        }
+    }
+
+    @Override
     public boolean takeNmi(Cpu cpu) {
         Vcpu v = machine.vcpu(cpu.index);
         if (!v.nmiPending) {

@@ -2,6 +2,7 @@ package org.apboot.core.semantics;
 
 import java.util.ArrayList;
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.InterruptTakeover;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
@@ -105,8 +106,14 @@ public final class ExceptionDelivery {
     /**
      * Software-generated events: {@link #SOFTWARE_INT} (INT n), {@link #SOFTWARE_EXCEPTION}
      * (INT3, INTO: same checks as INT n), {@link #ICEBP} (INT1: no DPL or IOPL check, EXT set).
+     * The embedder's {@link Cpu#interruptTakeover}, if any, is asked first, before any check:
+     * when it handles the interrupt the instruction completes without a delivery.
      */
     public static void deliverSoftwareInterrupt(Cpu cpu, int vector, long nextRip, int kind) {
+        InterruptTakeover t = cpu.interruptTakeover;
+        if (t != null && t.takeOver(cpu, vector & 0xFF, InterruptTakeover.SOFTWARE)) {
+            return;
+        }
         event(cpu, vector & 0xFF, false, 0, nextRip, kind, false);
         cpu.interruptShadow = false;
     }
