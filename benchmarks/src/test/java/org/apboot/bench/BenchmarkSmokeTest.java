@@ -213,8 +213,14 @@ class BenchmarkSmokeTest {
             assertTrue(jc.stats().jumpCacheHits.sum() >= DispatchBenchmark.EXITS,
                     engine + ": jumpcache exits served by the jump cache: " + jc.stats().jumpCacheHits.sum());
             DispatchBenchmark ind = setUp("indirect", engine);
-            assertTrue(ind.stats().jumpCacheHits.sum() >= DispatchBenchmark.EXITS,
-                    engine + ": indirect exits served by the jump cache: " + ind.stats().jumpCacheHits.sum());
+            if (engine.equals("interp")) {
+                assertTrue(ind.stats().jumpCacheHits.sum() >= DispatchBenchmark.EXITS,
+                        "interp: indirect exits served by the jump cache: " + ind.stats().jumpCacheHits.sum());
+            } else {
+                // each block's target repeats: the translator follows the exit's indirect link
+                assertTrue(ind.stats().counters().getOrDefault("chained exits", 0L) >= DispatchBenchmark.EXITS,
+                        "jit: indirect exits followed through their links: " + ind.stats().counters());
+            }
         }
         DispatchBenchmark chained = setUp("chained", "jit");
         assertTrue(chained.stats().counters().getOrDefault("chained exits", 0L) >= DispatchBenchmark.EXITS,
