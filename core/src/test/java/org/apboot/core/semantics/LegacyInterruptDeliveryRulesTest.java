@@ -297,4 +297,75 @@ class LegacyInterruptDeliveryRulesTest {
         past.tr.limit = 0x66;
         fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
     }
+
+    @Test
+    void aNullHandlerSelectorFaultsWhateverTheFirstGdtSlotHolds() {
+        Cpu cpu = prot32();
+        cpu.ram.write64(TestCpus.GDT, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC));
+        gate(cpu, 0x20, 0x4000, 3, 0x8E);
+        fault(Vectors.GP, 1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
+        assertEquals(0x1234, cpu.rip);
+    }
+
+    @Test
+    void aStackSwitchToAThirtyTwoBitStackAbove64KiB() {
+        Cpu cpu = user(TestCpus.DATA32);
+        cpu.ram.write32(0x3004, 0x2_0000);
+        gate(cpu, 0x80, 0x4400, TestCpus.CODE32, 0xEE);
+        ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x80, 0x5555);
+        assertEquals(0x1_FFEC, cpu.r[Cpu.RSP]);
+        assertEquals(0x5555, cpu.ram.read32(0x1_FFEC));
+        assertEquals(0x3B, cpu.ram.read32(0x1_FFFC));
+    }
+
+    @Test
+    void aNewStackTooSmallForTheFrameIsSsWithTheSelectorAndExt() {
+        Cpu cpu = user(0x70);
+        cpu.gdtrLimit = 0x77;
+        cpu.ram.write64(TestCpus.GDT + 0x70, TestCpus.seg(0, 0xFFF, 0x92, 0x4));   // 4 KiB, B = 1
+        cpu.ram.write32(0x3004, 0x10);                                             // room for 16 bytes
+        gate(cpu, 0x20, 0x4000, TestCpus.CODE32, 0x8E);
+        fault(Vectors.SS, 0x71, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
+        assertEquals(3, cpu.cpl);
+    }
+
+    @Test
+    void int3AndIntoInV86ModeNeedIopl3TooButExternalInterruptsDoNot() {
+        Cpu cpu = v86(2);
+        gate(cpu, 3, 0x4000, TestCpus.CODE32, 0xEE);
+        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 3, 0x1236,
+                ExceptionDelivery.SOFTWARE_EXCEPTION));
+        gate(cpu, 0x20, 0x4000, TestCpus.CODE32, 0x8E);
+        ExceptionDelivery.deliverExternal(cpu, 0x20);
+        assertFalse(cpu.v86());
+        assertEquals(0x4000, cpu.rip);
+    }
+
+    @Test
+    void theBitmapMayStartAtTheFirstByteOfTheTss() {
+        Cpu cpu = v86(3);
+        cpu.cr4 |= Cpu.CR4_VME;
+        cpu.ram.write16(0x3066, 0x20 - 4);            // the byte of vector 0x21 is byte 0
+        cpu.ram.write8(0x3000, 0x00);
+        cpu.ram.write32(0x21 * 4, 0x3000_0040);
+        ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x21, 0x1236);
+        assertEquals(0x40, cpu.rip);
+    }
+
+    @Test
+    void ia32eModeIdtsHoldOnly64BitInterruptAndTrapGates() {
+        Cpu cpu = TestCpus.long64();
+        for (int type : new int[] {0x4, 0x5, 0x6, 0x7, 0xC, 0x9}) {
+            long g = TestCpus.gate(0x4000, TestCpus.CODE64, 0x80 | type, 0);
+            fault(Vectors.GP, 0x20 * 8 + 3,
+                    () -> ExceptionDelivery.checkGate(cpu, 0x20, g, ExceptionDelivery.EXTERNAL, true));
+        }
+        ExceptionDelivery.checkGate(cpu, 0x20, TestCpus.gate(0x4000, TestCpus.CODE64, 0x8E, 0), ExceptionDelivery.EXTERNAL, true);
+        ExceptionDelivery.checkGate(cpu, 0x20, TestCpus.gate(0x4000, TestCpus.CODE64, 0x8F, 0), ExceptionDelivery.EXTERNAL, true);
+        Cpu legacy = prot32();
+        for (int type : new int[] {0x5, 0x6, 0x7, 0xE, 0xF}) {
+            ExceptionDelivery.checkGate(legacy, 0x20, TestCpus.gate(0x4000, TestCpus.CODE32, 0x80 | type, 0),
+                    ExceptionDelivery.EXTERNAL, false);
+        }
+    }
 }

@@ -118,4 +118,14 @@ class LdtrAndTrLoadTest {
         put(cpu, 0x80, TestCpus.seg(0x7000, 0x2B, 0x81, 0x0));        // a 16-bit TSS is no TSS here
         fault(Vectors.GP, 0x80, () -> SegmentLoads.ltr(cpu, 0x80));
     }
+
+    @Test
+    void lldtRefusesOtherSystemDescriptorsAndLtrTheNullSelectorWhateverSlotZeroHolds() {
+        Cpu cpu = prot32();
+        fault(Vectors.GP, TestCpus.TSS, () -> SegmentLoads.lldt(cpu, TestCpus.TSS));
+        put(cpu, 0, TestCpus.seg(0x3000, 0x67, 0x89, 0x0));
+        fault(Vectors.GP, 0, () -> SegmentLoads.ltr(cpu, 0));
+        fault(Vectors.GP, 0, () -> SegmentLoads.ltr(cpu, 3));
+        assertEquals(0x89, cpu.ram.read8(TestCpus.GDT + 5));
+    }
 }

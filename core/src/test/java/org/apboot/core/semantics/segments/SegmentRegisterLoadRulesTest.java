@@ -189,4 +189,12 @@ class SegmentRegisterLoadRulesTest {
         SegmentLoads.setZf(cpu, false);
         assertEquals(Cpu.CF | Cpu.SF, Flags.arith(cpu));
     }
+
+    @Test
+    void aNullStackSelectorFaultsWhateverTheFirstGdtSlotHolds() {
+        Cpu cpu = prot32();
+        put(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));
+        fault(Vectors.TS, 1, () -> SegmentLoads.checkStack(cpu, 0, 0, true, 1));
+        fault(Vectors.GP, 0, () -> SegmentLoads.checkStack(cpu, 0, 0, false, 0));
+    }
 }
