@@ -2,6 +2,7 @@ package org.apboot.core.semantics.segments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
@@ -465,7 +466,88 @@ class FarTransferRulesTest {
         FarTransfers.retFar(cpu, 8, 0);
         assertEquals(1, cpu.cpl);
         assertEquals(1, cpu.seg[Insn.SS].selector);
+        assertEquals(1, cpu.seg[Insn.SS].dpl(), "the null SS keeps the new privilege");
+        assertTrue(cpu.seg[Insn.SS].present());
         assertEquals(0x1_0000_6000L, cpu.r[Cpu.RSP]);
         assertEquals(0x1_0000_5000L, cpu.rip);
+    }
+
+    // ---------------------------------------------------------------- more gate cases
+
+    @Test
+    void gatesToConformingCodeOfTheCurrentLevelAndWideOffsets() {
+        Cpu cpu = gates();
+        FarTransfers.jmpFar(cpu, GATE_CONF0, 0, 4);
+        assertEquals(CONF0, cpu.seg[Insn.CS].selector);
+        assertEquals(0x5000, cpu.rip);
+        Cpu call = gates();
+        FarTransfers.callFar(call, GATE_CONF0, 0, 4);
+        assertEquals(CONF0, call.seg[Insn.CS].selector);
+        assertEquals(0x5000, call.rip);
+        assertEquals(0x7FF8, call.r[Cpu.RSP]);
+        Cpu wide = gates();
+        put(wide, GATE3, TestCpus.gate(0x12_4000, TestCpus.CODE32, 0xEC, 0));
+        FarTransfers.callFar(wide, GATE3, 0, 4);
+        assertEquals(0x12_4000, wide.rip, "a 32-bit gate holds a 32-bit offset");
+    }
+
+    @Test
+    void aSystemDescriptorThatIsNoGateIsRefused() {
+        Cpu cpu = gates();
+        put(cpu, 0xD8, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));           // an LDT descriptor
+        fault(Vectors.GP, 0xD8, () -> FarTransfers.callFar(cpu, 0xD8, 0, 4));
+        fault(Vectors.GP, 0xD8, () -> FarTransfers.jmpFar(cpu, 0xD8, 0, 4));
+        Cpu lm = long64Gates();
+        put(lm, 0xD8, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
+        put(lm, 0xE0, 0);
+        fault(Vectors.GP, 0xD8, () -> FarTransfers.callFar(lm, 0xD8, 0, 4));
+    }
+
+    @Test
+    void aCallToAnInnerLevelOnAThirtyTwoBitStackAbove64KiB() {
+        Cpu cpu = gates();
+        cpu.ram.write32(0x3004, 0x2_0000);
+        cpu.ram.write32(0x3008, TestCpus.DATA32);
+        SegmentLoads.ltr(cpu, TestCpus.TSS);
+        toUser(cpu);
+        cpu.r[Cpu.RSP] = 0x7000;
+        FarTransfers.callFar(cpu, GATE3 | 3, 0, 4);
+        assertEquals(0x1_FFF0, cpu.r[Cpu.RSP]);
+        assertEquals(0x1007, cpu.ram.read32(0x1_FFF0));
+        assertEquals(TestCpus.UDATA32, cpu.ram.read32(0x1_FFFC));
+    }
+
+    @Test
+    void aSixtyFourBitGateToRingOneUsesRsp1AndIgnoresTheParameterCountBits() {
+        Cpu cpu = long64Gates();
+        put(cpu, 0xC0, TestCpus.seg(0, 0xFFFFF, 0xBA, 0xA));            // 64-bit code, DPL 1
+        put(cpu, 0xC8, TestCpus.gate(0x4000, 0xC0, 0xEC, 3));           // bits 36:32 = 3
+        put(cpu, 0xD0, 0);
+        put(cpu, 0xE8, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xE));            // L and D
+        put(cpu, 0xF0, TestCpus.gate(0x4000, 0xE8, 0xEC, 0));
+        put(cpu, 0xF8, 0);
+        cpu.gdtrLimit = 0xFF;
+        cpu.ram.write64(0x300C, 0x6000);                                  // RSP1
+        SegmentLoads.commitCode(cpu, TestCpus.UCODE64, cpu.ram.read64(TestCpus.GDT + 0x40), 3);
+        SegmentLoads.load(cpu, Insn.SS, TestCpus.UDATA32);
+        cpu.r[Cpu.RSP] = 0x7000;
+        cpu.rip = 0x1007;
+        fault(Vectors.GP, 0xE8, () -> FarTransfers.callFar(cpu, 0xF3, 0, 4));
+        FarTransfers.callFar(cpu, 0xCB, 0, 4);
+        assertEquals(1, cpu.cpl);
+        assertEquals(0x5FE0, cpu.r[Cpu.RSP], "four quadwords, no parameters");
+        assertEquals(0x1007, cpu.ram.read64(0x5FE0));
+        assertEquals(0x7000, cpu.ram.read64(0x5FF0));
+        assertEquals(1, cpu.seg[Insn.SS].selector);
+    }
+
+    @Test
+    void aReturnToAnOuterThirtyTwoBitStackLoadsTheWholeEsp() {
+        Cpu cpu = prot32();
+        cpu.r[Cpu.RSP] = 0x7000;
+        frame(cpu, 4, 0x1234, TestCpus.UCODE32, 0x2_6000, TestCpus.UDATA32);
+        FarTransfers.retFar(cpu, 4, 0);
+        assertEquals(0x2_6000, cpu.r[Cpu.RSP]);
+        assertEquals(3, cpu.cpl);
     }
 }
