@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
@@ -628,5 +629,70 @@ class TaskSwitchTest {
             assertEquals(sregs[i], cpu.ram.read16(C16 + 0x22 + 2 * i), "selector " + i);
         }
         assertEquals(LDT, cpu.ram.read16(C16 + 0x2A), "the LDT field is static: not written");
+    }
+
+    @Test
+    void moreNewTaskChecks() {
+        assertEquals("#TS(0x38)", firstFaultWith(0x50, TestCpus.UDATA32 & ~3));   // SS DPL 3, RPL 0, CPL 0
+        Cpu typeTwo = checks();
+        put(typeTwo, RO_DATA, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));               // data of type 2
+        typeTwo.ram.write16(B + 0x60, RO_DATA);
+        FarTransfers.jmpFar(typeTwo, TSS_B, 0, 4);
+        assertTrue(typeTwo.faultChain.get(0).startsWith("#TS(0xd0)"), typeTwo.faultChain.toString());
+        Cpu conf = checks();
+        put(conf, RO_DATA, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));                  // conforming code, DPL 0
+        conf.ram.write16(B + 0x4C, RO_DATA);
+        FarTransfers.jmpFar(conf, TSS_B, 0, 4);
+        assertEquals(RO_DATA, conf.seg[Insn.CS].selector);
+        assertTrue(conf.faultChain == null || conf.faultChain.isEmpty(), String.valueOf(conf.faultChain));
+        assertTrue((conf.seg[Insn.DS].attrs & Segment.TYPE_ACCESSED) != 0, "DS cached as accessed");
+    }
+
+    @Test
+    void aUserTaskMayRunConformingKernelCode() {
+        Cpu cpu = checks();
+        put(cpu, RO_DATA, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));                   // conforming code, DPL 0
+        cpu.ram.write16(B + 0x4C, RO_DATA | 3);
+        cpu.ram.write16(B + 0x50, TestCpus.UDATA32);
+        cpu.ram.write16(B + 0x54, TestCpus.UDATA32);
+        cpu.ram.write16(B + 0x48, TestCpus.UDATA32);
+        cpu.ram.write16(B + 0x5C, TestCpus.UDATA32);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertTrue(cpu.faultChain == null || cpu.faultChain.isEmpty(), String.valueOf(cpu.faultChain));
+        assertEquals(3, cpu.cpl);
+        assertEquals(RO_DATA | 3, cpu.seg[Insn.CS].selector);
+    }
+
+    @Test
+    void aNullSsOrCsInTheNewTaskFaultsWhateverTheFirstGdtSlotHolds() {
+        Cpu cpu = checks();
+        put(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));
+        cpu.ram.write16(B + 0x50, 0);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertTrue(cpu.faultChain.get(0).startsWith("#TS(0x0)"), cpu.faultChain.toString());
+        Cpu code = checks();
+        put(code, 0, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC));
+        code.ram.write16(B + 0x4C, 0);
+        FarTransfers.jmpFar(code, TSS_B, 0, 4);
+        assertTrue(code.faultChain.get(0).startsWith("#TS(0x0)"), code.faultChain.toString());
+    }
+
+    @Test
+    void a16BitTaskSavesItsCurrentSelectors() {
+        Cpu cpu = checks();
+        cpu.ram.write16(C16 + 0x0E, 0x0123);
+        cpu.ram.write16(C16 + 0x10, 0x2);
+        int[] sregs = {TestCpus.DATA16, TestCpus.CODE16, TestCpus.DATA16, TestCpus.DATA16};
+        for (int i = 0; i < 4; i++) {
+            cpu.ram.write16(C16 + 0x22 + 2 * i, sregs[i]);
+        }
+        FarTransfers.jmpFar(cpu, TSS_C16, 0, 4);
+        SegmentLoads.load(cpu, Insn.ES, DATA32);
+        SegmentLoads.load(cpu, Insn.DS, DATA32);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(DATA32, cpu.ram.read16(C16 + 0x22), "ES");
+        assertEquals(TestCpus.CODE16, cpu.ram.read16(C16 + 0x24), "CS");
+        assertEquals(TestCpus.DATA16, cpu.ram.read16(C16 + 0x26), "SS");
+        assertEquals(DATA32, cpu.ram.read16(C16 + 0x28), "DS");
     }
 }
