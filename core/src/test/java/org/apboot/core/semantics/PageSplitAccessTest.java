@@ -132,4 +132,14 @@ class PageSplitAccessTest {
         pageFault(RO, 3, () -> Mem.compareAndExchange(cpu, Insn.DS, RO - 2, 4, 0x5678_1234L, 0));
         assertEquals(0x1234_5678, cpu.ram.read32(0x9FFC));
     }
+
+    /** The second page is checked for writing before the locked read: a missing page is a write fault (W/R = 1). */
+    @Test
+    void aLockedCompareAndExchangeIntoAnAbsentPageIsAWriteFault() {
+        Cpu cpu = cpu(0);
+        long lastPresent = 0x405000, absent = 0x406000; // 0x405000 -> 0xE000, 0x406000 not mapped
+        cpu.ram.write16(0xEFFE, 0x1234);
+        pageFault(absent, 2, () -> Mem.compareAndExchange(cpu, Insn.DS, lastPresent + 0xFFE, 4, 0x1234, 0));
+        assertEquals(0x1234, cpu.ram.read16(0xEFFE));
+    }
 }

@@ -193,4 +193,22 @@ class SegmentLimitAndTypeCheckTest {
         assertFalse(Mem.canonical(cpu, 0x0100_0000_0000_0000L));
         assertFalse(Mem.canonical(cpu, 0xFEFF_FFFF_FFFF_FFFFL));
     }
+
+    @Test
+    void aSegmentNotPresentCannotBeUsedWhateverItsOtherAttributes() {
+        Cpu cpu = prot32With(Insn.DS, 0xFFFF_FFFFL, Segment.S | RW | Segment.DB | Segment.G);
+        fault(Vectors.GP, () -> Mem.read(cpu, Insn.DS, 0x100, 4));
+        cpu.seg[Insn.SS].set(0x10, 0, 0xFFFF_FFFFL, Segment.S | RW | Segment.DB | Segment.G);
+        fault(Vectors.SS, () -> Mem.write(cpu, Insn.SS, 0x100, 4, 0));
+    }
+
+    @Test
+    void sixtyFourBitWritesAddTheFsBaseAndCheckStackAddresses() {
+        Cpu cpu = TestCpus.long64();
+        cpu.seg[Insn.FS].base = 0x5000;
+        Mem.write(cpu, Insn.FS, 0x10, 8, 0x1122_3344_5566_7788L);
+        assertEquals(0x1122_3344_5566_7788L, cpu.ram.read64(0x5010));
+        assertEquals(0, cpu.ram.read64(0x10));
+        fault(Vectors.SS, () -> Mem.write(cpu, Insn.SS, 0x0000_8000_0000_0000L, 8, 0));
+    }
 }
