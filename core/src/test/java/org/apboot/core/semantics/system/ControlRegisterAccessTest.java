@@ -90,4 +90,14 @@ class ControlRegisterAccessTest {
         ControlRegs.writeCr0(cpu, cpu.cr0 | Cpu.CR0_WP);
         assertTrue(cpu.longModeActive(), "another CR0 write with PG kept set changes nothing");
     }
+
+    @Test
+    void aCr0WriteThatLeavesPagingOffDoesNotActivateIa32eMode() {
+        Cpu cpu = SysCpus.prot32(0);
+        ControlRegs.writeCr4(cpu, Cpu.CR4_PAE);
+        cpu.efer |= Cpu.EFER_LME;
+        ControlRegs.writeCr0(cpu, cpu.cr0 | Cpu.CR0_WP);
+        assertEquals(0, cpu.efer & Cpu.EFER_LMA);
+        assertFalse(cpu.longModeActive());
+    }
 }
