@@ -342,7 +342,8 @@ public final class ExceptionDelivery {
             if (as == 4) {
                 cpu.r[Cpu.RSP] = sp;
             } else {
-                cpu.r[Cpu.RSP] = (cpu.r[Cpu.RSP] & ~0xFFFFL) | sp;
+                // ESP is loaded whole from the TSS, then the pushes move SP only
+                cpu.r[Cpu.RSP] = (ssp[1] & ~0xFFFFL) | sp;
             }
         } else {
             if (v86) {

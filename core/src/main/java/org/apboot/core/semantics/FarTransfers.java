@@ -142,7 +142,8 @@ public final class FarTransfers {
         if (as == 4) {
             cpu.r[Cpu.RSP] = sp;
         } else {
-            cpu.r[Cpu.RSP] = (cpu.r[Cpu.RSP] & ~0xFFFFL) | sp;
+            // ESP is loaded whole from the TSS, then the pushes move SP only
+            cpu.r[Cpu.RSP] = (ssp[1] & ~0xFFFFL) | sp;
         }
         SegmentLoads.commitCode(cpu, g.selector, g.code, newCpl);
         cpu.rip = rip;

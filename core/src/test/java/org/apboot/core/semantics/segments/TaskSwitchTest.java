@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
+import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
@@ -16,6 +17,7 @@ import org.apboot.core.semantics.FarTransfers;
 import org.apboot.core.semantics.Flags;
 import org.apboot.core.semantics.Returns;
 import org.apboot.core.semantics.SegmentLoads;
+import org.apboot.core.semantics.TaskSwitch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -442,5 +444,255 @@ class TaskSwitchTest {
         fault(Vectors.GP, 0x60, () -> FarTransfers.jmpFar(cpu, 0x60, 0, 4));
         cpu.sysFlags |= Cpu.NT;
         fault(Vectors.GP, 0, () -> Returns.iret(cpu, 8));
+    }
+
+    // ---------------------------------------------------------------- the checks of table 8-1, one by one
+
+    private static final int RO_DATA = 0xD0, ABSENT_DATA = 0xD8, ABSENT_CODE = 0xE0, EXEC_ONLY = 0xE8,
+            ABSENT_LDT = 0xF0, LDT = 0xF8;
+
+    /** {@link #machine()} with more GDT slots: read-only, absent and execute-only segments, LDTs. */
+    private static Cpu checks() {
+        Cpu cpu = machine();
+        cpu.gdtrLimit = 0xFF;
+        put(cpu, RO_DATA, TestCpus.seg(0, 0xFFFFF, 0x90, 0xC));
+        put(cpu, ABSENT_DATA, TestCpus.seg(0, 0xFFFFF, 0x12, 0xC));
+        put(cpu, ABSENT_CODE, TestCpus.seg(0, 0xFFFFF, 0x1A, 0xC));
+        put(cpu, EXEC_ONLY, TestCpus.seg(0, 0xFFFFF, 0x98, 0xC));
+        put(cpu, ABSENT_LDT, TestCpus.seg(0x30000, 0xFF, 0x02, 0));
+        put(cpu, LDT, TestCpus.seg(0x30000, 0xFF, 0x82, 0));
+        cpu.ram.write64(0x30000, TestCpus.seg(0x50000, 0xFFFFF, 0x92, 0xC)); // LDT entry 0: data
+        return cpu;
+    }
+
+    /** Switches to task B with the 16-bit field at {@code off} of its TSS set to {@code v}; the first fault. */
+    private static String firstFaultWith(int off, int v) {
+        Cpu cpu = checks();
+        cpu.ram.write16(B + off, v);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(TSS_B, cpu.tr.selector, "the switch committed");
+        return cpu.faultChain == null || cpu.faultChain.isEmpty() ? "none" : cpu.faultChain.get(0).split(" ")[0];
+    }
+
+    @Test
+    void eachNewTaskSegmentCheckFaultsWithItsSelector() {
+        int es = 0x48, cs = 0x4C, ss = 0x50, ds = 0x54, ldt = 0x60;
+        assertEquals("#TS(0x0)", firstFaultWith(ss, 0));
+        assertEquals("#TS(0x100)", firstFaultWith(ss, 0x100));
+        assertEquals("#TS(0xd0)", firstFaultWith(ss, RO_DATA));
+        assertEquals("#TS(0x10)", firstFaultWith(ss, DATA32 | 3));
+        assertEquals("#SS(0xd8)", firstFaultWith(ss, ABSENT_DATA));
+        assertEquals("#TS(0x0)", firstFaultWith(cs, 0));
+        assertEquals("#TS(0x10)", firstFaultWith(cs, DATA32));
+        assertEquals("#TS(0x58)", firstFaultWith(cs, TestCpus.CODE32_DPL3_CONF & ~3));
+        assertEquals("#TS(0x30)", firstFaultWith(cs, TestCpus.UCODE32 & ~3));
+        assertEquals("#NP(0xe0)", firstFaultWith(cs, ABSENT_CODE));
+        assertEquals("#TS(0x10)", firstFaultWith(ds, DATA32 | 3));
+        assertEquals("#TS(0xe8)", firstFaultWith(ds, EXEC_ONLY));
+        assertEquals("#NP(0xd8)", firstFaultWith(es, ABSENT_DATA));
+        assertEquals("none", firstFaultWith(ds, CODE32));
+        assertEquals("#TS(0x4)", firstFaultWith(ldt, 0x04));
+        assertEquals("#TS(0x10)", firstFaultWith(ldt, DATA32));
+        assertEquals("#TS(0xf0)", firstFaultWith(ldt, ABSENT_LDT));
+        assertEquals("#TS(0x100)", firstFaultWith(ldt, 0x100));
+    }
+
+    @Test
+    void theNewTasksLdtIsLoadedBeforeItsSegments() {
+        Cpu cpu = checks();
+        cpu.ram.write16(B + 0x60, LDT);
+        cpu.ram.write16(B + 0x48, 0x04);            // ES from the LDT
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(LDT, cpu.ldtr.selector);
+        assertEquals(0x30000, cpu.ldtr.base);
+        assertEquals(0x04, cpu.seg[Insn.ES].selector);
+        assertEquals(0x50000, cpu.seg[Insn.ES].base);
+        assertEquals(0x93, cpu.ram.read8(0x30005), "accessed bit set in the LDT");
+        assertTrue(cpu.faultChain == null || cpu.faultChain.isEmpty(), String.valueOf(cpu.faultChain));
+    }
+
+    @Test
+    void theNewEipMayBeTheLastByteOfTheCodeSegment() {
+        Cpu cpu = checks();
+        cpu.ram.write16(B + 0x4C, TestCpus.CODE16);
+        w32(cpu, B + 0x20, 0xFFFF);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(0xFFFF, cpu.rip);
+        assertTrue(cpu.faultChain == null || cpu.faultChain.isEmpty(), String.valueOf(cpu.faultChain));
+        Cpu past = checks();
+        past.ram.write16(B + 0x4C, TestCpus.CODE16);
+        w32(past, B + 0x20, 0x1_0000);
+        FarTransfers.jmpFar(past, TSS_B, 0, 4);
+        assertTrue(past.faultChain.get(0).startsWith("#GP(0x0)"), past.faultChain.toString());
+    }
+
+    @Test
+    void theCurrentTssMustHoldTheStateToSave() {
+        Cpu cpu = checks();
+        cpu.tr.limit = 0x5F;                          // the last byte of the GS field
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(TSS_B, cpu.tr.selector);
+        Cpu short1 = checks();
+        short1.tr.limit = 0x5E;
+        fault(Vectors.TS, TSS_A, () -> FarTransfers.jmpFar(short1, TSS_B, 0, 4));
+        assertEquals(TSS_A, short1.tr.selector);
+    }
+
+    @Test
+    void taskGateAndTssPrivilegeAndPresence() {
+        Cpu cpu = checks();
+        fault(Vectors.GP, TSS_B, () -> FarTransfers.jmpFar(cpu, TSS_B | 3, 0, 4));
+        put(cpu, 0xD0, TestCpus.gate(0, TSS_B, 0x65, 0));          // task gate DPL 3, not present
+        fault(Vectors.NP, 0xD0, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        put(cpu, 0xD0, TestCpus.gate(0, 0x04, 0xE5, 0));           // names an LDT selector
+        fault(Vectors.GP, 0x04, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        put(cpu, 0xD0, TestCpus.gate(0, 0, 0xE5, 0));              // names the null selector
+        fault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        put(cpu, 0xD0, TestCpus.gate(0, 0x100, 0xE5, 0));          // beyond the GDT
+        fault(Vectors.GP, 0x100, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        put(cpu, 0xD0, TestCpus.gate(0, TSS_ABSENT, 0xE5, 0));
+        fault(Vectors.NP, TSS_ABSENT, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        assertEquals(TSS_A, cpu.tr.selector);
+        FarTransfers.jmpFar(cpu, GATE_B_DPL0, 0, 4);             // gate DPL 0 = CPL 0
+        assertEquals(TSS_B, cpu.tr.selector);
+    }
+
+    @Test
+    void aTssDescriptorInTheLdtIsNoTaskTarget() {
+        Cpu cpu = checks();
+        cpu.ram.write64(0x30000, TestCpus.seg(B, 0x67, 0x89, 0));
+        SegmentLoads.lldt(cpu, LDT);
+        fault(Vectors.GP, 0x04, () -> FarTransfers.jmpFar(cpu, 0x04, 0, 4));
+        assertEquals(TSS_A, cpu.tr.selector);
+    }
+
+    @Test
+    void codeWhoseTypeNibbleLooksLikeATssIsJumpedTo() {
+        Cpu cpu = checks();
+        put(cpu, 0xD0, TestCpus.seg(0, 0xFFFFF, 0x99, 0xC));       // execute-only code, accessed: type 9
+        FarTransfers.jmpFar(cpu, 0xD0, 0x100, 4);
+        assertEquals(0x100, cpu.rip);
+        assertEquals(0xD0, cpu.seg[Insn.CS].selector);
+        assertEquals(TSS_A, cpu.tr.selector);
+    }
+
+    @Test
+    void iretToTheBackLinkChecksIt() {
+        Cpu cpu = checks();
+        put(cpu, 0xD0, TestCpus.seg(B, 0x67, 0x0B, 0));            // busy, not present
+        int[][] cases = {{0, Vectors.TS}, {0x04, Vectors.TS}, {0x100, Vectors.TS}, {0xD0, Vectors.NP}};
+        for (int[] c : cases) {
+            cpu.ram.write16(A, c[0]);
+            CpuException e = assertThrows(CpuException.class, () -> TaskSwitch.nestedReturn(cpu));
+            assertEquals(c[1], e.vector, e.toString());
+            assertEquals(c[0] & ~3, e.errorCode, e.toString());
+        }
+        assertEquals(TSS_A, cpu.tr.selector);
+    }
+
+    @Test
+    void aTaskSwitchDisablesLocalDataBreakpoints() {
+        Cpu cpu = checks();
+        cpu.dr[0] = 0x6000;
+        cpu.dr[7] = 1 | 1L << 16;                    // L0, write
+        Debug.dr7Changed(cpu);
+        assertTrue(cpu.dataBreakpoints);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertFalse(cpu.dataBreakpoints);
+    }
+
+    @Test
+    void a16BitTaskKeepsItsLdtFieldAndIsSavedIn16BitFields() {
+        Cpu cpu = checks();
+        cpu.ram.write16(C16 + 0x0E, 0x0123);
+        cpu.ram.write16(C16 + 0x10, 0x2);
+        int[] sregs = {TestCpus.DATA16, TestCpus.CODE16, TestCpus.DATA16, TestCpus.DATA16};
+        for (int i = 0; i < 4; i++) {
+            cpu.ram.write16(C16 + 0x22 + 2 * i, sregs[i]);
+        }
+        cpu.ram.write16(C16 + 0x2A, LDT);
+        FarTransfers.jmpFar(cpu, TSS_C16, 0, 4);
+        assertEquals(LDT, cpu.ldtr.selector);
+        assertEquals(0, cpu.seg[Insn.FS].selector, "FS is not in a 16-bit TSS");
+        assertEquals(0, cpu.seg[Insn.FS].attrs);
+        cpu.r[Cpu.RAX] = 0x1234_ABCDL;
+        cpu.r[Cpu.RDI] = 0x5678_0007L;
+        cpu.seg[Insn.FS].selector = 0x77;
+        Flags.setRflags(cpu, Cpu.CF | 0x2, 0x3F_7FD5L);
+        cpu.rip = 0x0456;
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(0x0456, cpu.ram.read16(C16 + 0x0E));
+        assertEquals(Cpu.CF | 0x2, cpu.ram.read16(C16 + 0x10));
+        assertEquals(0xABCD, cpu.ram.read16(C16 + 0x12));
+        assertEquals(0x0007, cpu.ram.read16(C16 + 0x12 + 2 * 7));
+        for (int i = 0; i < 4; i++) {
+            assertEquals(sregs[i], cpu.ram.read16(C16 + 0x22 + 2 * i), "selector " + i);
+        }
+        assertEquals(LDT, cpu.ram.read16(C16 + 0x2A), "the LDT field is static: not written");
+    }
+
+    @Test
+    void moreNewTaskChecks() {
+        assertEquals("#TS(0x38)", firstFaultWith(0x50, TestCpus.UDATA32 & ~3));   // SS DPL 3, RPL 0, CPL 0
+        Cpu typeTwo = checks();
+        put(typeTwo, RO_DATA, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));               // data of type 2
+        typeTwo.ram.write16(B + 0x60, RO_DATA);
+        FarTransfers.jmpFar(typeTwo, TSS_B, 0, 4);
+        assertTrue(typeTwo.faultChain.get(0).startsWith("#TS(0xd0)"), typeTwo.faultChain.toString());
+        Cpu conf = checks();
+        put(conf, RO_DATA, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));                  // conforming code, DPL 0
+        conf.ram.write16(B + 0x4C, RO_DATA);
+        FarTransfers.jmpFar(conf, TSS_B, 0, 4);
+        assertEquals(RO_DATA, conf.seg[Insn.CS].selector);
+        assertTrue(conf.faultChain == null || conf.faultChain.isEmpty(), String.valueOf(conf.faultChain));
+        assertTrue((conf.seg[Insn.DS].attrs & Segment.TYPE_ACCESSED) != 0, "DS cached as accessed");
+    }
+
+    @Test
+    void aUserTaskMayRunConformingKernelCode() {
+        Cpu cpu = checks();
+        put(cpu, RO_DATA, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));                   // conforming code, DPL 0
+        cpu.ram.write16(B + 0x4C, RO_DATA | 3);
+        cpu.ram.write16(B + 0x50, TestCpus.UDATA32);
+        cpu.ram.write16(B + 0x54, TestCpus.UDATA32);
+        cpu.ram.write16(B + 0x48, TestCpus.UDATA32);
+        cpu.ram.write16(B + 0x5C, TestCpus.UDATA32);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertTrue(cpu.faultChain == null || cpu.faultChain.isEmpty(), String.valueOf(cpu.faultChain));
+        assertEquals(3, cpu.cpl);
+        assertEquals(RO_DATA | 3, cpu.seg[Insn.CS].selector);
+    }
+
+    @Test
+    void aNullSsOrCsInTheNewTaskFaultsWhateverTheFirstGdtSlotHolds() {
+        Cpu cpu = checks();
+        put(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));
+        cpu.ram.write16(B + 0x50, 0);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertTrue(cpu.faultChain.get(0).startsWith("#TS(0x0)"), cpu.faultChain.toString());
+        Cpu code = checks();
+        put(code, 0, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC));
+        code.ram.write16(B + 0x4C, 0);
+        FarTransfers.jmpFar(code, TSS_B, 0, 4);
+        assertTrue(code.faultChain.get(0).startsWith("#TS(0x0)"), code.faultChain.toString());
+    }
+
+    @Test
+    void a16BitTaskSavesItsCurrentSelectors() {
+        Cpu cpu = checks();
+        cpu.ram.write16(C16 + 0x0E, 0x0123);
+        cpu.ram.write16(C16 + 0x10, 0x2);
+        int[] sregs = {TestCpus.DATA16, TestCpus.CODE16, TestCpus.DATA16, TestCpus.DATA16};
+        for (int i = 0; i < 4; i++) {
+            cpu.ram.write16(C16 + 0x22 + 2 * i, sregs[i]);
+        }
+        FarTransfers.jmpFar(cpu, TSS_C16, 0, 4);
+        SegmentLoads.load(cpu, Insn.ES, DATA32);
+        SegmentLoads.load(cpu, Insn.DS, DATA32);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(DATA32, cpu.ram.read16(C16 + 0x22), "ES");
+        assertEquals(TestCpus.CODE16, cpu.ram.read16(C16 + 0x24), "CS");
+        assertEquals(TestCpus.DATA16, cpu.ram.read16(C16 + 0x26), "SS");
+        assertEquals(DATA32, cpu.ram.read16(C16 + 0x28), "DS");
     }
 }
