@@ -265,17 +265,26 @@ final class FlagLocals {
             carrySize = knownSize;
             return;
         }
+        // The record was loaded from the Cpu: its op is not known here. The carry record becomes
+        // an eager record of just the CF the INC/DEC keeps (for a loaded INC/DEC record, its own
+        // bits), computed once: one value then lives on instead of six, which across a loop
+        // keeps HotSpot from spilling in the loop body.
         normalize();
-        Label skip = new Label();
         mv.visitVarInsn(ILOAD, F_OP);
-        iconst(mv, Flags.INC);
-        mv.visitJumpInsn(IF_ICMPEQ, skip);
-        mv.visitVarInsn(ILOAD, F_OP);
-        iconst(mv, Flags.DEC);
-        mv.visitJumpInsn(IF_ICMPEQ, skip);
-        copyToCarry(true);
-        mv.visitLabel(skip);
-        carryOp = carrySize = -1;
+        mv.visitVarInsn(ILOAD, F_SIZE);
+        mv.visitVarInsn(LLOAD, F_DST);
+        mv.visitVarInsn(LLOAD, F_SRC);
+        mv.visitVarInsn(LLOAD, F_RES);
+        mv.visitVarInsn(LLOAD, F_BITS);
+        mv.visitMethodInsn(INVOKESTATIC, FLAGS, "keptCarry", "(IIJJJJ)J", false);
+        mv.visitVarInsn(LSTORE, C_BITS);
+        iconst(mv, Flags.EAGER);
+        mv.visitVarInsn(ISTORE, C_OP);
+        mv.visitVarInsn(ILOAD, F_SIZE);
+        mv.visitVarInsn(ISTORE, C_SIZE);
+        carryNarrow = false;
+        carryOp = Flags.EAGER;
+        carrySize = 8; // an eager record's CF does not depend on its size
     }
 
     private void copyToCarry(boolean wide) {
