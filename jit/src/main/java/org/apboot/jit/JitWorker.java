@@ -178,15 +178,23 @@ final class JitWorker implements EngineWorker {
         if (next.modeKey != cpu.modeKey || !cache.usable(next) || !withinCsLimit(cpu, next)) {
             return null;
         }
-        try {
-            if (cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3) != next.phys) {
-                return null;
-            }
-        } catch (CpuException e) {
-            return null; // the lookup path lets the interpreter raise the fetch fault
+        if (fetchPhysical(cpu, linear) != next.phys) {
+            return null;
         }
         chained++;
         return next;
+    }
+
+    /**
+     * The physical address code at {@code linear} is fetched from, or -1 when the fetch faults
+     * (the block then runs in the interpreter, which raises the fault).
+     */
+    private static long fetchPhysical(Cpu cpu, long linear) {
+        try {
+            return cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3);
+        } catch (CpuException e) {
+            return -1;
+        }
     }
 
     /** Links {@code next} into the exit slot {@code prev} left through, when chaining is sound. */
@@ -209,11 +217,9 @@ final class JitWorker implements EngineWorker {
 
     /** The translated block for the CPU's RIP, translating it when hot; null to interpret. */
     private CompiledBlock lookup(Cpu cpu, long linear) {
-        long phys;
-        try {
-            phys = cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3);
-        } catch (CpuException e) {
-            return null; // the interpreter raises the fetch fault
+        long phys = fetchPhysical(cpu, linear);
+        if (phys < 0) {
+            return null;
         }
         int key = cpu.modeKey;
         int jc = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;

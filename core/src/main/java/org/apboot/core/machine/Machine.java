@@ -129,12 +129,7 @@ public final class Machine {
         }
         synchronized (t) {
             if (init) {
-                Scheduler.Counts c = scheduler.counts();
-                if (c != null) {
-                    c.initIpis++;
-                } else {
-                    scheduler.initIpis.increment();
-                }
+                scheduler.count(Scheduler.INIT_IPIS);
                 int s = t.state();
                 if (s == Vcpu.WAIT_SIPI || ((s == Vcpu.HALTED || s == Vcpu.SHUTDOWN) && t.casState(s, Vcpu.WAIT_SIPI))) {
                     resetForInit(t);
@@ -143,12 +138,7 @@ public final class Machine {
                     kick(t);
                 }
             } else {
-                Scheduler.Counts c = scheduler.counts();
-                if (c != null) {
-                    c.startupIpis++;
-                } else {
-                    scheduler.startupIpis.increment();
-                }
+                scheduler.count(Scheduler.STARTUP_IPIS);
                 if (t.state() == Vcpu.WAIT_SIPI && t.initCount > 0 && t.sipiCount == 0) {
                     t.sipiCount++;
                     t.cpu.startAt(vector);
@@ -266,8 +256,8 @@ public final class Machine {
         for (Vcpu v : vcpus) {
             instr += v.cpu.instructions;
         }
-        return new Stats(instr, scheduler.initIpis.sum(), scheduler.startupIpis.sum(), ignoredIpis.sum(), apic.ipis.interruptIpis.sum(),
-                apic.ipis.droppedIpis.sum(), scheduler.parks.sum(), scheduler.wakes.sum());
+        return new Stats(instr, scheduler.total(Scheduler.INIT_IPIS), scheduler.total(Scheduler.STARTUP_IPIS), ignoredIpis.sum(), apic.ipis.interruptIpis.sum(),
+                apic.ipis.droppedIpis.sum(), scheduler.total(Scheduler.PARKS), scheduler.total(Scheduler.WAKES));
     }
 
     /**

@@ -72,33 +72,37 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private final Object recheckLock = new Object();
     private volatile long deadline = Long.MAX_VALUE;
     private volatile boolean timedOut;
-    final LongAdder parks = new LongAdder();
-    final LongAdder wakes = new LongAdder();
-    final LongAdder initIpis = new LongAdder();
-    final LongAdder startupIpis = new LongAdder();
+    /** Counters of {@link #count}: parks, wake-ups, INIT and STARTUP IPIs applied. */
+    static final int PARKS = 0, WAKES = 1, INIT_IPIS = 2, STARTUP_IPIS = 3;
+    /** The machine's totals per counter; a worker adds its own when its run ends. */
+    private final LongAdder[] totals = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
 
     /**
-     * Counters a worker keeps in plain fields (an atomic add per IPI, park and wake-up is a
-     * locked instruction on the bring-up path) and adds to the machine's totals when its run
-     * ends. Threads that are not workers count in the totals directly.
+     * Counts one event of {@code counter}. A worker counts in a plain field of its own (an atomic
+     * add per IPI, park and wake-up would be a locked instruction on the bring-up path); a thread
+     * that is not a worker counts in the totals directly.
      */
-    static final class Counts {
-        long parks, wakes, initIpis, startupIpis;
-    }
-
-    /** The calling worker's counters, or null when the caller is not a worker thread. */
-    Counts counts() {
+    void count(int counter) {
         Worker w = currentWorker();
-        return w == null ? null : w.counts;
+        if (w != null) {
+            w.counts[counter]++;
+        } else {
+            totals[counter].increment();
+        }
     }
 
-    private void addCounts(Counts c) {
-        parks.add(c.parks);
-        wakes.add(c.wakes);
-        initIpis.add(c.initIpis);
-        startupIpis.add(c.startupIpis);
-        c.parks = c.wakes = c.initIpis = c.startupIpis = 0;
+    /** The total of {@code counter} over the runs that ended. */
+    long total(int counter) {
+        return totals[counter].sum();
     }
+
+    private void addCounts(long[] counts) {
+        for (int k = 0; k < counts.length; k++) {
+            totals[k].add(counts[k]);
+            counts[k] = 0;
+        }
+    }
+
     /** Parked vCPUs the idle re-examination found satisfied (a wake-up the write path missed). */
     final LongAdder rescued = new LongAdder();
 
@@ -116,7 +120,8 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         volatile Vcpu runNext;
         /** When {@link #runNext} was set (several host threads only). */
         volatile long runNextSince;
-        final Counts counts = new Counts();
+        /** This worker's counts, indexed like {@link #totals}, not yet added to them. */
+        final long[] counts = new long[4];
 
         Worker(EngineWorker engine, int index) {
             this.engine = engine;
@@ -182,12 +187,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             throw new IllegalStateException("vCPU " + v.cpu.index + " was linked as a waiter but "
                     + Vcpu.stateName(v.state()));
         }
-        Counts c = counts();
-        if (c != null) {
-            c.wakes++;
-        } else {
-            wakes.increment();
-        }
+        count(WAKES);
         enqueue(v);
     }
 
@@ -507,18 +507,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         idle.incrementAndGet();
         boolean idleCounted = true;
         try {
+            // poll first (a busy worker hands work over within microseconds), then nap
             long spinUntil = threads > 1 ? System.nanoTime() + IDLE_SPIN_NANOS : 0;
-            while (System.nanoTime() < spinUntil) {
-                if (!queue.isEmpty() || stop.get()) {
-                    return stop.get();
-                }
-                if (steal(self)) {
-                    idleCounted = false;
-                    return false;
-                }
-                Thread.onSpinWait();
-            }
-            for (int spin = 0; spin < 64; spin++) {
+            for (int nap = 0; nap < 64; ) {
                 if (!queue.isEmpty() || stop.get()) {
                     return stop.get();
                 }
@@ -526,12 +517,17 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     idleCounted = false;
                     return false;
                 }
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
                 if (threads > 1) {
                     // short naps first (a handshake partner is about to queue work), then longer
                     // ones: an idle thread must not take CPU time from the one that works; a
                     // vCPU queued meanwhile unparks it (see wakeIdle)
-                    LockSupport.parkNanos(this, spin < 16 ? 1_000 : Math.min(20_000L << ((spin - 16) >> 2), 2_000_000));
+                    LockSupport.parkNanos(this, nap < 16 ? 1_000 : Math.min(20_000L << ((nap - 16) >> 2), 2_000_000));
                 }
+                nap++;
                 if (idle.get() == threads) {
                     break;
                 }
@@ -616,11 +612,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             v.setState(Vcpu.PARKED);
             lw.add(v);
         }
-        if (w != null) {
-            w.counts.parks++;
-        } else {
-            parks.increment();
-        }
+        count(PARKS);
         VarHandle.fullFence(); // the waiter is published before the word is read again
         if ((until != null && until.holds(ram.read(phys, size), value, size)) || eventWakes(v)) {
             synchronized (lw) {

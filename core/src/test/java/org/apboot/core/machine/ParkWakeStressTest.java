@@ -100,7 +100,7 @@ class ParkWakeStressTest {
         assertEquals((long) lockers * increments, m.ram().read(LOCK + 64, 4), "increments under the lock");
         Scheduler s = m.scheduler();
         assertEquals(0, s.rescued.sum(), "wake-ups the write path missed");
-        assertTrue(s.parks.sum() > rounds, "parks: " + s.parks.sum());
+        assertTrue(s.total(Scheduler.PARKS) > rounds, "parks: " + s.total(Scheduler.PARKS));
         assertEquals(0, s.parkedCount());
     }
 
@@ -159,7 +159,7 @@ class ParkWakeStressTest {
             writer.join();
         }
         assertEquals(0, s.parkedCount());
-        assertEquals(parked, s.wakes.sum());
+        assertEquals(parked, s.total(Scheduler.WAKES));
         assertTrue(parked > 0);
     }
 }
