@@ -185,4 +185,13 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
     public int size() {
         return blocks.size();
     }
+
+    /** Calls {@code action} for every valid cached block (in no particular order). */
+    public void forEach(java.util.function.Consumer<DecodedBlock> action) {
+        for (DecodedBlock b : blocks.values()) {
+            if (b.valid) {
+                action.accept(b);
+            }
+        }
+    }
 }
