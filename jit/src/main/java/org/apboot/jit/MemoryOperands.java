@@ -26,7 +26,6 @@ final class MemoryOperands {
 
     /** Pushes the memory operand's effective address, wrapped to the address size. */
     void effectiveAddress(int k, Insn i) {
-        iconst(mv, i.addrSize);
         if (i.ripRel) {
             nextRip.accept(k);
             mv.visitLdcInsn(i.disp);
@@ -46,7 +45,7 @@ final class MemoryOperands {
                 mv.visitInsn(LADD);
             }
         }
-        mv.visitMethodInsn(INVOKESTATIC, OPERANDS, "wrap", "(IJ)J", false);
+        keepLow(mv, i.addrSize); // Operands.wrap, inline (see Slots.keepLow)
     }
 
     /** Pushes {@code Mem.read(cpu, seg, ea, size)}. */

@@ -215,8 +215,7 @@ final class RegisterLocals {
                 return;
             }
         }
-        iconst(mv, size);
-        mv.visitMethodInsn(INVOKESTATIC, CPU_CLASS, "low", "(JI)J", false);
+        keepLow(mv, size);
     }
 
     /** Pushes register {@code r}'s low 32 bits as an int. */
@@ -247,15 +246,17 @@ final class RegisterLocals {
             mv.visitVarInsn(ISTORE, slot(r));
             return;
         }
-        if (size == 8) {
+        if (size == 8 || size == 4) {
+            keepLow(mv, size); // Cpu.merge: a 32-bit write zero-extends
             mv.visitVarInsn(LSTORE, slot(r));
             return;
         }
-        mv.visitVarInsn(LSTORE, T_V);
+        // Cpu.merge for 8- and 16-bit writes, inline (see Slots.keepLow): the other bits stay
+        keepLow(mv, size);
         mv.visitVarInsn(LLOAD, slot(r));
-        iconst(mv, size);
-        mv.visitVarInsn(LLOAD, T_V);
-        mv.visitMethodInsn(INVOKESTATIC, CPU_CLASS, "merge", "(JIJ)J", false);
+        mv.visitLdcInsn(size == 1 ? ~0xFFL : ~0xFFFFL);
+        mv.visitInsn(LAND);
+        mv.visitInsn(LOR);
         mv.visitVarInsn(LSTORE, slot(r));
     }
 

@@ -40,8 +40,20 @@ final class Slots {
     static void widen(MethodVisitor mv, int slot) {
         mv.visitVarInsn(ILOAD, slot);
         mv.visitInsn(I2L);
-        iconst(mv, 4);
-        mv.visitMethodInsn(INVOKESTATIC, BlockCompiler.CPU, "low", "(JI)J", false);
+        keepLow(mv, 4);
+    }
+
+    /**
+     * Masks the long on the stack to its low {@code size} bytes ({@code Cpu.low} with a size
+     * known when the block is translated). Emitted as an AND rather than a call: C2 inlines a
+     * call of that size only where its profile calls the site hot, and C1 never, so a call
+     * would stay a call in blocks that run a few thousand times.
+     */
+    static void keepLow(MethodVisitor mv, int size) {
+        if (size != 8) {
+            mv.visitLdcInsn(size == 1 ? 0xFFL : size == 2 ? 0xFFFFL : 0xFFFF_FFFFL);
+            mv.visitInsn(LAND);
+        }
     }
 
     /**
