@@ -83,9 +83,11 @@ final class InterpreterWorker implements EngineWorker {
             int mode = cpu.modeIndex;
             int done;
             DecodedBlock b;
+            boolean again = false;
             if (unchanged && cpu.rip == lastRip && last.valid) {
                 b = last;
                 jumpCacheHits++;
+                again = true;
             } else {
                 unchanged = false;
                 b = null;
@@ -121,7 +123,7 @@ final class InterpreterWorker implements EngineWorker {
                 last = null;
                 done = stepWithDebug(cpu);
             } else if (tracer == null) {
-                done = execute(cpu, b);
+                done = again && lastRunFast ? executeFast(cpu, b, b.insns.length) : execute(cpu, b);
                 unchanged = b == last && b.registerOnly && done == b.insns.length;
             } else {
                 tracer.beforeBlock(cpu, cpu.rip, b.byteLength);
@@ -178,6 +180,9 @@ final class InterpreterWorker implements EngineWorker {
      * Runs the block's instructions. Returns the number retired, negated when the block ended in
      * PAUSE (the machine may park the vCPU).
      */
+    /** The last {@link #execute} took the path without checks per instruction. */
+    private boolean lastRunFast;
+
     private int execute(Cpu cpu, DecodedBlock b) {
         Insn[] insns = b.insns;
         int n = insns.length;
@@ -185,10 +190,22 @@ final class InterpreterWorker implements EngineWorker {
             n = shadowedLength(cpu, n);
         }
         if (n != insns.length || b.overlong || (cpu.codeSize != 64 && !fitsInCs(cpu, b))) {
+            lastRunFast = false;
             return executeChecked(cpu, b, n);
         }
-        // every instruction at most 15 bytes, the whole block inside the CS limit and below the
-        // point where RIP wraps: no checks per instruction, and Jcc pairs may run as one step
+        lastRunFast = true;
+        return executeFast(cpu, b, n);
+    }
+
+    /**
+     * {@link #execute}'s path for a block known to need no checks per instruction: every
+     * instruction at most 15 bytes, the whole block inside the CS limit and below the point where
+     * RIP wraps, no interrupt shadow to honour. Jcc pairs may run as one step. A register-only
+     * block that branched back to its own start comes here directly when its previous run did
+     * ({@link #lastRunFast}): nothing it ran can have changed CS, the mode or the shadow.
+     */
+    private int executeFast(Cpu cpu, DecodedBlock b, int n) {
+        Insn[] insns = b.insns;
         Step[] steps = b.pairedSteps;
         int k = 0;
         long start = cpu.rip;

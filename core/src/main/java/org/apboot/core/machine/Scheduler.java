@@ -461,14 +461,16 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      * How long an idle worker polls the queue before it naps: about a handshake's round trip, so
      * a vCPU handed over by a busy thread starts without an OS wake-up.
      */
-    private static final long IDLE_SPIN_NANOS = 50_000;
+    private static final long IDLE_SPIN_NANOS = Long.getLong("apboot.idlespin", 50_000);
+    private static final int SHORT_NAPS = Integer.getInteger("apboot.shortnaps", 16);
+    private static final long FIRST_LONG_NAP = Long.getLong("apboot.longnap", 20_000);
 
     /**
      * How long a woken vCPU waits in a busy worker's {@link Worker#runNext} slot before an idle
      * worker takes it: longer than a handshake's partner takes to park (then the slot's owner
      * runs it next, with no thread switch), shorter than real work.
      */
-    private static final long STEAL_NANOS = 3_000;
+    private static final long STEAL_NANOS = Long.getLong("apboot.steal", 3_000);
 
     private static final java.lang.invoke.VarHandle RUN_NEXT;
 
@@ -525,7 +527,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     // short naps first (a handshake partner is about to queue work), then longer
                     // ones: an idle thread must not take CPU time from the one that works; a
                     // vCPU queued meanwhile unparks it (see wakeIdle)
-                    LockSupport.parkNanos(this, nap < 16 ? 1_000 : Math.min(20_000L << ((nap - 16) >> 2), 2_000_000));
+                    LockSupport.parkNanos(this, nap < SHORT_NAPS ? 1_000 : Math.min(FIRST_LONG_NAP << ((nap - SHORT_NAPS) >> 2), 2_000_000));
                 }
                 nap++;
                 if (idle.get() == threads) {
