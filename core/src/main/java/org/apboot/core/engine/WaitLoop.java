@@ -183,13 +183,21 @@ public record WaitLoop(List<Poll> polls) {
 
     /**
      * One poll: the {@code size}-byte word at {@code address} satisfies {@code until} with
-     * {@code value}.
+     * {@code value}. {@code takes}: the poll is a bit test-and-set (or -reset) that changes the
+     * awaited bit back in the iteration that leaves the loop, so of several vCPUs waiting on it
+     * only one can leave per change (a lock taken with {@code lock bts}); the machine then wakes
+     * one of them per write instead of all.
      */
-    public record Poll(Address address, int size, Value value, Until until) {
+    public record Poll(Address address, int size, Value value, Until until, boolean takes) {
         public Poll {
             if (size != 1 && size != 2 && size != 4 && size != 8) {
                 throw new IllegalArgumentException("poll size must be 1, 2, 4 or 8, got " + size);
             }
+        }
+
+        /** A poll that only reads its word. */
+        public Poll(Address address, int size, Value value, Until until) {
+            this(address, size, value, until, false);
         }
     }
 }

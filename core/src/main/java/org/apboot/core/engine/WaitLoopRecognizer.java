@@ -244,7 +244,9 @@ public final class WaitLoopRecognizer {
         } else {
             address = new Address(mem.seg, mem.base, mem.index, mem.scale, mem.disp, false, mem.addrSize);
         }
-        return new Parsed(new Poll(address, size, value, until), loads, takenStays ? fall : taken);
+        // a BTS leaving when the bit was clear (it set it), a BTR leaving when it was set (it cleared it)
+        boolean takes = (kind == BTS && until == Until.BIT_CLEAR) || (kind == BTR && until == Until.BIT_SET);
+        return new Parsed(new Poll(address, size, value, until, takes), loads, takenStays ? fall : taken);
     }
 
     /** The relation that lets the loop go on, for a compare of {@code kind} and exit condition {@code cc}. */

@@ -342,14 +342,27 @@ final class LineWaiters {
                 }
                 shrinkIfSparse(t);
             }
+            // of the satisfied waiters that take what they wait for (a lock), a write wakes the
+            // one waiting longest (the list's last): the others would find it taken again. The
+            // re-examination of an idle machine ({@code len} 0) wakes them all.
+            Vcpu taker = null;
             for (Vcpu v = ws.scanHead[i]; v != null; ) {
                 Vcpu next = v.waitNext;
                 if (v.parkUntil.holds(now, v.parkValue, size)) {
-                    unlink(v);
-                    s.wakeParked(v);
-                    woken++;
+                    if (v.parkTakes && len != 0) {
+                        taker = v;
+                    } else {
+                        unlink(v);
+                        s.wakeParked(v);
+                        woken++;
+                    }
                 }
                 v = next;
+            }
+            if (taker != null) {
+                unlink(taker);
+                s.wakeParked(taker);
+                woken++;
             }
         }
         return woken;

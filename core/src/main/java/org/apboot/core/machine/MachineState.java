@@ -56,6 +56,7 @@ public final class MachineState {
         final int parkSize;
         final WaitLoop.Until parkUntil;
         final long parkValue;
+        final boolean parkTakes;
         final boolean parkReady;
 
         VcpuState(Vcpu v) {
@@ -80,6 +81,7 @@ public final class MachineState {
             parkSize = v.parkSize;
             parkUntil = v.parkUntil;
             parkValue = v.parkValue;
+            parkTakes = v.parkTakes;
             parkReady = v.parkReady;
         }
 
@@ -114,6 +116,7 @@ public final class MachineState {
             v.parkSize = parkSize;
             v.parkUntil = parkUntil;
             v.parkValue = parkValue;
+            v.parkTakes = parkTakes;
             v.parkReady = parkReady;
         }
     }

@@ -450,6 +450,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 v.parkSize = size;
                 v.parkUntil = p.until();
                 v.parkValue = value;
+                v.parkTakes = p.takes();
                 v.parkReady = true;
                 return true;
             }

@@ -59,6 +59,8 @@ public final class Vcpu {
     /** The relation the word must satisfy with {@link #parkValue} for the wait loop to go on. */
     WaitLoop.Until parkUntil;
     long parkValue;
+    /** The poll it waits in takes what it waits for (see {@link WaitLoop.Poll#takes}). */
+    boolean parkTakes;
     /** The vCPU's last PAUSE exit found a wait loop to park on (the park fields are set). */
     boolean parkReady;
 

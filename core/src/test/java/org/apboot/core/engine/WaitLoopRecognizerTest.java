@@ -118,11 +118,21 @@ class WaitLoopRecognizerTest {
             0xeb, 0xf1, 0xbc, 0x20, 0x44, 0x01, 0x00);
 
     @Test
-    void lockBtsRetryLoopsWaitForTheBitToClear() {
-        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, 0x4018, 2), 4, Value.imm(0), Until.BIT_CLEAR)),
+    void lockBtsRetryLoopsWaitForTheBitToClearAndTakeIt() {
+        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, 0x4018, 2), 4, Value.imm(0), Until.BIT_CLEAR, true)),
                 recognise(LOCK16, 0xc, 16));
-        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, 0x14018, 4), 4, Value.imm(0), Until.BIT_CLEAR)),
+        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, 0x14018, 4), 4, Value.imm(0), Until.BIT_CLEAR, true)),
                 recognise(LOCK32, 0xd, 32));
+    }
+
+    // 1: lock btrl $5, (%rbx); jc 2f; pause; jmp 1b; 2: hlt   (takes a token bit by clearing it)
+    private static final byte[] BTR_TOKEN = bytes(0xf0, 0x0f, 0xba, 0x33, 0x05, 0x72, 0x04, 0xf3, 0x90, 0xeb, 0xf5, 0xf4);
+
+    @Test
+    void aBtrLoopTakesTheBitItWaitsForAndABtLoopOnlyReadsIt() {
+        assertEquals(new WaitLoop(new Poll(Address.of(DS, RBX, 0, 8), 4, Value.imm(5), Until.BIT_SET, true)),
+                recognise(BTR_TOKEN, 9, 64));
+        assertFalse(recognise(BT_SET, 2, 64).polls().get(0).takes(), "bt reads the bit and leaves it");
     }
 
     // 1: pause; btl $3, (%rcx); jnc 1b; hlt
@@ -288,12 +298,12 @@ class WaitLoopRecognizerTest {
         byte[] img = blob.bytes();
         long trLock = GuestImages.trampolineSymbols("default").get("tr_lock");
         long rm = pauses(img, 0, GuestImages.trampolineSymbols("default").get("trampoline_start"), 14, 16).get(0);
-        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, trLock, 2), 4, Value.imm(0), Until.BIT_CLEAR)),
+        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, trLock, 2), 4, Value.imm(0), Until.BIT_CLEAR, true)),
                 WaitLoopRecognizer.recognise(code(img, 0), rm + 2, 16));
         // the 64-bit path takes it in compatibility mode, by its linear address (relocated at load
         // time: 0 + offset in the blob)
         long pm = pauses(img, 0, GuestImages.trampolineSymbols("default").get("trampoline_compat"), 8, 32).get(0);
-        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, trLock, 4), 4, Value.imm(0), Until.BIT_CLEAR)),
+        assertEquals(new WaitLoop(new Poll(Address.of(DS, -1, trLock, 4), 4, Value.imm(0), Until.BIT_CLEAR, true)),
                 WaitLoopRecognizer.recognise(code(img, 0), pm + 2, 32));
     }
 }

@@ -271,6 +271,69 @@ class WaitLoopParkingTest {
         assertEquals(0x81, m.read(0x24018, 4));
     }
 
+    /** vCPU states in index order, e.g. "parked,parked,halted". */
+    private static String states(X86Machine m) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < m.cpuCount(); i++) {
+            b.append(i == 0 ? "" : ",").append(m.vcpu(i).state());
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aReleasedLockWakesOneOfItsWaitersPerWrite() {
+        X86Machine m = X86Machine.builder().ramBytes(8 << 20).cpus(3).build();
+        m.load(CODE, LOCK32);
+        for (int i = 0; i < 3; i++) {
+            m.vcpu(i).flat32(CODE, 0x8000 + 0x1000 * i);
+            if (i > 0) {
+                m.start(i);
+            }
+        }
+        m.write(0x24018, 4, 1);
+        assertFalse(m.run(T));
+        assertEquals("parked,parked,parked", states(m));
+        assertEquals(3, m.statistics().parks());
+        // the lock is released: of three vCPUs that would all race for it, one is woken; it
+        // takes the lock and halts, the others stay parked on the bit it set again
+        m.write(0x24018, 4, 0);
+        assertEquals(1, m.statistics().wakeUps());
+        assertFalse(m.run(T));
+        assertEquals(1, m.read(0x24018, 4), "the woken vCPU took the lock");
+        assertEquals(2, states(m).split("parked", -1).length - 1, states(m));
+        // a write that leaves the bit set wakes nobody; each release wakes the next waiter
+        m.write(0x24018, 4, 0x81);
+        assertEquals(1, m.statistics().wakeUps());
+        m.write(0x24018, 4, 0);
+        assertEquals(2, m.statistics().wakeUps());
+        assertFalse(m.run(T));
+        m.write(0x24018, 4, 0);
+        assertEquals(3, m.statistics().wakeUps());
+        assertFalse(m.run(T));
+        assertEquals("halted,halted,halted", states(m));
+        assertEquals(1, m.read(0x24018, 4));
+    }
+
+    @Test
+    void aLockFreedWhileItsWaitersSleepIsHandedToEachInTurn() {
+        // two releases in a row before anyone runs: one waiter per write, then the woken ones
+        // race as the guest would (one takes it, the other parks again)
+        X86Machine m = X86Machine.builder().ramBytes(8 << 20).cpus(2).build();
+        m.load(CODE, LOCK32);
+        m.vcpu(0).flat32(CODE, 0x8000);
+        m.vcpu(1).flat32(CODE, 0x9000);
+        m.start(1);
+        m.write(0x24018, 4, 1);
+        assertFalse(m.run(T));
+        assertEquals("parked,parked", states(m));
+        m.write(0x24018, 4, 0);
+        m.write(0x24018, 4, 0);
+        assertEquals("runnable,runnable", states(m));
+        assertFalse(m.run(T));
+        assertEquals(1, states(m).split("halted", -1).length - 1, states(m));
+        assertEquals("parked", states(m).replace("halted", "").replace(",", ""));
+    }
+
     /*
      * .code16  movw $0x7c10, 0x8; movw $0, 0xa;  1: pause; jmp 1b
      * 0x7c10: movb $'N', %al; outb %al, $0xe9; cli; hlt
