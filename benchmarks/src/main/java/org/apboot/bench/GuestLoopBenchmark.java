@@ -32,6 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code alu64}, {@code alu32}: the 8-instruction loop with live flags
  *     {@code add %ecx,%eax; xor %eax,%edx; shl $1,%edx; adc %edx,%ebx; rol $3,%eax;
  *     sub %ebx,%esi; dec %ecx; jnz}.
+ * <li>{@code mem64}: guest memory on the TLB-hit path, 64-bit mode with paging: the 8-instruction
+ *     loop {@code mov (%rbx,%rdi,8),%rax; add %rdx,%rax; mov %rax,(%rbx,%rdi,8); add %rax,%rsi;
+ *     inc %edi; and $0x7f,%edi; dec %ecx; jnz} over a 1 KiB array (a load and a store each pass).
  * </ul>
  */
 @State(Scope.Thread)
@@ -48,11 +51,13 @@ public class GuestLoopBenchmark {
     private static final String ALU32 = "01c831c2d1e211d3c1c00329de4975f0f4";
     private static final String DECJNZ = "ffc975fcf4";
     private static final String DECJNZ32 = "4975fdf4";
+    private static final String MEM64 = "488b04fb4801d0488904fb4801c6ffc783e77fffc975e9f4";
+    private static final long DATA = 0x180000;
 
     @Param({"interp", "jit"})
     public String engine;
 
-    @Param({"decjnz64", "alu64", "decjnz32", "alu32"})
+    @Param({"decjnz64", "alu64", "decjnz32", "alu32", "mem64"})
     public String loop;
 
     private Cpu cpu;
@@ -63,8 +68,9 @@ public class GuestLoopBenchmark {
     public void setup() {
         boolean long64 = loop.endsWith("64");
         cpu = long64 ? BenchCpus.long64() : BenchCpus.prot32();
-        String hex = loop.startsWith("alu") ? (long64 ? ALU : ALU32) : (long64 ? DECJNZ : DECJNZ32);
-        iterations = (INSNS - 1) / (loop.startsWith("alu") ? 8 : 2);
+        String hex = loop.equals("mem64") ? MEM64
+                : loop.startsWith("alu") ? (long64 ? ALU : ALU32) : (long64 ? DECJNZ : DECJNZ32);
+        iterations = (INSNS - 1) / (loop.startsWith("dec") ? 2 : 8);
         cpu.ram.load(CODE, HexFormat.of().parseHex(hex));
         worker = Engines.byName(engine).create(cpu.ram).newWorker();
         for (int i = 0; i < 3; i++) { // the translator translates the loop on a later run
@@ -83,6 +89,10 @@ public class GuestLoopBenchmark {
         c.halted = false;
         c.rip = CODE;
         c.r[Cpu.RCX] = iterations;
+        if (loop.equals("mem64")) {
+            c.r[Cpu.RBX] = DATA;
+            c.r[Cpu.RDI] = 0;
+        }
         int exit;
         do {
             exit = worker.run(c, Long.MAX_VALUE);
