@@ -69,7 +69,8 @@ class BenchmarkSmokeTest {
         assertTrue(classes.stream().map(Class::getSimpleName).collect(Collectors.toList()).containsAll(List.of(
                 "BootBenchmark", "BootTdxBenchmark", "BootBlobBenchmark", "ScalingBenchmark", "DispatchBenchmark",
                 "DecodeBenchmark", "MemoryBenchmark", "GuestLoopBenchmark", "InterpreterLoopBenchmark",
-                "DecoderBenchmark", "TranslateBenchmark", "PhysicalMemoryBenchmark", "SnapshotBenchmark")),
+                "DecoderBenchmark", "TranslateBenchmark", "PhysicalMemoryBenchmark", "SnapshotBenchmark",
+                "RomLoopBenchmark")),
                 classes.toString());
         List<DynamicTest> tests = new ArrayList<>();
         for (Class<?> c : classes) {

@@ -17,6 +17,12 @@ import java.util.List;
  * reads its own store back; another vCPU reading the same bytes at that very moment could.
  * RAM and device regions may not overlap low RAM.
  *
+ * <p>Code in RAM and ROM regions is cached like code in low RAM ({@link #codeRegion}): a region's
+ * bytes change only through its store (a guest store, a host write or load, a restored
+ * snapshot), whose watched-line notification the map turns into guest physical addresses, one
+ * for each address the bytes are mapped at, for the caches ({@link #addCodeListener}). Device
+ * regions are never cached.
+ *
  * <p>Call order: build the machine, {@link #map} regions and {@link #alias} them, load contents
  * with {@link #write(long, byte[], int, int)}, then run. Mapping while vCPUs run is not
  * supported. Page tables in regions outside low RAM are read, but their accessed and dirty bits
