@@ -130,6 +130,31 @@ class CodeOutsideLowRamTest {
     }
 
     /**
+     * A restored snapshot brings back region code the host rewrote after it was taken: the code
+     * made from the rewritten bytes is dropped. {@code mov $1,%eax; hlt} at 0x1000 of a region
+     * at 0xE0000000, its immediate set to 2 after the snapshot.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void aRestoredSnapshotRunsTheRegionCodeItHeld(String engine) {
+        X86Machine m = EmbeddingApiTest.machine(engine).build();
+        long code = 0xE000_1000L;
+        m.mapRam(0xE000_0000L, 64 << 10);
+        m.load(code, GuestPrograms.bytes(0xb8, 0x01, 0x00, 0x00, 0x00, 0xf4));
+        org.apboot.Snapshot taken = m.snapshot();
+        m.write(code + 1, 4, 2);
+        m.vcpu(0).flat32(code, 0x9000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(2, m.vcpu(0).get("rax"));
+
+        m.restore(taken);
+        m.vcpu(0).flat32(code, 0x9000, false);
+        assertEquals("hlt", m.runVcpu(0, RunLimits.none()).exit());
+        assertEquals(1, m.vcpu(0).get("rax"));
+        assertTrue(m.statistics().invalidations() >= 1, m.statistics().toString());
+    }
+
+    /**
      * Runs the code at {@code offset} in the region at {@code region}: in flat 32-bit mode at its
      * physical address when it lies below 4 GiB, else in long mode with the first 2 MiB of linear
      * addresses mapped to it. %rsi holds the region's linear address.
