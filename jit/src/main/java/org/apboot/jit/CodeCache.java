@@ -23,8 +23,10 @@ import org.apboot.core.util.LongMap;
  * with code invalidates nothing. Code in RAM and ROM regions outside low RAM is translated too:
  * the memory map reports writes to them by physical address ({@code MmioBus#addCodeListener}).
  * A block whose one instruction spans two pages is not translated; the interpreter runs it from
- * its decoded-block cache, which checks the second page's translation on each use. Bounded: past {@code maxBlocks} live blocks the whole
- * generation is dropped; running blocks finish and their classes unload once unreferenced.
+ * its decoded-block cache, which checks the second page's translation on each use.
+ *
+ * <p>Bounded: past {@code maxBlocks} live blocks the whole generation is dropped; running blocks
+ * finish and their classes unload once unreferenced.
  */
 final class CodeCache implements PhysicalMemory.WriteListener {
     /** Room for every mode-key bit and more: the key is (phys << 20) | modeKey. */
