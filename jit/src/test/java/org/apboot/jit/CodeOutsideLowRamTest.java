@@ -130,6 +130,34 @@ class CodeOutsideLowRamTest {
     }
 
     /**
+     * A store from another vCPU reaches code in a region: vCPU 0 spins in
+     * {@code 1: mov $1,%eax; cmp $2,%eax; jne 1b; hlt} at 0xE0000000 (its loop decoded, and
+     * translated by the translator, while vCPU 1 counts down) until vCPU 1 runs
+     * {@code mov $100000,%ecx; 1: dec %ecx; jne 1b; movb $2,0xE0000001; hlt}, which turns the
+     * spin loop's {@code mov $1} into {@code mov $2}. Round robin on one host thread, in quanta
+     * far shorter than the count-down.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
+    void aStoreFromAnotherVcpuRewritesRegionCodeThatIsRunning(String engine) {
+        X86Machine m = EmbeddingApiTest.machine(engine).cpus(2).deterministic(true).build();
+        m.mapRam(0xE000_0000L, 64 << 10);
+        m.load(0xE000_0000L, GuestPrograms.bytes(0xb8, 0x01, 0x00, 0x00, 0x00, 0x83, 0xf8, 0x02, 0x75, 0xf6, 0xf4));
+        m.load(0x20000, GuestPrograms.bytes(0xb9, 0xa0, 0x86, 0x01, 0x00, 0xff, 0xc9, 0x75, 0xfc, 0xc6, 0x05, 0x01, 0x00,
+                0x00, 0xe0, 0x02, 0xf4));
+        m.vcpu(0).flat32(0xE000_0000L, 0x9000);
+        m.vcpu(1).flat32(0x20000, 0x9000);
+        m.start(1);
+        RunResult r = m.run(RunLimits.none().maxInstructions(10_000_000));
+        assertEquals("hlt", r.exit());
+        assertEquals(2, m.vcpu(0).get("rax"));
+        assertTrue(m.vcpu(0).halted() && m.vcpu(1).halted());
+        assertEquals(0xE000_000BL, m.vcpu(0).get("rip"));
+        assertEquals(0, m.vcpu(1).get("rcx"));
+        assertTrue(m.statistics().invalidations() >= 1, m.statistics().toString());
+    }
+
+    /**
      * A restored snapshot brings back region code the host rewrote after it was taken: the code
      * made from the rewritten bytes is dropped. {@code mov $1,%eax; hlt} at 0x1000 of a region
      * at 0xE0000000, its immediate set to 2 after the snapshot.
