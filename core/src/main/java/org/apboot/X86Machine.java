@@ -364,8 +364,9 @@ public final class X86Machine {
 
     /**
      * Maps {@code size} bytes of zeroed RAM at physical {@code base}, outside low RAM (at most
-     * 2 GiB per region; a region costs its own size wherever it lies). Code runs from it, but is
-     * decoded afresh on every execution and never translated: keep hot code in low RAM.
+     * 2 GiB per region; a region costs its own size wherever it lies). Code runs from it as
+     * from low RAM: decoded once, translated by the translator, and invalidated by a write to
+     * its bytes from any vCPU or the host.
      *
      * @throws IllegalArgumentException when it overlaps low RAM, another region or the local APIC page
      */
@@ -377,8 +378,9 @@ public final class X86Machine {
     /**
      * Maps a ROM holding {@code contents} at physical {@code base}: guest stores to it are
      * ignored. A ROM may lie in low RAM (its bytes are shadowed there and a guest store is undone
-     * right after it, see {@link MemoryMap}); code runs from a shadow at full speed and from
-     * elsewhere decoded afresh on every execution.
+     * right after it, see {@link MemoryMap}). Code runs from it, a shadow or an alias as from
+     * low RAM (decoded once, translated by the translator); a host write to the ROM
+     * ({@link #load}) invalidates the code made from the bytes it changes.
      */
     public X86Machine mapRom(long base, byte[] contents) {
         memoryMap.mapRom("rom", base, contents);

@@ -66,7 +66,7 @@ public class TranslateBenchmark {
             p += len;
         }
         int key = codeSize == 64 ? Cpu.MK_PE | Cpu.MK_PG | Cpu.MK_LMA | Cpu.MK_CS_L : Cpu.MK_PE | Cpu.MK_CS_D;
-        decoded = new DecodedBlock(0x1000, key, list.toArray(new Insn[0]), p, false);
+        decoded = new DecodedBlock(0x1000, key, list.toArray(new Insn[0]), p);
     }
 
     @Benchmark

@@ -249,6 +249,7 @@ final class ReportWriter {
             Map.entry("MemoryBenchmark", new String[] {"iterations", "iteration"}),
             Map.entry("GuestLoopBenchmark", new String[] {"guest instructions", "guest instruction"}),
             Map.entry("InterpreterLoopBenchmark", new String[] {"guest instructions", "guest instruction"}),
+            Map.entry("RomLoopBenchmark", new String[] {"guest instructions", "guest instruction"}),
             Map.entry("DecodeBenchmark", new String[] {"passes over the mix", "pass over the mix"}),
             Map.entry("DecoderBenchmark", new String[] {"instructions decoded", "instruction decoded"}),
             Map.entry("TranslateBenchmark", new String[] {"blocks", "block"}));

@@ -20,8 +20,13 @@ import org.apboot.core.util.LongMap;
  *
  * <p>Self-modifying code: a guest write to bytes a block came from invalidates that block only
  * (byte-exact overlap, found through a per-page index); data sharing a page or a 64-byte line
- * with code invalidates nothing. Bounded: past {@code maxBlocks} live blocks the whole
- * generation is dropped; running blocks finish and their classes unload once unreferenced.
+ * with code invalidates nothing. Code in RAM and ROM regions outside low RAM is translated too:
+ * the memory map reports writes to them by physical address ({@code MmioBus#addCodeListener}).
+ * A block whose one instruction spans two pages is not translated; the interpreter runs it from
+ * its decoded-block cache, which checks the second page's translation on each use.
+ *
+ * <p>Bounded: past {@code maxBlocks} live blocks the whole generation is dropped; running blocks
+ * finish and their classes unload once unreferenced.
  */
 final class CodeCache implements PhysicalMemory.WriteListener {
     /** Room for every mode-key bit and more: the key is (phys << 20) | modeKey. */
@@ -136,9 +141,14 @@ final class CodeCache implements PhysicalMemory.WriteListener {
                 if (d == null) {
                     d = decoded.build(cpu, slot.phys);
                 }
-                if (d.crossesPage || BlockCompiler.anyInsnTooLong(d.insns)) {
+                if (!d.cached || d.crossesPage() || BlockCompiler.anyInsnTooLong(d.insns)) {
                     slot.untranslatable = true;
                     return null;
+                }
+                if (!ram.contains(slot.phys, d.byteLength)) {
+                    // code in a region: its writes reach this cache through the memory map, from
+                    // before the block is published
+                    cpu.mmio.addCodeListener(this);
                 }
                 slot.decodedBlock = d;
                 slot.codeSize = cpu.codeSize;
@@ -237,7 +247,9 @@ final class CodeCache implements PhysicalMemory.WriteListener {
             if (!current(s)) {
                 continue;
             }
-            ram.copyOut(b.phys, b.guestBytes, 0, b.byteLength);
+            if (ram.contains(b.phys, b.byteLength)) {
+                ram.copyOut(b.phys, b.guestBytes, 0, b.byteLength);
+            }
             b.epoch = epoch;
             publish(s, b, d);
         }
@@ -309,6 +321,15 @@ final class CodeCache implements PhysicalMemory.WriteListener {
      * a cache warm across fresh machines of the same workload.
      */
     synchronized void attach(PhysicalMemory newRam, BlockCache newDecoded) {
+        // code from the old machine's regions is not carried over: their bytes are not kept
+        PhysicalMemory old = ram;
+        byPage.forEachValue(list -> {
+            for (CompiledBlock b : list) {
+                if (!old.contains(b.phys, b.byteLength)) {
+                    invalidate(b);
+                }
+            }
+        });
         this.decoded = newDecoded;
         this.ram = newRam;
         newRam.addWriteListener(this);

@@ -95,6 +95,6 @@ class EmittedCodeTest {
             p += len;
         }
         int key = mode == 64 ? Cpu.MK_PE | Cpu.MK_PG | Cpu.MK_LMA | Cpu.MK_CS_L : Cpu.MK_PE | Cpu.MK_CS_D;
-        return new DecodedBlock(0x1000, key, list.toArray(new Insn[0]), p, false);
+        return new DecodedBlock(0x1000, key, list.toArray(new Insn[0]), p);
     }
 }

@@ -3,19 +3,25 @@ package org.apboot.core.interp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.Mmu;
 import org.apboot.core.decode.Decoder;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
 import org.apboot.core.engine.EngineStats;
+import org.apboot.core.mem.MemoryMap;
+import org.apboot.core.mem.MmioBus;
 import org.apboot.core.mem.PhysicalMemory;
-import org.apboot.core.semantics.Mem;
 import org.apboot.core.util.LongMap;
 
 /**
  * Decoded blocks shared by every vCPU of a machine, keyed by (physical address, mode key), and
- * invalidated at 64-byte-line granularity when guest code writes to their bytes.
+ * invalidated when a write (a guest store from any vCPU, a host write or load, a restored
+ * snapshot) changes their bytes: only the blocks whose bytes it overlaps, found through the
+ * 64-byte lines they watch. Code in low RAM and in RAM and ROM regions anywhere is cached
+ * (regions report their writes by physical address, aliases included, see
+ * {@link MmioBus#addCodeListener}); code from a device is decoded afresh each time it runs.
  *
  * <p>Thread-safe: blocks are immutable and published through a {@link ConcurrentHashMap}; two
  * threads that miss at once may both decode, and one result wins.
@@ -50,8 +56,26 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
     }
 
     /**
+     * True when the CPU, at its RIP, would fetch {@code b} (found under the physical address and
+     * mode key of that RIP): always, unless {@code b}'s instruction spans two pages, whose second
+     * page must still translate to where it was fetched from (one TLB probe).
+     *
+     * @throws org.apboot.core.fault.CpuException when fetching the second page faults, as
+     *     decoding the instruction again would
+     */
+    public static boolean holds(Cpu cpu, DecodedBlock b) {
+        if (b.secondPage < 0) {
+            return true;
+        }
+        long nextLinear = cpu.codeLinear(cpu.rip + b.firstPart);
+        return cpu.mmu.translate(nextLinear, Mmu.FETCH, cpu.cpl == 3) == b.secondPage;
+    }
+
+    /**
      * Decodes the block starting at the CPU's current RIP, whose code lies at physical
-     * {@code phys}, and caches it unless it spans a page.
+     * {@code phys}, and caches it when its bytes are in memory whose changes this cache hears
+     * of: low RAM, or a RAM or ROM region (see {@link MmioBus#codeRegion}). Code from a device or
+     * from nothing is decoded afresh each time.
      *
      * @throws org.apboot.core.fault.CpuException when fetching the second page of a spanning
      *     instruction faults
@@ -61,23 +85,22 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         stats.blocksBuilt.increment();
         int mode = cpu.codeSize;
         long pageEnd = (phys | 0xFFF) + 1;
-        // code outside low RAM (a ROM, another RAM region) comes from the MMIO bus and is
-        // decoded afresh each time it runs: nothing watches those bytes for changes
-        boolean outside = !ram.contains(phys, 1);
-        long limit = outside ? pageEnd : Math.min(pageEnd, ram.size());
-        // decode from one copy of the bytes, which publication compares with RAM again once the
-        // lines are watched (see publish)
+        long backedEnd = backedEnd(cpu, phys);
+        boolean cached = backedEnd > phys;
+        long limit = cached ? Math.min(pageEnd, backedEnd) : pageEnd;
+        // decode from one copy of the bytes, which publication compares with memory again once
+        // the lines are watched (see publish)
         int span = (int) Math.max(0, Math.min(limit - phys, MAX_INSNS * 15L));
         byte[] code = new byte[span];
-        if (outside) {
+        if (cached) {
+            copyCode(cpu, phys, code, 0, span);
+        } else {
             span = cpu.mmio.fetch(cpu.index, phys, code, span);
             limit = phys + span;
-        } else if (span > 0) {
-            ram.copyOut(phys, code, 0, span);
         }
         ArrayList<Insn> list = new ArrayList<>(8);
         long p = phys;
-        boolean crosses = false;
+        long secondPage = -1;
         while (list.size() < MAX_INSNS && p < limit) {
             Insn insn = new Insn();
             int off = (int) (p - phys);
@@ -87,10 +110,19 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
                 if (!list.isEmpty() || limit < pageEnd) {
                     break;
                 }
-                decodeAcrossPage(cpu, phys, (int) (pageEnd - phys), insn);
+                // the block's first instruction runs past the page: it is the whole block, and
+                // its bytes are those decoded here, from both pages
+                int firstPart = (int) (pageEnd - phys);
+                code = new byte[15];
+                long next = decodeAcrossPage(cpu, phys, firstPart, insn, code);
                 list.add(insn);
-                crosses = true;
                 p += insn.length;
+                int rest = insn.length - firstPart;
+                if (cached && rest > 0 && insn.length <= 15 && backedEnd(cpu, next) >= next + rest) {
+                    secondPage = next;
+                } else {
+                    cached = false;
+                }
                 break;
             }
             if (insn.op.readsClock() && !list.isEmpty()) {
@@ -112,30 +144,75 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
             int len = Decoder.decode(ff, 0, 15, mode, insn);
             insn.length = Math.max(len, 1);
             list.add(insn);
-            crosses = true;
+            cached = false;
             p = phys + insn.length;
         }
-        crosses |= outside;
-        DecodedBlock b = new DecodedBlock(phys, cpu.modeKey, list.toArray(new Insn[0]),
-                (int) (p - phys), crosses);
-        if (!crosses) {
-            publish(b, code);
+        int length = (int) (p - phys);
+        DecodedBlock b = new DecodedBlock(phys, cpu.modeKey, list.toArray(new Insn[0]), length, secondPage,
+                (int) Math.min(length, pageEnd - phys), cached);
+        if (cached) {
+            publish(cpu, b, code);
         }
         return b;
     }
 
-    private void decodeAcrossPage(Cpu cpu, long phys, int firstPart, Insn out) {
-        byte[] buf = new byte[15];
+    /**
+     * Decodes into {@code out} the instruction whose first {@code firstPart} bytes end the page
+     * at {@code phys}, with the rest from where the next linear address is fetched; its bytes go
+     * to {@code bytes} (15 of them). Returns the physical address of that second part.
+     */
+    private long decodeAcrossPage(Cpu cpu, long phys, int firstPart, Insn out, byte[] bytes) {
         for (int i = 0; i < firstPart; i++) {
-            buf[i] = (byte) Mem.readPhysical(cpu, phys + i, 1);
+            bytes[i] = (byte) fetchByte(cpu, phys + i);
         }
         long nextLinear = cpu.codeLinear(cpu.rip + firstPart);
         long phys2 = cpu.mmu.translate(nextLinear, Mmu.FETCH, cpu.cpl == 3);
         for (int i = firstPart; i < 15; i++) {
-            buf[i] = (byte) Mem.readPhysical(cpu, phys2 + (i - firstPart), 1);
+            bytes[i] = (byte) fetchByte(cpu, phys2 + (i - firstPart));
         }
-        int len = Decoder.decode(buf, 0, 15, cpu.codeSize, out);
+        int len = Decoder.decode(bytes, 0, 15, cpu.codeSize, out);
         out.length = Math.max(len, 1);
+        return phys2;
+    }
+
+    /** One code byte, from RAM, a region or a device (an instruction fetch: no memory hooks). */
+    private int fetchByte(Cpu cpu, long p) {
+        return ram.contains(p, 1) ? ram.read8(p) : (int) cpu.mmio.read(cpu.index, p, 1) & 0xFF;
+    }
+
+    /**
+     * The end of the cacheable memory holding {@code phys}: low RAM's size, or a RAM or ROM
+     * region's end; {@code phys} itself when the code there is not cacheable.
+     */
+    private long backedEnd(Cpu cpu, long phys) {
+        if (ram.contains(phys, 1)) {
+            return ram.size();
+        }
+        MemoryMap.Region r = cpu.mmio.codeRegion(cpu.index, phys);
+        return r == null ? phys : r.end();
+    }
+
+    /** Copies {@code len} code bytes at {@code phys}, all in low RAM or in one region. */
+    private void copyCode(Cpu cpu, long phys, byte[] dst, int off, int len) {
+        if (ram.contains(phys, 1)) {
+            ram.copyOut(phys, dst, off, len);
+        } else {
+            cpu.mmio.codeRegion(cpu.index, phys).copyOut(phys, dst, off, len);
+        }
+    }
+
+    /**
+     * Watches the lines of {@code len} code bytes at {@code phys} (all in low RAM or in one
+     * region): this cache hears of every later write to them, whichever vCPU or host thread
+     * makes it.
+     */
+    private void watchCode(Cpu cpu, long phys, int len) {
+        if (ram.contains(phys, 1)) {
+            ram.watchLine(phys, len);
+        } else {
+            cpu.mmio.addCodeListener(this); // before the lines are watched: no write goes unheard
+            cpu.mmio.codeRegion(cpu.index, phys).watch(phys, len);
+        }
     }
 
     /**
@@ -144,15 +221,29 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
      * fence), then its bytes are read again. A write that lands before the watch is seen by that
      * comparison; one after it sees the watched line (every guest store is followed by a
      * StoreLoad barrier before it looks) and finds the block in the index. Either way the block
-     * is invalidated.
+     * is invalidated. A block spanning two pages is indexed, watched and compared on both.
      */
-    private void publish(DecodedBlock b, byte[] decoded) {
-        blocks.put(key(b.phys, b.modeKey), b);
-        long firstPage = b.phys >>> 12;
-        byPage.computeIfAbsent(firstPage, k -> new java.util.concurrent.CopyOnWriteArrayList<DecodedBlock>()).add(b);
-        ram.watchLine(b.phys, b.byteLength);
+    private void publish(Cpu cpu, DecodedBlock b, byte[] decoded) {
+        DecodedBlock replaced = blocks.put(key(b.phys, b.modeKey), b);
+        if (replaced != null && replaced != b && replaced.crossesPage()) {
+            // its second page translates elsewhere now: retire it rather than keep watching it
+            replaced.valid = false;
+            unindex(replaced);
+        }
+        index(b.phys >>> 12, b);
+        int rest = b.byteLength - b.firstPart;
+        if (rest > 0) {
+            index(b.secondPage >>> 12, b);
+        }
+        watchCode(cpu, b.phys, b.firstPart);
+        if (rest > 0) {
+            watchCode(cpu, b.secondPage, rest);
+        }
         byte[] now = new byte[b.byteLength];
-        ram.copyOut(b.phys, now, 0, now.length);
+        copyCode(cpu, b.phys, now, 0, b.firstPart);
+        if (rest > 0) {
+            copyCode(cpu, b.secondPage, now, b.firstPart, rest);
+        }
         if (!java.util.Arrays.equals(now, 0, now.length, decoded, 0, now.length)) {
             b.valid = false;
             stats.invalidations.increment();
@@ -160,6 +251,24 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         if (!b.valid) {
             // a write raced with decoding: never serve the stale block
             blocks.remove(key(b.phys, b.modeKey), b);
+            unindex(b);
+        }
+    }
+
+    private void index(long page, DecodedBlock b) {
+        byPage.computeIfAbsent(page, k -> new CopyOnWriteArrayList<DecodedBlock>()).add(b);
+    }
+
+    private void unindex(DecodedBlock b) {
+        List<DecodedBlock> first = byPage.get(b.phys >>> 12);
+        if (first != null) {
+            first.remove(b);
+        }
+        if (b.crossesPage()) {
+            List<DecodedBlock> second = byPage.get(b.secondPage >>> 12);
+            if (second != null) {
+                second.remove(b);
+            }
         }
     }
 
@@ -174,7 +283,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
                 if (b.valid && b.overlaps(addr, len)) {
                     b.valid = false;
                     blocks.remove(key(b.phys, b.modeKey), b);
-                    list.remove(b);
+                    unindex(b);
                     stats.invalidations.increment();
                 }
             }

@@ -22,8 +22,19 @@ public final class DecodedBlock {
     public final int byteLength;
     /** False once guest code wrote to these bytes; the block is then rebuilt on next lookup. */
     public volatile boolean valid = true;
-    /** The block holds one instruction spanning two pages: it is never cached. */
-    public final boolean crossesPage;
+    /**
+     * For a block of one instruction that spans two pages: the physical address its bytes past
+     * the first page's end were fetched from (the second page's translation when it was
+     * decoded), else -1. Such a block is used only while that translation still holds.
+     */
+    public final long secondPage;
+    /** The block's bytes on its first page (all of them unless {@link #secondPage} is set). */
+    public final int firstPart;
+    /**
+     * False for code fetched from a device or from nothing (open bus): such a block is never
+     * cached, and the code is fetched afresh each time it runs.
+     */
+    public final boolean cached;
     /**
      * Every step works on registers and flags only (no memory, no system state): running the
      * block changes neither the mode, CS, paging, the debug state nor its own bytes.
@@ -34,14 +45,26 @@ public final class DecodedBlock {
     /** The last instruction is PAUSE. */
     final boolean endsInPause;
 
-    public DecodedBlock(long phys, int modeKey, Insn[] insns, int byteLength, boolean crossesPage) {
+    /** A cacheable block whose bytes all lie on the page of {@code phys}. */
+    public DecodedBlock(long phys, int modeKey, Insn[] insns, int byteLength) {
+        this(phys, modeKey, insns, byteLength, -1, byteLength, true);
+    }
+
+    /**
+     * A block whose first {@code firstPart} bytes are at {@code phys} and the rest at
+     * {@code secondPage} (-1: all at {@code phys}); {@code cached} as {@link #cached}.
+     */
+    public DecodedBlock(long phys, int modeKey, Insn[] insns, int byteLength, long secondPage, int firstPart,
+            boolean cached) {
         this.phys = phys;
         this.modeKey = modeKey;
         this.insns = insns;
         this.steps = Steps.of(insns);
         this.pairedSteps = PairSteps.paired(insns, steps);
         this.byteLength = byteLength;
-        this.crossesPage = crossesPage;
+        this.secondPage = secondPage;
+        this.firstPart = secondPage < 0 ? byteLength : firstPart;
+        this.cached = cached;
         boolean registers = true;
         boolean longer = false;
         for (int k = 0; k < insns.length; k++) {
@@ -53,8 +76,16 @@ public final class DecodedBlock {
         this.endsInPause = insns.length > 0 && insns[insns.length - 1].op == org.apboot.core.decode.Op.PAUSE;
     }
 
-    /** True if the block's bytes overlap [addr, addr+len). */
+    /** True when the block's one instruction spans two pages (see {@link #secondPage}). */
+    public boolean crossesPage() {
+        return secondPage >= 0;
+    }
+
+    /** True if the block's bytes, on either page, overlap physical [addr, addr+len). */
     public boolean overlaps(long addr, int len) {
-        return addr < phys + byteLength && phys < addr + len;
+        if (addr < phys + firstPart && phys < addr + len) {
+            return true;
+        }
+        return secondPage >= 0 && addr < secondPage + (byteLength - firstPart) && secondPage < addr + len;
     }
 }

@@ -108,7 +108,7 @@ final class InterpreterWorker implements EngineWorker {
                             executed++; // a delivery uses budget: a fault storm must not hold the thread
                             continue;
                         }
-                        if (b.crossesPage) {
+                        if (!b.cached) {
                             last = null;
                         } else {
                             last = b;
@@ -160,17 +160,17 @@ final class InterpreterWorker implements EngineWorker {
         int key = cpu.modeKey;
         int slot = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
         DecodedBlock b = jumpCache[slot];
-        if (b != null && b.phys == phys && b.modeKey == key && b.valid) {
+        if (b != null && b.phys == phys && b.modeKey == key && b.valid && BlockCache.holds(cpu, b)) {
             jumpCacheHits++;
             return b;
         }
         b = cache.get(phys, key);
-        if (b != null) {
+        if (b != null && BlockCache.holds(cpu, b)) {
             sharedCacheHits++;
         } else {
             b = cache.build(cpu, phys);
         }
-        if (!b.crossesPage) {
+        if (b.cached) {
             jumpCache[slot] = b;
         }
         return b;

@@ -17,6 +17,12 @@ import java.util.List;
  * reads its own store back; another vCPU reading the same bytes at that very moment could.
  * RAM and device regions may not overlap low RAM.
  *
+ * <p>Code in RAM and ROM regions is cached like code in low RAM ({@link #codeRegion}): a region's
+ * bytes change only through its store (a guest store, a host write or load, a restored
+ * snapshot), whose watched-line notification the map turns into guest physical addresses, one
+ * for each address the bytes are mapped at, for the caches ({@link #addCodeListener}). Device
+ * regions are never cached.
+ *
  * <p>Call order: build the machine, {@link #map} regions and {@link #alias} them, load contents
  * with {@link #write(long, byte[], int, int)}, then run. Mapping while vCPUs run is not
  * supported. Page tables in regions outside low RAM are read, but their accessed and dirty bits
@@ -68,6 +74,25 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
             return phys >= base && phys - base < size;
         }
 
+        /** The first address past the region. */
+        public long end() {
+            return base + size;
+        }
+
+        /** Copies the {@code len} bytes at {@code phys} (inside this RAM or ROM region) to {@code dst}. */
+        public void copyOut(long phys, byte[] dst, int off, int len) {
+            store.copyOut(storeOffset + phys - base, dst, off, len);
+        }
+
+        /**
+         * Watches the lines of the {@code len} bytes at {@code phys} (inside this RAM or ROM
+         * region): later changes reach the code listeners (see {@link MemoryMap#addCodeListener}),
+         * with the ordering {@link PhysicalMemory#watchLine} gives.
+         */
+        public void watch(long phys, int len) {
+            store.watchLine(storeOffset + phys - base, len);
+        }
+
         @Override
         public String toString() {
             return String.format("%s %s 0x%x-0x%x%s", kind.name().toLowerCase(), name, base, base + size - 1,
@@ -82,6 +107,10 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
     /** ROM-backed regions that lie inside low RAM, restored after guest stores; sorted by base too. */
     private volatile Region[] shadows = new Region[0];
     private long ignoredRomWrites;
+    /** Listeners to changes of region bytes by guest physical address (see {@link #addCodeListener}). */
+    private volatile PhysicalMemory.WriteListener[] codeListeners = new PhysicalMemory.WriteListener[0];
+    /** The region stores (low RAM when it is aliased) whose writes are reported to the code listeners. */
+    private final List<PhysicalMemory> reported = new ArrayList<>();
 
     /**
      * A map over low RAM {@code low}; {@code local} is the per-vCPU device bus (the local APICs)
@@ -201,10 +230,12 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
                 Region rest = new Region(r.name, r.kind, r.base + inLow, r.size - inLow, r.store,
                         r.storeOffset + inLow, r.device, r.aliasOf != null ? r.aliasOf : r);
                 regions = sorted(append(regions, rest));
+                reportWrites(rest);
             }
             return r;
         }
         regions = sorted(append(regions, r));
+        reportWrites(r);
         return r;
     }
 
@@ -274,6 +305,71 @@ public final class MemoryMap implements MmioBus, PhysicalMemory.WriteListener {
             }
         }
         return null;
+    }
+
+    // ---------------------------------------------------------------- code in regions
+
+    /**
+     * RAM and ROM regions hold cacheable code; a device's bytes may change without a write, and
+     * the local APIC page of the fetching vCPU is a device too.
+     */
+    @Override
+    public Region codeRegion(int cpuIndex, long phys) {
+        Region r = find(regions, phys);
+        if (r == null || r.device != null || (cpuIndex >= 0 && local.claims(cpuIndex, phys))) {
+            return null;
+        }
+        return r;
+    }
+
+    /**
+     * Region bytes change only through their store (a guest store, a host write, a ROM load, a
+     * restore): the store's watched-line notification reaches an adapter that reports the write
+     * at each address the bytes are mapped at. Low RAM's own addresses are not reported (its
+     * listeners hear them directly), only its aliases.
+     */
+    @Override
+    public synchronized void addCodeListener(PhysicalMemory.WriteListener listener) {
+        for (PhysicalMemory.WriteListener l : codeListeners) {
+            if (l == listener) {
+                return;
+            }
+        }
+        PhysicalMemory.WriteListener[] old = codeListeners;
+        PhysicalMemory.WriteListener[] n = Arrays.copyOf(old, old.length + 1);
+        n[old.length] = listener;
+        codeListeners = n;
+        for (Region r : regions) {
+            reportWrites(r);
+        }
+    }
+
+    /** Makes writes to {@code r}'s store reach the code listeners, once per store (caller holds the lock). */
+    private void reportWrites(Region r) {
+        if (r.store == null || codeListeners.length == 0 || reported.contains(r.store)) {
+            return;
+        }
+        reported.add(r.store);
+        PhysicalMemory store = r.store;
+        store.addWriteListener((addr, len) -> reportWrite(store, addr, len));
+    }
+
+    /** Bytes [addr, addr+len) of {@code store} changed: tells the code listeners where they are mapped. */
+    private void reportWrite(PhysicalMemory store, long addr, int len) {
+        PhysicalMemory.WriteListener[] ls = codeListeners;
+        for (Region r : regions) {
+            if (r.store != store) {
+                continue;
+            }
+            long from = Math.max(addr, r.storeOffset);
+            long to = Math.min(addr + len, r.storeOffset + r.size);
+            if (from < to) {
+                long phys = r.base + (from - r.storeOffset);
+                for (PhysicalMemory.WriteListener l : ls) {
+                    l.written(phys, (int) (to - from));
+                }
+            }
+        }
     }
 
     /** The region at {@code phys} outside low RAM, or null. */

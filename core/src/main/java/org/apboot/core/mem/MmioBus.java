@@ -32,6 +32,24 @@ public interface MmioBus {
         return 0;
     }
 
+    /**
+     * The RAM or ROM region code at {@code phys} is fetched from, when a cache may keep what it
+     * decodes there: every change to its bytes (a guest store, a host write or load, a restored
+     * snapshot) reaches the listeners of {@link #addCodeListener}. Null for devices, unbacked
+     * addresses and anything else whose code must be fetched afresh each time it runs.
+     */
+    default MemoryMap.Region codeRegion(int cpuIndex, long phys) {
+        return null;
+    }
+
+    /**
+     * Makes {@code listener} hear of every change to the bytes of the regions
+     * {@link #codeRegion} returns, by guest physical address, at each address they are visible at
+     * (an alias too). Adding the same listener again changes nothing.
+     */
+    default void addCodeListener(PhysicalMemory.WriteListener listener) {
+    }
+
     MmioBus EMPTY = new MmioBus() {
         @Override
         public boolean claims(int cpuIndex, long phys) {
