@@ -89,6 +89,7 @@ public class GuestLoopBenchmark {
         c.halted = false;
         c.rip = CODE;
         c.r[Cpu.RCX] = iterations;
+        c.ram.soleWriter(Thread.currentThread()); // the one thread running vCPUs, as on a one-thread machine
         if (loop.equals("mem64")) {
             c.r[Cpu.RBX] = DATA;
             c.r[Cpu.RDI] = 0;

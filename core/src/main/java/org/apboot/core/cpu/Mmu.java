@@ -112,6 +112,28 @@ public final class Mmu {
         if (!paging) {
             return linear & 0xFFFF_FFFFL;
         }
+        long p = cached(linear, access, user);
+        return p >= 0 ? p : miss(linear, access, user);
+    }
+
+    /**
+     * The physical address of an access of {@code size} bytes at {@code linear} when the TLB
+     * holds its page with the rights the access needs, else -1: the part of {@link #translate}
+     * that needs no walk, with no side effect, for fast paths that fall back to the complete
+     * access. Also -1 when paging is off, when CR0, CR4 or EFER changed since the TLB was last
+     * validated (only {@link #translate} notices that), or when the access spans two pages.
+     */
+    public long hit(long linear, int size, int access, boolean user) {
+        Cpu c = cpu;
+        if (c.cr0 != seenCr0 || c.cr4 != seenCr4 || c.efer != seenEfer || !paging
+                || ((linear ^ (linear + size - 1)) & ~0xFFFL) != 0) {
+            return -1;
+        }
+        return cached(linear, access, user);
+    }
+
+    /** The TLB's translation of {@code linear} for the access, or -1 (paging on, TLB current). */
+    private long cached(long linear, int access, boolean user) {
         long vpn = linear >>> 12;
         int e = ((int) vpn & TLB_MASK) << 2;
         long[] t = tlb;
@@ -123,7 +145,7 @@ public final class Mmu {
                 return t[e + 1] | (linear & 0xFFF);
             }
         }
-        return miss(linear, access, user);
+        return -1;
     }
 
     private long miss(long linear, int access, boolean user) {

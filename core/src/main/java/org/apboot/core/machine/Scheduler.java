@@ -213,7 +213,12 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         timedOut = false;
         deadline = timeoutNanos <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         if (threads == 1) {
-            workerLoop(new Worker(engine.newWorker(), 0));
+            ram.soleWriter(Thread.currentThread());
+            try {
+                workerLoop(new Worker(engine.newWorker(), 0));
+            } finally {
+                ram.soleWriter(null);
+            }
         } else {
             ArrayList<Thread> pool = new ArrayList<>();
             ArrayList<Throwable> errors = new ArrayList<>();

@@ -45,6 +45,18 @@ public final class PhysicalMemory {
     private volatile Thread exclusiveOwner;
     private static final VarHandle WATCH = MethodHandles.arrayElementVarHandle(long[].class);
 
+    /**
+     * The one host thread running vCPUs while a machine runs on a single host thread, else null.
+     * Its aligned 8-byte stores are release stores, not locked exchanges: the exchange only
+     * orders a store before the writer's look at the watched bits for the benefit of another
+     * thread that watches a line and then re-reads it (a vCPU publishing decoded code, or
+     * parking), and on such a machine that thread is this one, in program order. Every other
+     * thread's stores (an embedder writing guest memory during a run) stay locked, and narrower
+     * stores stay compare-and-exchange merges (they must not lose a neighbouring byte another
+     * thread writes).
+     */
+    private volatile Thread soleWriter;
+
     /** Guest bytes, eight per element, little-endian. */
     private final long[] ram;
     private final long size;
@@ -141,6 +153,14 @@ public final class PhysicalMemory {
         if (set) {
             VarHandle.fullFence();
         }
+    }
+
+    /**
+     * Names the host thread that is about to run every vCPU of the machine alone (null when the
+     * run ends, or for a machine of several host threads): see {@link #soleWriter}.
+     */
+    public void soleWriter(Thread t) {
+        soleWriter = t;
     }
 
     /**
@@ -275,11 +295,16 @@ public final class PhysicalMemory {
         int a = (int) addr;
         int sh = (a & 7) << 3;
         if (sh == 0) {
-            // a volatile exchange, not a release store: like the volatile compare-and-exchange of
-            // narrower stores it orders the volatile read of the watched bits after the store
-            // (Dekker with watchLine; code publication relies on it, see BlockCache#publish). On
-            // x86 both are one locked instruction, and the volatile read a plain load.
-            L.getAndSet(ram, a >>> 3, v);
+            if (Thread.currentThread() == soleWriter) {
+                L.setRelease(ram, a >>> 3, v); // see soleWriter
+            } else {
+                // a volatile exchange, not a release store: like the volatile compare-and-exchange
+                // of narrower stores it orders the volatile read of the watched bits after the
+                // store (Dekker with watchLine; code publication relies on it, see
+                // BlockCache#publish). On x86 both are one locked instruction, and the volatile
+                // read a plain load.
+                L.getAndSet(ram, a >>> 3, v);
+            }
         } else {
             writeSpan(a, sh, -1L, v);
         }

@@ -123,7 +123,26 @@ public final class Mem {
 
     // ---------------------------------------------------------------- segmented accesses
 
+    /**
+     * Reads {@code size} bytes at {@code s:offset}. In 64-bit mode a read of RAM through a page
+     * the TLB holds, with no hook or data breakpoint to honour, is served here; everything else
+     * (segmentation outside 64-bit mode, a page walk, a fault, MMIO, hooks) by the complete
+     * path. The split keeps this method small once compiled, so HotSpot inlines it into
+     * translated blocks and the interpreter's steps. A non-canonical address never hits (the
+     * TLB holds canonical pages only): the complete path raises its fault.
+     */
     public static long read(Cpu cpu, int s, long offset, int size) {
+        if (cpu.codeSize == 64 && s >= 0 && s < Insn.FS) {
+            long phys = cpu.mmu.hit(offset, size, Mmu.READ, cpu.cpl == 3);
+            if (phys >= 0 && cpu.memoryHooks == null && !cpu.dataBreakpoints && cpu.ram.contains(phys, size)) {
+                return cpu.ram.read(phys, size);
+            }
+        }
+        return readComplete(cpu, s, offset, size);
+    }
+
+    /** {@link #read} without the fast path. */
+    private static long readComplete(Cpu cpu, int s, long offset, int size) {
         // 64-bit mode, no FS/GS base and no SS canonical check: the offset is the linear address
         long lin = cpu.codeSize == 64 && s >= 0 && s < Insn.FS && s != Insn.SS ? offset : linear(cpu, s, offset, size, false);
         long v = readLinear(cpu, lin, size, cpu.cpl == 3);
@@ -133,7 +152,20 @@ public final class Mem {
         return v;
     }
 
+    /** Writes {@code size} bytes at {@code s:offset}; the same fast path as {@link #read}. */
     public static void write(Cpu cpu, int s, long offset, int size, long v) {
+        if (cpu.codeSize == 64 && s >= 0 && s < Insn.FS) {
+            long phys = cpu.mmu.hit(offset, size, Mmu.WRITE, cpu.cpl == 3);
+            if (phys >= 0 && cpu.memoryHooks == null && !cpu.dataBreakpoints && cpu.ram.contains(phys, size)) {
+                cpu.ram.write(phys, size, v);
+                return;
+            }
+        }
+        writeComplete(cpu, s, offset, size, v);
+    }
+
+    /** {@link #write} without the fast path. */
+    private static void writeComplete(Cpu cpu, int s, long offset, int size, long v) {
         long lin = cpu.codeSize == 64 && s >= 0 && s < Insn.FS && s != Insn.SS ? offset : linear(cpu, s, offset, size, true);
         writeLinear(cpu, lin, size, v, cpu.cpl == 3);
         if (cpu.dataBreakpoints) {
