@@ -126,6 +126,24 @@ class CompareExchangeTest {
     }
 
     @Test
+    void cmpxchg16bWhoseHighHalfCrossesAPage() {
+        Cpu p = TestCpus.prot32(0);
+        p.seg[Insn.DS].base = 4; // DS:0xFF0 is linear 0xFF4: the high half spans 0xFFC..0x1003
+        p.ram.write64(0xFF4, 0x10);
+        p.ram.write64(0xFFC, 0x20);
+        p.ram.write64(0xFEC, 0x30); // what DS:0xFE8 holds
+        p.r[Cpu.RAX] = 0x10;
+        p.r[Cpu.RDX] = 0x20;
+        p.r[Cpu.RBX] = 0xAA;
+        p.r[Cpu.RCX] = 0xBB;
+        DataOps.cmpxchg16bMemory(p, Insn.DS, 0xFF0);
+        assertEquals(0xAA, p.ram.read64(0xFF4));
+        assertEquals(0xBB, p.ram.read64(0xFFC));
+        assertEquals(0x30, p.ram.read64(0xFEC));
+        assertEquals(Cpu.ZF, Flags.arith(p) & Cpu.ZF);
+    }
+
+    @Test
     void cmpxchg16bNeedsA16ByteAlignedOperand() {
         setPair(0, 0, 1, 1);
         CpuException e = assertThrows(CpuException.class, () -> DataOps.cmpxchg16bMemory(cpu, Insn.DS, 0x4008));

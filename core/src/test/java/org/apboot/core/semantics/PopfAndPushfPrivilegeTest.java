@@ -50,8 +50,11 @@ class PopfAndPushfPrivilegeTest {
     void sixteenBitPopfKeepsTheUpperHalf() {
         Cpu cpu = TestCpus.real();
         Flags.setRflags(cpu, Cpu.AC | Cpu.ID, -1L);
-        FlagOps.popf(cpu, 2, 0xFFFF_0000L | Cpu.CF | Cpu.NT);
+        FlagOps.popf(cpu, 2, Cpu.CF | Cpu.NT); // bits 16-31 of the value clear: AC and ID stay set
         assertEquals(Cpu.AC | Cpu.ID | Cpu.CF | Cpu.NT | 2, Flags.rflags(cpu));
+        Flags.setRflags(cpu, 0, -1L);
+        FlagOps.popf(cpu, 2, 0xFFFF_0000L | Cpu.CF); // set: AC and ID stay clear
+        assertEquals(Cpu.CF | 2, Flags.rflags(cpu));
     }
 
     @Test
