@@ -65,6 +65,18 @@ class StackFrameLimitTest {
     }
 
     @Test
+    void anExpandDownSlotAtTheLimitItselfFaults() {
+        ss(0, () -> StackFrames.push(cpu, BASE, 0x0FFF, DOWN, 2, 0x1001, 2, new long[] {1}, 1, false, 0));
+    }
+
+    @Test
+    void anExpandDownSlotMayEndAtTheUpperBound() {
+        long sp = StackFrames.push(cpu, BASE, 0x0FFF, DOWN, 4, 0x1_0000, 2, new long[] {0x7777}, 1, false, 0);
+        assertEquals(0xFFFE, sp); // bytes 0xFFFE..0xFFFF of a 16-bit expand-down segment
+        assertEquals(0x7777, cpu.ram.read16(BASE + 0xFFFE));
+    }
+
+    @Test
     void expandDownUpperBoundFollowsTheBFlag() {
         // a slot at 0x10000 is above a 16-bit expand-down segment's 0xFFFF, inside a 32-bit one's
         ss(0, () -> StackFrames.push(cpu, BASE, 0xFFFF, DOWN, 4, 0x1_0004, 4, new long[] {5}, 1, false, 0));

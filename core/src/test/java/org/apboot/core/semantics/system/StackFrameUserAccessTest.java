@@ -30,6 +30,33 @@ class StackFrameUserAccessTest {
     }
 
     @Test
+    void aSlotEndingAtTheLastCanonicalByteIsCanonical() {
+        Cpu cpu = SysCpus.long64(0);
+        int attrs = Segment.P | Segment.S | Segment.TYPE_READ_OR_WRITE;
+        // 0x7FFF_FFFF_FFF8..0x7FFF_FFFF_FFFF is canonical: the push reaches paging (not mapped: #PF, W)
+        SysCpus.fault(Vectors.PF, 2, () -> StackFrames.push(cpu, 0, 0, attrs, 8, 0x0000_8000_0000_0000L, 8,
+                new long[] {1}, 1, false, 0));
+    }
+
+    @Test
+    void aFrameInV86ModeIsAUserAccess() {
+        Cpu cpu = SysCpus.prot32(0);
+        // 32-bit paging, one supervisor 4 MiB page at 0
+        cpu.ram.write(0x10000, 4, 0x83);
+        cpu.cr3 = 0x10000;
+        cpu.cr4 |= Cpu.CR4_PSE;
+        cpu.cr0 |= Cpu.CR0_PG;
+        cpu.sysFlags |= Cpu.VM;
+        cpu.updateMode();
+        cpu.mmu.flushAll();
+        cpu.seg[org.apboot.core.decode.Insn.SS].set(0x2000, 0x2_0000, 0xFFFF,
+                Segment.P | Segment.S | Segment.TYPE_READ_OR_WRITE);
+        cpu.r[Cpu.RSP] = 0x100;
+        assertEquals(0x2_00FEL, SysCpus.fault(Vectors.PF, 7,
+                () -> StackFrames.pushCurrent(cpu, 2, new long[] {1}, 1)).faultAddress);
+    }
+
+    @Test
     void sixtyFourBitSlotsAboveFourGibAreNotTruncated() {
         Cpu cpu = SysCpus.long64(0);
         int attrs = Segment.P | Segment.S | Segment.TYPE_READ_OR_WRITE;
