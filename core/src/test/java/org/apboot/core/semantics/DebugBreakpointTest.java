@@ -135,6 +135,16 @@ class DebugBreakpointTest {
     }
 
     @Test
+    void theLocalAndGlobalExactBitsAreNoBreakpoint() {
+        cpu.dr[4] = 0; // DR4 aliases DR6: no fifth breakpoint
+        cpu.dr[7] = 3L << 8; // LE and GE
+        Debug.dr7Changed(cpu);
+        assertFalse(cpu.insnBreakpoints);
+        assertFalse(cpu.dataBreakpoints);
+        assertEquals(0, Debug.instructionHits(cpu, 0));
+    }
+
+    @Test
     void aPendingTrapKeepsDebugActiveUntilTaken() {
         cpu.dr[7] = 0;
         Debug.dr7Changed(cpu);

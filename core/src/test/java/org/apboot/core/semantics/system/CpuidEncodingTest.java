@@ -103,6 +103,11 @@ class CpuidEncodingTest {
         Cpu kernel = SysCpus.prot32(0);
         kernel.cr4 |= Cpu.CR4_TSD;
         Cpuid.rdtsc(kernel);
+        Cpu v86 = SysCpus.prot32(0);
+        v86.cr4 |= Cpu.CR4_TSD;
+        v86.sysFlags |= Cpu.VM;
+        v86.updateMode();
+        gp(() -> Cpuid.rdtsc(v86));
         Cpu real = SysCpus.real();
         real.cr4 |= Cpu.CR4_TSD;
         Cpuid.rdtsc(real);

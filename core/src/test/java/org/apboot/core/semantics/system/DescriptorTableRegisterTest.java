@@ -93,6 +93,34 @@ class DescriptorTableRegisterTest {
     }
 
     @Test
+    void aStoreMayEndOnTheLastMappedByte() {
+        Cpu cpu = SysCpus.long64(0);
+        cpu.idtrLimit = 0xFFF;
+        cpu.idtrBase = 0xFFFF_8000_0000_1000L;
+        long at = (16 << 20) - 10;
+        SystemTables.sidt(cpu, Insn.DS, at, 8);
+        assertEquals(0xFFF, cpu.ram.read(at, 2));
+        assertEquals(0xFFFF_8000_0000_1000L, cpu.ram.read(at + 2, 8));
+    }
+
+    @Test
+    void invlpgTakes57BitAddressesAsCanonicalUnderLa57() {
+        Cpu cpu = SysCpus.real(true, org.apboot.core.cpu.CpuProfile.GENERIC);
+        SysCpus.toProt32(cpu, 0);
+        cpu.cr3 = SysCpus.identityTables(cpu, true);
+        cpu.cr4 = Cpu.CR4_PAE | Cpu.CR4_LA57;
+        cpu.efer = Cpu.EFER_LME | Cpu.EFER_LMA;
+        cpu.cr0 |= Cpu.CR0_PG | Cpu.CR0_NE;
+        SysCpus.loadCs(cpu, 0x08, SysCpus.CODE64);
+        assertEquals(0x60_0000L, fresh(cpu, 0x60_0000L));
+        cpu.ram.write(PD + 3 * 8, 8, 0x80_0000 | 0x83);
+        assertEquals(0x60_0000L, fresh(cpu, 0x60_0000L), "stale until invalidated");
+        // canonical with 57 bits, not with 48: INVLPG acts (and a cached large page drops everything)
+        SystemTables.invlpg(cpu, Insn.DS, 0x0000_8000_0000_0000L);
+        assertEquals(0x80_0000L, fresh(cpu, 0x60_0000L));
+    }
+
+    @Test
     void sidtStoresLimitAndBase() {
         Cpu cpu = SysCpus.prot32(0);
         cpu.idtrLimit = 0x7FF;

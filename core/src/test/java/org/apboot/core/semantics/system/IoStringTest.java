@@ -124,6 +124,16 @@ class IoStringTest {
     }
 
     @Test
+    void insMayEndOnTheLastMappedByte() {
+        Cpu cpu = SysCpus.long64(0);
+        bus(cpu);
+        cpu.r[Cpu.RDX] = 0x60;
+        cpu.r[Cpu.RDI] = (16 << 20) - 2;
+        Io.ins(cpu, 2, 8, Insn.REP_NONE);
+        assertEquals(0x10, cpu.ram.read((16 << 20) - 2, 2));
+    }
+
+    @Test
     void insChecksTheLastByteOfItsDestinationBeforeReadingThePort() {
         Cpu cpu = SysCpus.long64(0);
         IoTest.Bus b = bus(cpu);
