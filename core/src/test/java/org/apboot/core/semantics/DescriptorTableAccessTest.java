@@ -64,6 +64,29 @@ class DescriptorTableAccessTest {
     }
 
     @Test
+    void anLdtAtLinearZeroHasADescriptorAtAddressZero() {
+        cpu.ldtr.set(0x28, 0, 0x17, Segment.P | 2);
+        cpu.ram.write64(0x0000, 0x00CF_9200_0000_FFFFL);
+        cpu.ram.write64(0x0008, 0x5555_0000_0000_0001L);
+        assertEquals(0, Descriptors.address(cpu, 0x04, 8));
+        assertEquals(0x00CF_9200_0000_FFFFL, Descriptors.read(cpu, 0x04));
+        assertEquals(0x00CF_9200_0000_FFFFL, Descriptors.readOrZero(cpu, 0x04, 8));
+        assertEquals(0x5555_0000_0000_0001L, Descriptors.readHigh(cpu, 0x04));
+        Descriptors.setAccessed(cpu, 0x04, 0x00CF_9200_0000_FFFFL);
+        assertEquals(0x93, cpu.ram.read8(0x0005));
+    }
+
+    @Test
+    void ia32eModeDoesNotWrapAt4Gib() {
+        Cpu l = org.apboot.core.fault.TestCpus.long64(); // identity map of the first 1 GiB only
+        l.gdtrBase = 0x1_0000_0000L;
+        l.gdtrLimit = 0xFF;
+        CpuException e = assertThrows(CpuException.class, () -> Descriptors.read(l, 0x08));
+        assertEquals(Vectors.PF, e.vector, e.toString());
+        assertEquals(0x1_0000_0008L, e.faultAddress);
+    }
+
+    @Test
     void addressesWrapAt4GibOutsideIa32eMode() {
         cpu.gdtrBase = 0xFFFF_FFF8L;
         cpu.ram.write64(0x0008, 0x3333_0000_0000_0001L);

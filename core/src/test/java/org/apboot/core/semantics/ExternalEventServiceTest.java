@@ -122,6 +122,17 @@ class ExternalEventServiceTest {
     }
 
     @Test
+    void vectorZeroIsAnInterruptLikeAnyOther() {
+        vector = 0;
+        cpu.ram.write16(0, 0x0400); // vector 0 -> 0700:0400
+        cpu.ram.write16(2, 0x0700);
+        cpu.raiseEvents(Cpu.EVENT_INTR);
+        assertEquals(0, ExternalEvents.service(cpu));
+        assertEquals(0x0400, cpu.rip);
+        assertEquals(0x0700, cpu.seg[Insn.CS].selector);
+    }
+
+    @Test
     void theHostCanTakeEventsOver() {
         List<String> asked = new ArrayList<>();
         cpu.interruptTakeover = (c, v, kind) -> {

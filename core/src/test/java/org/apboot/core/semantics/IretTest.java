@@ -98,6 +98,17 @@ class IretTest {
     }
 
     @Test
+    void v86IretdAtIopl3LoadsTheUpperFlagsButNotVm() {
+        Cpu cpu = v86(3, Cpu.IF);
+        cpu.ram.write32(0x20100, 0x0040);
+        cpu.ram.write32(0x20104, 0x3000);
+        cpu.ram.write32(0x20108, (int) (Cpu.AC | Cpu.CF)); // VM clear, IOPL 0
+        Returns.iret(cpu, 4);
+        assertEquals(Cpu.VM | Cpu.AC | 0x3003L, Flags.rflags(cpu));
+        assertEquals(0x10C, cpu.r[Cpu.RSP]);
+    }
+
+    @Test
     void v86BelowIopl3WithVmeMovesIfToVif() {
         Cpu cpu = v86(2, 0);
         cpu.ram.write16(0x20100, 0x0040);
@@ -162,6 +173,9 @@ class IretTest {
         Cpu low = user(0);
         Returns.iret(low, 4);
         assertEquals(Cpu.IF | Cpu.CF | 2, Flags.rflags(low));
+        Cpu mid = user(1); // CPL 3 > IOPL 1: IF kept
+        Returns.iret(mid, 4);
+        assertEquals(Cpu.IF | 0x1000L | Cpu.CF | 2, Flags.rflags(mid));
         Cpu high = user(3);
         Returns.iret(high, 4);
         assertEquals(0x3000L | Cpu.CF | 2, Flags.rflags(high));
