@@ -112,14 +112,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         /** The host thread running this worker (set when it starts). */
         Thread thread;
         /**
-         * The vCPU this worker runs when its current slot ends (a wake-up it caused). Another
-         * worker that idles may take it once it has waited {@link #STEAL_NANOS} (see
-         * {@link #steal}): the waker may run on for long (an AP acknowledging the mailbox goes
-         * on to its own work) while the woken vCPU waits behind it.
+         * The vCPU this worker runs when its current slot ends (a wake-up it caused). A worker
+         * that idles takes it at once (see {@link #steal}): the waker may run on for long (an
+         * AP acknowledging the mailbox goes on to its own work) while the woken vCPU would wait
+         * behind it, and a waker that waits for its partner's answer spins a while before it
+         * parks (see {@link #spinsBeforeParking}), so a handshake split over two threads costs
+         * no OS wake-up either.
          */
         volatile Vcpu runNext;
-        /** When {@link #runNext} was set (several host threads only). */
-        volatile long runNextSince;
         /** This worker's counts, indexed like {@link #totals}, not yet added to them. */
         final long[] counts = new long[4];
 
@@ -160,9 +160,6 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     void enqueue(Vcpu v) {
         Worker w = currentWorker();
         if (w != null && w.runNext == null) {
-            if (threads > 1) {
-                w.runNextSince = System.nanoTime();
-            }
             w.runNext = v;
         } else {
             queue.add(v);
@@ -467,16 +464,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      * How long an idle worker polls the queue before it naps: about a handshake's round trip, so
      * a vCPU handed over by a busy thread starts without an OS wake-up.
      */
-    private static final long IDLE_SPIN_NANOS = Long.getLong("apboot.idlespin", 50_000);
-    private static final int SHORT_NAPS = Integer.getInteger("apboot.shortnaps", 16);
-    private static final long FIRST_LONG_NAP = Long.getLong("apboot.longnap", 20_000);
-
-    /**
-     * How long a woken vCPU waits in a busy worker's {@link Worker#runNext} slot before an idle
-     * worker takes it: longer than a handshake's partner takes to park (then the slot's owner
-     * runs it next, with no thread switch), shorter than real work.
-     */
-    private static final long STEAL_NANOS = Long.getLong("apboot.steal", 3_000);
+    private static final long IDLE_SPIN_NANOS = 50_000;
 
     private static final java.lang.invoke.VarHandle RUN_NEXT;
 
@@ -489,14 +477,13 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     }
 
     /**
-     * Takes a vCPU that has waited long enough in another worker's run-next slot into this
-     * worker's own; true if it took one, and then this worker no longer counts as idle.
+     * Takes a vCPU waiting in another worker's run-next slot into this worker's own; true if it
+     * took one, and then this worker no longer counts as idle.
      */
     private boolean steal(Worker self) {
-        long now = System.nanoTime();
         for (Worker o : workers) {
             Vcpu r = o.runNext;
-            if (o != self && r != null && now - o.runNextSince > STEAL_NANOS) {
+            if (o != self && r != null) {
                 // counted busy before the vCPU leaves the other slot: the quiescence check
                 // (every worker idle, queue empty) must never see it in neither place
                 idle.decrementAndGet();
@@ -533,7 +520,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     // short naps first (a handshake partner is about to queue work), then longer
                     // ones: an idle thread must not take CPU time from the one that works; a
                     // vCPU queued meanwhile unparks it (see wakeIdle)
-                    LockSupport.parkNanos(this, nap < SHORT_NAPS ? 1_000 : Math.min(FIRST_LONG_NAP << ((nap - SHORT_NAPS) >> 2), 2_000_000));
+                    LockSupport.parkNanos(this, nap < 16 ? 1_000 : Math.min(20_000L << ((nap - 16) >> 2), 2_000_000));
                 }
                 nap++;
                 if (idle.get() == threads) {
