@@ -17,6 +17,21 @@ class AttSyntaxTest {
         return r(mode, hex, 0);
     }
 
+    /** The mnemonic field is padded from where this instruction's text starts, not from the builder's start. */
+    @Test
+    void renderingAppendsToWhatTheBuilderHolds() {
+        byte[] b = DecoderTest.bytes("89 c3");
+        Insn insn = new Insn();
+        Decoder.decode(b, 0, b.length, 32, insn);
+        StringBuilder sb = new StringBuilder("   0:\t89 c3\t");
+        AttSyntax.render(insn, 0, sb);
+        assertEquals("   0:\t89 c3\tmov    %eax,%ebx", sb.toString());
+        sb.setLength(0);
+        sb.append("1234567890");
+        AttSyntax.render(insn, 0, sb);
+        assertEquals("1234567890mov    %eax,%ebx", sb.toString());
+    }
+
     @Test
     void basicForms() {
         assertEquals("xchg   %ax,%ax", r(32, "66 90"));

@@ -92,6 +92,8 @@ class DecodedFieldFactsTest {
     void evexIsNotDecoded() {
         // {evex} vmovups (%eax),%xmm0 in objdump; not supported here
         assertEquals(Op.INVALID, decode(32, 0x62, 0xF1, 0x7C, 0x08, 0x10, 0x00).op);
+        // {evex} vmovups with EVEX.R' clear: read as a VEX prefix, the bytes would name a valid form
+        assertEquals(Op.INVALID, decode(32, 0x62, 0xE1, 0x7C, 0x10, 0x10, 0xC0).op);
     }
 
     @Test

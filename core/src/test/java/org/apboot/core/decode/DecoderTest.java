@@ -577,6 +577,11 @@ class DecoderTest {
         invalid(64, "c5 f9 77", 3);
         invalid(64, "c5 fd 6e c0", 4);
         invalid(64, "c5 f8 ae 00", 4); // VEX 0F AE /0
+        // memory-only and register-only forms (VMOVNTPS stores to memory, VMOVMSKPS reads a register)
+        invalid(32, "c5 f8 2b c0", 4);
+        invalid(32, "c5 f8 50 00", 4);
+        assertEquals(Op.UNIMPLEMENTED, d(32, "c5 f8 2b 00").op);
+        assertEquals(Op.UNIMPLEMENTED, d(32, "c5 f8 50 c0").op);
         assertEquals(0, Decoder.decode(bytes("c4 e3 79 0f c1"), 0, 5, 64, new Insn()), "imm8 missing");
     }
 

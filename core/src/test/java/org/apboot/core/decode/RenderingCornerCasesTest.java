@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
  * prefetch names in the NOP space, the predicate pseudo-ops of (V)CMPPS and (V)PCLMULQDQ at
  * the ends of their ranges, x87 environment forms (their size suffixes) and register operands,
  * SIB bytes without an index (%eiz, %riz), 16-bit and
- * address-size-overridden forms, segment overrides. Text is compared as printed (runs of
+ * address-size-overridden forms, segment overrides; and, for the boundaries of the renderer's
+ * rules, the neighbours of the forms above (AH-BH operands, 16-bit PUSH, POP and indirect
+ * CALL/JMP forms with and without a size suffix, fences, the last RDSSP register, the first
+ * PCLMULQDQ pseudo-op). Text is compared as printed (runs of
  * blanks made one), prefix annotations included, so a hint rendered or dropped wrongly shows.
  * LOCK comes first in the bytes wherever it is combined with a hint: objdump prints prefixes in
  * byte order, the renderer always puts LOCK first.
@@ -44,6 +47,13 @@ class RenderingCornerCasesTest {
         {"64", "df e0"}, {"64", "de f9"}, {"64", "dc f9"}, {"64", "da c1"}, {"64", "db e9"}, {"64", "df f1"},
         {"16", "8b 04"}, {"16", "8b 46 00"}, {"16", "8b 06 34 12"}, {"16", "a0 34 12"}, {"16", "26 8b 04"},
         {"16", "67 8b 04 24"}, {"16", "8b 46 fe"}, {"16", "67 8b 04 20"},
+        {"32", "f2 87 c0"}, {"64", "f3 0f 1e cf"}, {"32", "f3 0f 1e c0"}, {"64", "0f ae f8"}, {"64", "0f ae e8"},
+        {"64", "0f ae f0"}, {"32", "f3 a3 78 56 34 12"}, {"32", "f3 8c 00"}, {"32", "66 ff d0"}, {"32", "66 ff e0"},
+        {"16", "66 ff d0"}, {"32", "66 50"}, {"32", "66 ff f0"}, {"32", "66 8f 00"},
+        {"32", "66 ff 30"}, {"32", "66 6a 01"}, {"32", "66 8f c0"}, {"64", "0f 18 20"}, {"64", "0f 18 28"},
+        {"64", "67 8b 05 10 00 00 00"}, {"32", "8b 04 85 00 00 00 00"}, {"64", "26 a4"},
+        {"32", "26 a4"}, {"64", "66 0f 3a 44 c1 00"}, {"32", "f2 0f 38 f0 c4"}, {"32", "88 20"}, {"32", "00 e0"},
+        {"32", "86 e0"}, {"32", "c5 f8 50 c0"}, {"32", "c5 f8 2b 00"}, {"32", "3e ff 10"}, {"32", "3e ff 20"},
     };
 
     private static byte[] bytes(String hex) {

@@ -43,6 +43,12 @@ class SegmentLoadBlockEndTest {
         assertTrue(decode(32, 0xEB, 0x00).endsBlock()); // jmp .+2
         assertFalse(decode(32, 0x90).endsBlock()); // nop
         assertFalse(decode(32, 0x89, 0xD8).endsBlock()); // mov %ebx,%eax
+        // branches whose ModRM.reg field happens to name ES, DS or FS are no segment loads
+        assertTrue(decode(32, 0xFF, 0xE0).endsBlock()); // jmp *%eax (FF /4)
+        assertTrue(decode(32, 0xFF, 0x18).endsBlock()); // lcall *(%eax) (FF /3)
+        assertTrue(decode(32, 0xFF, 0x28).endsBlock()); // ljmp *(%eax) (FF /5)
+        assertTrue(decode(32, 0xC3).endsBlock()); // ret
+        assertTrue(decode(32, 0xCD, 0x80).endsBlock()); // int $0x80
     }
 
     @Test
@@ -54,5 +60,12 @@ class SegmentLoadBlockEndTest {
         assertFalse(decode(64, 0x03, 0xC0).hasMemoryOperand());
         assertFalse(decode(64, 0xC5, 0xF0, 0x58, 0xC2).hasMemoryOperand()); // vaddps %xmm2,%xmm1,%xmm0
         assertFalse(decode(64, 0x90).hasMemoryOperand());
+        assertFalse(decode(64, 0x50).hasMemoryOperand()); // push %rax: no ModRM
+        assertFalse(decode(64, 0xB8, 1, 0, 0, 0).hasMemoryOperand()); // mov $1,%eax
+        assertFalse(decode(64, 0xC3).hasMemoryOperand()); // ret
+        assertFalse(decode(32, 0x8E, 0xD8).hasMemoryOperand()); // mov %eax,%ds
+        assertTrue(decode(32, 0x8E, 0x18).hasMemoryOperand()); // mov (%eax),%ds
+        assertTrue(decode(64, 0xFF, 0x30).hasMemoryOperand()); // push (%rax)
+        assertTrue(decode(64, 0x8F, 0x00).hasMemoryOperand()); // pop (%rax)
     }
 }

@@ -69,6 +69,38 @@ class MmioAndMemoryHookRoutingTest {
         assertEquals(0, cpu.ram.read16(0x8), "nothing reached RAM");
     }
 
+    /**
+     * An aligned access is one access (SDM vol. 3 section 9.1.1: aligned word, doubleword and
+     * quadword accesses are atomic), also in the last bytes of a page: the device sees it whole,
+     * not byte by byte.
+     */
+    @Test
+    void anAlignedAccessAtTheEndOfAPageReachesTheDeviceWhole() {
+        Cpu cpu = TestCpus.prot32(0);
+        Device dev = new Device();
+        cpu.mmio = dev;
+        long last = DEVICE + 0xFFC;
+        assertEquals(0xFFFF_1234L, Mem.read(cpu, Insn.DS, last, 4));
+        Mem.write(cpu, Insn.DS, last, 4, 0x5678);
+        assertEquals(0xFFFF_5678L, Mem.readLinear(cpu, last, 4, false));
+        Mem.writeLinear(cpu, last, 4, 0x9ABC, false);
+        Mem.write(cpu, Insn.DS, DEVICE + 0xFFE, 2, 0x4321);
+        assertEquals(List.of("read 200ffc/4", "write 200ffc/4=5678", "read 200ffc/4", "write 200ffc/4=9abc",
+                "write 200ffe/2=4321"), dev.log);
+    }
+
+    /** The same for a locked compare-and-exchange in the last bytes of a RAM page: the hooks see its store only. */
+    @Test
+    void aCompareAndExchangeAtTheEndOfARamPageIsOneAccess() {
+        Cpu cpu = TestCpus.prot32(0);
+        Hooks hooks = new Hooks();
+        cpu.memoryHooks = hooks;
+        cpu.ram.write32(0x3FFC, 0x1234_5678);
+        assertEquals(0x1234_5678L, Mem.compareAndExchange(cpu, Insn.DS, 0x3FFC, 4, 0x1234_5678L, 0x0BAD_F00DL));
+        assertEquals(0x0BAD_F00DL, cpu.ram.read32(0x3FFC) & 0xFFFF_FFFFL);
+        assertEquals(List.of("write 3ffc/4=badf00d"), hooks.log, "the hooks see the store only");
+    }
+
     @Test
     void anAccessRunningPastTheEndOfRamGoesToTheBus() {
         Cpu cpu = TestCpus.prot32(0);

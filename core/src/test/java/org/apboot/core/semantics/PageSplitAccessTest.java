@@ -142,4 +142,14 @@ class PageSplitAccessTest {
         pageFault(absent, 2, () -> Mem.compareAndExchange(cpu, Insn.DS, lastPresent + 0xFFE, 4, 0x1234, 0));
         assertEquals(0x1234, cpu.ram.read16(0xEFFE));
     }
+
+    /** At CPL 3 the second page is checked as a user write: the error code has W/R and U/S set (6). */
+    @Test
+    void aUserLockedCompareAndExchangeIntoAnAbsentPageIsAUserWriteFault() {
+        Cpu user = cpu(3);
+        long lastPresent = 0x405000, absent = 0x406000;
+        user.ram.write16(0xEFFE, 0x1234);
+        pageFault(absent, 6, () -> Mem.compareAndExchange(user, Insn.DS, lastPresent + 0xFFE, 4, 0x1234, 0));
+        assertEquals(0x1234, user.ram.read16(0xEFFE));
+    }
 }

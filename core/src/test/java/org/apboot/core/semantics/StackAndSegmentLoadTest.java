@@ -70,6 +70,18 @@ class StackAndSegmentLoadTest {
         assertEquals(Vectors.UD, e.vector);
     }
 
+    /** POP CS (the 8086's opcode 0F) does not exist: #UD, and the stack is left alone. */
+    @Test
+    void popToCsIsUndefined() {
+        Cpu cpu = TestCpus.real();
+        cpu.r[Cpu.RSP] = 0x100;
+        int cs = cpu.seg[Insn.CS].selector;
+        CpuException e = assertThrows(CpuException.class, () -> SegmentLoads.popSegment(cpu, Insn.CS, 2));
+        assertEquals(Vectors.UD, e.vector);
+        assertEquals(0x100, cpu.r[Cpu.RSP]);
+        assertEquals(cs, cpu.seg[Insn.CS].selector);
+    }
+
     @Test
     void popSsLoadsTheSelectorMovesSpAndOpensTheShadow() {
         Cpu cpu = TestCpus.real();

@@ -428,6 +428,19 @@ class FarTransferRulesTest {
         assertEquals(3, cpu.cpl);
     }
 
+    /** Conforming code needs DPL at most RPL (SDM RET, the return-code-segment checks): DPL equal to RPL is allowed. */
+    @Test
+    void aReturnToConformingCodeWhoseDplEqualsTheRplIsAllowed() {
+        Cpu cpu = prot32();
+        cpu.r[Cpu.RSP] = 0x7000;
+        frame(cpu, 4, 0x1234, CONF0);                            // conforming, DPL 0 = RPL 0 = CPL
+        FarTransfers.retFar(cpu, 4, 0);
+        assertEquals(0x1234, cpu.rip);
+        assertEquals(CONF0, cpu.seg[Insn.CS].selector);
+        assertEquals(0x7008, cpu.r[Cpu.RSP]);
+        assertEquals(0, cpu.cpl);
+    }
+
     @Test
     void aReturnToConformingCodeAtAnOuterLevelTakesTheRplAsCpl() {
         Cpu cpu = prot32();
@@ -438,6 +451,24 @@ class FarTransferRulesTest {
         assertEquals(CONF0 | 3, cpu.seg[Insn.CS].selector);
         assertEquals(0x6000, cpu.r[Cpu.RSP]);
         assertEquals(TestCpus.UDATA32, cpu.seg[Insn.SS].selector);
+    }
+
+    /**
+     * A return to an outer level nulls the data segment registers that point to a segment the new
+     * level cannot use (SDM RET, "RETURN-TO-OUTER-PRIVILEGE-LEVEL"); a register that already holds
+     * a null selector points to no segment and keeps its selector, RPL bits included.
+     */
+    @Test
+    void aReturnToAnOuterLevelLeavesANullSelectorAsItIs() {
+        Cpu cpu = prot32();
+        SegmentLoads.load(cpu, Insn.DS, 3);
+        assertEquals(3, cpu.seg[Insn.DS].selector);
+        cpu.r[Cpu.RSP] = 0x7000;
+        frame(cpu, 4, 0x1234, TestCpus.UCODE32, 0x6000, TestCpus.UDATA32);
+        FarTransfers.retFar(cpu, 4, 0);
+        assertEquals(3, cpu.cpl);
+        assertEquals(3, cpu.seg[Insn.DS].selector, "null, untouched");
+        assertEquals(0, cpu.seg[Insn.ES].selector, "DPL-0 data nulled");
     }
 
     /** The outer SS comes from its descriptor; with a 16-bit SS only SP is loaded. */

@@ -432,6 +432,11 @@ class TaskSwitchTest {
         assertEquals(0x20000, cpu.seg[Insn.SS].base);
         assertEquals(0x50000, cpu.seg[Insn.GS].base);
         assertEquals(SegmentLoads.V86_ATTRS, cpu.seg[Insn.DS].attrs);
+        int[] order = {Insn.ES, Insn.CS, Insn.SS, Insn.DS, Insn.FS, Insn.GS};
+        for (int i = 0; i < 6; i++) {
+            assertEquals(sregs[i], cpu.seg[order[i]].selector, "selector " + i);
+            assertEquals(sregs[i] << 4, cpu.seg[order[i]].base, "base " + i);
+        }
         assertEquals(0x10, cpu.rip);
         assertEquals(0x100, cpu.r[Cpu.RSP]);
         assertEquals(Cpu.VM | Cpu.IF | 0x2, Flags.rflags(cpu));
@@ -495,6 +500,20 @@ class TaskSwitchTest {
         assertEquals("#TS(0x10)", firstFaultWith(ldt, DATA32));
         assertEquals("#TS(0xf0)", firstFaultWith(ldt, ABSENT_LDT));
         assertEquals("#TS(0x100)", firstFaultWith(ldt, 0x100));
+        assertEquals("#TS(0x80)", firstFaultWith(ldt, TSS_A));                    // a system descriptor, but a TSS
+    }
+
+    /** LDTR takes the new task's LDT field even when it is null: the old task's LDT is not kept. */
+    @Test
+    void aNewTaskWithoutAnLdtLeavesLdtrNull() {
+        Cpu cpu = checks();
+        SegmentLoads.lldt(cpu, LDT);
+        assertEquals(LDT, cpu.ldtr.selector);
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);                                   // task B's LDT field is 0
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertTrue(cpu.faultChain == null || cpu.faultChain.isEmpty(), String.valueOf(cpu.faultChain));
+        assertEquals(0, cpu.ldtr.selector);
+        assertEquals(0, cpu.ldtr.attrs & Segment.P, "no usable LDT");
     }
 
     @Test
@@ -508,6 +527,10 @@ class TaskSwitchTest {
         assertEquals(0x04, cpu.seg[Insn.ES].selector);
         assertEquals(0x50000, cpu.seg[Insn.ES].base);
         assertEquals(0x93, cpu.ram.read8(0x30005), "accessed bit set in the LDT");
+        // the cache holds the whole descriptor (access byte 0x92 with A now set, G and D/B of flags 0xC)
+        assertEquals(Segment.P | Segment.S | Segment.TYPE_READ_OR_WRITE | Segment.TYPE_ACCESSED | Segment.DB | Segment.G,
+                cpu.seg[Insn.ES].attrs);
+        assertEquals(0xFFFF_FFFFL, cpu.seg[Insn.ES].limit);
         assertTrue(cpu.faultChain == null || cpu.faultChain.isEmpty(), String.valueOf(cpu.faultChain));
     }
 
