@@ -176,13 +176,13 @@ final class InterpreterWorker implements EngineWorker {
         return b;
     }
 
+    /** The last {@link #execute} took the path without checks per instruction. */
+    private boolean lastRunFast;
+
     /**
      * Runs the block's instructions. Returns the number retired, negated when the block ended in
      * PAUSE (the machine may park the vCPU).
      */
-    /** The last {@link #execute} took the path without checks per instruction. */
-    private boolean lastRunFast;
-
     private int execute(Cpu cpu, DecodedBlock b) {
         Insn[] insns = b.insns;
         int n = insns.length;

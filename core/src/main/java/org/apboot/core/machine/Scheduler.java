@@ -73,9 +73,13 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private volatile long deadline = Long.MAX_VALUE;
     private volatile boolean timedOut;
     /** Counters of {@link #count}: parks, wake-ups, INIT and STARTUP IPIs applied. */
-    static final int PARKS = 0, WAKES = 1, INIT_IPIS = 2, STARTUP_IPIS = 3;
+    static final int PARKS = 0, WAKES = 1, INIT_IPIS = 2, STARTUP_IPIS = 3, COUNTERS = 4;
     /** The machine's totals per counter; a worker adds its own when its run ends. */
-    private final LongAdder[] totals = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+    private final LongAdder[] totals = new LongAdder[COUNTERS];
+
+    {
+        java.util.Arrays.setAll(totals, k -> new LongAdder());
+    }
 
     /**
      * Counts one event of {@code counter}. A worker counts in a plain field of its own (an atomic
@@ -121,7 +125,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
          */
         volatile Vcpu runNext;
         /** This worker's counts, indexed like {@link #totals}, not yet added to them. */
-        final long[] counts = new long[4];
+        final long[] counts = new long[COUNTERS];
 
         Worker(EngineWorker engine, int index) {
             this.engine = engine;

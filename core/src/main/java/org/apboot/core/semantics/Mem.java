@@ -132,13 +132,21 @@ public final class Mem {
      * TLB holds canonical pages only): the complete path raises its fault.
      */
     public static long read(Cpu cpu, int s, long offset, int size) {
-        if (cpu.codeSize == 64 && s >= 0 && s < Insn.FS) {
-            long phys = cpu.mmu.hit(offset, size, Mmu.READ, cpu.cpl == 3);
-            if (phys >= 0 && cpu.memoryHooks == null && !cpu.dataBreakpoints && cpu.ram.contains(phys, size)) {
-                return cpu.ram.read(phys, size);
-            }
+        long phys = fastPhysical(cpu, s, offset, size, Mmu.READ);
+        return phys >= 0 ? cpu.ram.read(phys, size) : readComplete(cpu, s, offset, size);
+    }
+
+    /**
+     * The RAM address of an access {@link #read} and {@link #write} may serve on their fast path
+     * (64-bit mode, a segment with no base, a page the TLB holds with the rights needed, nothing
+     * to report to hooks or breakpoints), else -1.
+     */
+    private static long fastPhysical(Cpu cpu, int s, long offset, int size, int access) {
+        if (cpu.codeSize != 64 || s < 0 || s >= Insn.FS || cpu.memoryHooks != null || cpu.dataBreakpoints) {
+            return -1;
         }
-        return readComplete(cpu, s, offset, size);
+        long phys = cpu.mmu.hit(offset, size, access, cpu.cpl == 3);
+        return phys >= 0 && cpu.ram.contains(phys, size) ? phys : -1;
     }
 
     /** {@link #read} without the fast path. */
@@ -154,14 +162,12 @@ public final class Mem {
 
     /** Writes {@code size} bytes at {@code s:offset}; the same fast path as {@link #read}. */
     public static void write(Cpu cpu, int s, long offset, int size, long v) {
-        if (cpu.codeSize == 64 && s >= 0 && s < Insn.FS) {
-            long phys = cpu.mmu.hit(offset, size, Mmu.WRITE, cpu.cpl == 3);
-            if (phys >= 0 && cpu.memoryHooks == null && !cpu.dataBreakpoints && cpu.ram.contains(phys, size)) {
-                cpu.ram.write(phys, size, v);
-                return;
-            }
+        long phys = fastPhysical(cpu, s, offset, size, Mmu.WRITE);
+        if (phys >= 0) {
+            cpu.ram.write(phys, size, v);
+        } else {
+            writeComplete(cpu, s, offset, size, v);
         }
-        writeComplete(cpu, s, offset, size, v);
     }
 
     /** {@link #write} without the fast path. */

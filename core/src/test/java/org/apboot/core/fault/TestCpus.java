@@ -88,4 +88,16 @@ public final class TestCpus {
         cpu.updateMode();
         return cpu;
     }
+
+    /** Writes descriptor {@code d} into the GDT slot of selector {@code sel} (its RPL and TI bits ignored). */
+    public static void putDescriptor(Cpu cpu, int sel, long d) {
+        cpu.ram.write64(GDT + (sel & ~7), d);
+    }
+
+    /** Asserts that {@code r} raises exception {@code vector} with error code {@code err}. */
+    public static void assertFault(int vector, int err, Runnable r) {
+        CpuException e = org.junit.jupiter.api.Assertions.assertThrows(CpuException.class, r::run);
+        org.junit.jupiter.api.Assertions.assertEquals(vector, e.vector, e.toString());
+        org.junit.jupiter.api.Assertions.assertEquals(err, e.errorCode, e.toString());
+    }
 }

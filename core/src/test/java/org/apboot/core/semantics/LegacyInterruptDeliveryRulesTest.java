@@ -1,13 +1,12 @@
 package org.apboot.core.semantics;
 
+import static org.apboot.core.fault.TestCpus.assertFault;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
-import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
 import org.apboot.core.fault.Vectors;
 import org.junit.jupiter.api.Test;
@@ -23,12 +22,6 @@ import org.junit.jupiter.api.Test;
 class LegacyInterruptDeliveryRulesTest {
     private static final long IDT = 0x2000;
     private static final int CODE_DPL1 = 0x60, ABSENT_CODE = 0x68;
-
-    private static void fault(int vector, int err, Runnable r) {
-        CpuException e = assertThrows(CpuException.class, r::run);
-        assertEquals(vector, e.vector, e.toString());
-        assertEquals(err, e.errorCode, e.toString());
-    }
 
     private static void gate(Cpu cpu, int vector, long offset, int sel, int access) {
         cpu.ram.write64(IDT + 8L * vector, TestCpus.gate(offset, sel, access, 0));
@@ -68,7 +61,7 @@ class LegacyInterruptDeliveryRulesTest {
         ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x10, 0x102);
         assertEquals(0x10, cpu.rip);
         cpu.idtrLimit = 0x42;
-        fault(Vectors.GP, 0x10 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x10, 0x102));
+        assertFault(Vectors.GP, 0x10 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x10, 0x102));
     }
 
     @Test
@@ -79,20 +72,20 @@ class LegacyInterruptDeliveryRulesTest {
         ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x10, 0x1236);
         assertEquals(0x4000, cpu.rip);
         cpu.idtrLimit = 0x10 * 8 + 6;
-        fault(Vectors.GP, 0x10 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x10, 0x1236));
+        assertFault(Vectors.GP, 0x10 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x10, 0x1236));
     }
 
     @Test
     void onlyGatesMayStandInTheIdt() {
         Cpu cpu = prot32();
         gate(cpu, 0x30, 0x4000, TestCpus.CODE32, 0xEC);                           // a call gate
-        fault(Vectors.GP, 0x30 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x30, 0));
+        assertFault(Vectors.GP, 0x30 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x30, 0));
         cpu.ram.write64(IDT + 8 * 0x31, TestCpus.seg(0, 0xFFFFF, 0xFE, 0xC));    // code, type nibble 0xE
-        fault(Vectors.GP, 0x31 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x31, 0));
+        assertFault(Vectors.GP, 0x31 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x31, 0));
         cpu.ram.write64(IDT + 8 * 0x32, TestCpus.seg(0, 0xFFFFF, 0xF5, 0xC));    // data, type nibble 5
-        fault(Vectors.GP, 0x32 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x32, 0));
+        assertFault(Vectors.GP, 0x32 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x32, 0));
         gate(cpu, 0x33, 0x4000, TestCpus.CODE32, 0xE2);                           // an LDT descriptor
-        fault(Vectors.GP, 0x33 * 8 + 3,
+        assertFault(Vectors.GP, 0x33 * 8 + 3,
                 () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x33, 0, ExceptionDelivery.EXTERNAL));
     }
 
@@ -122,14 +115,14 @@ class LegacyInterruptDeliveryRulesTest {
         ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x42, 0x1236);
         assertEquals(0xFFFF, cpu.rip);
         gate(cpu, 0x43, 0x1_0000, TestCpus.CODE16, 0xEE);
-        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x43, 0x1236));
+        assertFault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x43, 0x1236));
     }
 
     @Test
     void onlySoftwareInterruptsCheckTheGateDpl() {
         Cpu cpu = user(TestCpus.DATA32);
         gate(cpu, 0x50, 0x4000, TestCpus.CODE32, 0x8E);
-        fault(Vectors.GP, 0x50 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x50, 0x1236,
+        assertFault(Vectors.GP, 0x50 * 8 + 2, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x50, 0x1236,
                 ExceptionDelivery.SOFTWARE_EXCEPTION));
         ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x50, 0x1236, ExceptionDelivery.ICEBP);
         assertEquals(0, cpu.cpl);
@@ -140,16 +133,16 @@ class LegacyInterruptDeliveryRulesTest {
     void theHandlerCodeSegmentChecksCarryTheExtBit() {
         Cpu cpu = prot32();
         gate(cpu, 0x20, 0x4000, 0, 0x8E);
-        fault(Vectors.GP, 1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
+        assertFault(Vectors.GP, 1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
         gate(cpu, 0x21, 0x4000, 0x100, 0x8E);                                     // beyond the GDT
-        fault(Vectors.GP, 0x101, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x21, 0, ExceptionDelivery.EXTERNAL));
+        assertFault(Vectors.GP, 0x101, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x21, 0, ExceptionDelivery.EXTERNAL));
         gate(cpu, 0x22, 0x4000, TestCpus.DATA32, 0x8E);
-        fault(Vectors.GP, TestCpus.DATA32 | 1,
+        assertFault(Vectors.GP, TestCpus.DATA32 | 1,
                 () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x22, 0, ExceptionDelivery.EXTERNAL));
         gate(cpu, 0x23, 0x4000, ABSENT_CODE, 0xEE);
-        fault(Vectors.NP, ABSENT_CODE, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x23, 0));
+        assertFault(Vectors.NP, ABSENT_CODE, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x23, 0));
         gate(cpu, 0x24, 0x4000, TestCpus.UCODE32, 0xEE);                          // DPL 3 above CPL 0
-        fault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x24, 0));
+        assertFault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x24, 0));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
     }
 
@@ -160,12 +153,12 @@ class LegacyInterruptDeliveryRulesTest {
         cpu.idtrLimit = 0xFFF;
         cpu.ram.write64(IDT + 16 * 0x20, TestCpus.gate(0x4000, TestCpus.CODE32, 0x8E, 0));
         cpu.ram.write64(IDT + 16 * 0x20 + 8, 0);
-        fault(Vectors.GP, TestCpus.CODE32 | 1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0,
+        assertFault(Vectors.GP, TestCpus.CODE32 | 1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0,
                 ExceptionDelivery.EXTERNAL));
         assertTrue(ExceptionDelivery.handlerCode(cpu, TestCpus.CODE64, 0, true) != 0);
         cpu.ram.write64(TestCpus.GDT + 0x60, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xE));  // L and D
         cpu.gdtrLimit = 0x67;
-        fault(Vectors.GP, 0x60, () -> ExceptionDelivery.handlerCode(cpu, 0x60, 0, true));
+        assertFault(Vectors.GP, 0x60, () -> ExceptionDelivery.handlerCode(cpu, 0x60, 0, true));
     }
 
     /**
@@ -205,7 +198,7 @@ class LegacyInterruptDeliveryRulesTest {
     void aV86SoftwareInterruptNeedsIopl3() {
         Cpu cpu = v86(2);
         gate(cpu, 0x21, 0x4000, TestCpus.CODE32, 0xEE);
-        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x21, 0x1236));
+        assertFault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x21, 0x1236));
         assertTrue(cpu.v86());
     }
 
@@ -237,11 +230,11 @@ class LegacyInterruptDeliveryRulesTest {
     void aV86InterruptHandlerMustBeNonConformingDplZeroCode() {
         Cpu cpu = v86(3);
         gate(cpu, 0x21, 0x4000, CODE_DPL1, 0xEE);
-        fault(Vectors.GP, CODE_DPL1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x21, 0x1236));
+        assertFault(Vectors.GP, CODE_DPL1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x21, 0x1236));
         gate(cpu, 0x22, 0x4000, TestCpus.CODE32_DPL3_CONF, 0xEE);
-        fault(Vectors.GP, TestCpus.CODE32_DPL3_CONF,
+        assertFault(Vectors.GP, TestCpus.CODE32_DPL3_CONF,
                 () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x22, 0x1236));
-        fault(Vectors.GP, TestCpus.CODE32_DPL3_CONF | 1,
+        assertFault(Vectors.GP, TestCpus.CODE32_DPL3_CONF | 1,
                 () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x22, 0x1236, ExceptionDelivery.EXTERNAL));
         assertTrue(cpu.v86());
         assertEquals(0x100, cpu.r[Cpu.RSP]);
@@ -287,15 +280,15 @@ class LegacyInterruptDeliveryRulesTest {
         Cpu past = v86(3);
         past.cr4 |= Cpu.CR4_VME;
         past.ram.write16(0x3066, 0x84);
-        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
+        assertFault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
         past.ram.write16(0x3066, 0x10);                   // below the start of the TSS
-        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
+        assertFault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
         past.tr.attrs = (past.tr.attrs & ~0xF) | Descriptors.TSS16_BUSY;
         past.ram.write16(0x3066, 0x68);
-        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
+        assertFault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
         past.tr.attrs = (past.tr.attrs & ~0xF) | Descriptors.TSS32_BUSY;
         past.tr.limit = 0x66;
-        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
+        assertFault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(past, 0x21, 0x1236));
     }
 
     @Test
@@ -303,7 +296,7 @@ class LegacyInterruptDeliveryRulesTest {
         Cpu cpu = prot32();
         cpu.ram.write64(TestCpus.GDT, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC));
         gate(cpu, 0x20, 0x4000, 3, 0x8E);
-        fault(Vectors.GP, 1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
+        assertFault(Vectors.GP, 1, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
         assertEquals(0x1234, cpu.rip);
     }
 
@@ -325,7 +318,7 @@ class LegacyInterruptDeliveryRulesTest {
         cpu.ram.write64(TestCpus.GDT + 0x70, TestCpus.seg(0, 0xFFF, 0x92, 0x4));   // 4 KiB, B = 1
         cpu.ram.write32(0x3004, 0x10);                                             // room for 16 bytes
         gate(cpu, 0x20, 0x4000, TestCpus.CODE32, 0x8E);
-        fault(Vectors.SS, 0x71, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
+        assertFault(Vectors.SS, 0x71, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x20, 0, ExceptionDelivery.EXTERNAL));
         assertEquals(3, cpu.cpl);
     }
 
@@ -333,7 +326,7 @@ class LegacyInterruptDeliveryRulesTest {
     void int3AndIntoInV86ModeNeedIopl3TooButExternalInterruptsDoNot() {
         Cpu cpu = v86(2);
         gate(cpu, 3, 0x4000, TestCpus.CODE32, 0xEE);
-        fault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 3, 0x1236,
+        assertFault(Vectors.GP, 0, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 3, 0x1236,
                 ExceptionDelivery.SOFTWARE_EXCEPTION));
         gate(cpu, 0x20, 0x4000, TestCpus.CODE32, 0x8E);
         ExceptionDelivery.deliverExternal(cpu, 0x20);
@@ -357,7 +350,7 @@ class LegacyInterruptDeliveryRulesTest {
         Cpu cpu = TestCpus.long64();
         for (int type : new int[] {0x4, 0x5, 0x6, 0x7, 0xC, 0x9}) {
             long g = TestCpus.gate(0x4000, TestCpus.CODE64, 0x80 | type, 0);
-            fault(Vectors.GP, 0x20 * 8 + 3,
+            assertFault(Vectors.GP, 0x20 * 8 + 3,
                     () -> ExceptionDelivery.checkGate(cpu, 0x20, g, ExceptionDelivery.EXTERNAL, true));
         }
         ExceptionDelivery.checkGate(cpu, 0x20, TestCpus.gate(0x4000, TestCpus.CODE64, 0x8E, 0), ExceptionDelivery.EXTERNAL, true);

@@ -1,12 +1,12 @@
 package org.apboot.core.semantics.segments;
 
+import static org.apboot.core.fault.TestCpus.assertFault;
+import static org.apboot.core.fault.TestCpus.putDescriptor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
-import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
 import org.apboot.core.fault.Vectors;
 import org.apboot.core.semantics.FarTransfers;
@@ -24,24 +24,14 @@ import org.junit.jupiter.api.Test;
 class FarTransferRulesTest {
     private static final int CONF0 = 0xA0, ABSENT_CODE = 0x98, CODE64_DPL1 = 0xD0, STACK16_DPL3 = 0xC8;
 
-    private static void fault(int vector, int err, Runnable r) {
-        CpuException e = assertThrows(CpuException.class, r::run);
-        assertEquals(vector, e.vector, e.toString());
-        assertEquals(err, e.errorCode, e.toString());
-    }
-
-    private static void put(Cpu cpu, int sel, long d) {
-        cpu.ram.write64(TestCpus.GDT + (sel & ~7), d);
-    }
-
     /** Flat protected mode at CPL 0 with more GDT slots: conforming DPL-0 code, absent code, ... */
     private static Cpu prot32() {
         Cpu cpu = TestCpus.prot32();
         cpu.gdtrLimit = 0xFF;
-        put(cpu, CONF0, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));
-        put(cpu, ABSENT_CODE, TestCpus.seg(0, 0xFFFFF, 0x1A, 0xC));
-        put(cpu, STACK16_DPL3, TestCpus.seg(0x10000, 0xFFFF, 0xF2, 0x0));
-        put(cpu, CODE64_DPL1, TestCpus.seg(0, 0xFFFFF, 0xBA, 0xA));
+        putDescriptor(cpu, CONF0, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));
+        putDescriptor(cpu, ABSENT_CODE, TestCpus.seg(0, 0xFFFFF, 0x1A, 0xC));
+        putDescriptor(cpu, STACK16_DPL3, TestCpus.seg(0x10000, 0xFFFF, 0xF2, 0x0));
+        putDescriptor(cpu, CODE64_DPL1, TestCpus.seg(0, 0xFFFFF, 0xBA, 0xA));
         return cpu;
     }
 
@@ -62,7 +52,7 @@ class FarTransferRulesTest {
         assertEquals(0x20000, cpu.seg[Insn.CS].base);
         FarTransfers.jmpFar(cpu, 0x3000, 0xFFFF, 4);
         assertEquals(0xFFFF, cpu.rip);
-        fault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0x4000, 0x10000, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0x4000, 0x10000, 4));
         assertEquals(0x3000, cpu.seg[Insn.CS].selector);
         assertEquals(0xFFFF, cpu.rip);
     }
@@ -74,7 +64,7 @@ class FarTransferRulesTest {
         SegmentLoads.load(cpu, Insn.SS, 0);
         cpu.r[Cpu.RSP] = 0x8000;
         cpu.rip = 0x105;
-        fault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, 0x2000, 0x10000, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, 0x2000, 0x10000, 4));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
         assertEquals(0, cpu.ram.read32(0x7FFC), "nothing pushed");
         FarTransfers.callFar(cpu, 0x2000, 0x10, 4);
@@ -111,7 +101,7 @@ class FarTransferRulesTest {
         cpu.r[Cpu.RSP] = 0x8000;
         cpu.ram.write32(0x8000, 0x1_0000);
         cpu.ram.write32(0x8004, 0x2000);
-        fault(Vectors.GP, 0, () -> FarTransfers.retFar(cpu, 4, 0));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.retFar(cpu, 4, 0));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
         assertEquals(0x1000, cpu.seg[Insn.CS].selector);
     }
@@ -121,24 +111,24 @@ class FarTransferRulesTest {
     @Test
     void aNullTargetSelectorFaultsWhateverTheFirstGdtSlotHolds() {
         Cpu cpu = prot32();
-        put(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC));
-        fault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0, 0x100, 4));
-        fault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, 3, 0x100, 4));
+        putDescriptor(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0, 0x100, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, 3, 0x100, 4));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
         cpu.r[Cpu.RSP] = 0x7000;
         cpu.ram.write32(0x7000, 0x100);
         cpu.ram.write32(0x7004, 0);
-        fault(Vectors.GP, 0, () -> FarTransfers.retFar(cpu, 4, 0));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.retFar(cpu, 4, 0));
         assertEquals(TestCpus.CODE32, cpu.seg[Insn.CS].selector);
     }
 
     @Test
     void nonConformingCodeNeedsRplAtMostCplAndDplEqualToCpl() {
         Cpu cpu = prot32();
-        fault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE32 | 1, 0x100, 4));
-        fault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.callFar(cpu, TestCpus.CODE32 | 2, 0x100, 4));
-        fault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.callFar(cpu, TestCpus.UCODE32 & ~3, 0x100, 4));
-        fault(Vectors.GP, TestCpus.DATA32, () -> FarTransfers.callFar(cpu, TestCpus.DATA32, 0x100, 4));
+        assertFault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE32 | 1, 0x100, 4));
+        assertFault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.callFar(cpu, TestCpus.CODE32 | 2, 0x100, 4));
+        assertFault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.callFar(cpu, TestCpus.UCODE32 & ~3, 0x100, 4));
+        assertFault(Vectors.GP, TestCpus.DATA32, () -> FarTransfers.callFar(cpu, TestCpus.DATA32, 0x100, 4));
         assertEquals(0x8000, cpu.r[Cpu.RSP], "nothing pushed");
         assertEquals(0, cpu.ram.read32(0x7FFC));
     }
@@ -165,13 +155,13 @@ class FarTransferRulesTest {
     @Test
     void aCodeSegmentNotPresentIsNp() {
         Cpu cpu = prot32();
-        fault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.jmpFar(cpu, ABSENT_CODE, 0x100, 4));
-        fault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.callFar(cpu, ABSENT_CODE, 0x100, 4));
+        assertFault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.jmpFar(cpu, ABSENT_CODE, 0x100, 4));
+        assertFault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.callFar(cpu, ABSENT_CODE, 0x100, 4));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
         cpu.r[Cpu.RSP] = 0x7000;
         cpu.ram.write32(0x7000, 0x100);
         cpu.ram.write32(0x7004, ABSENT_CODE);
-        fault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.retFar(cpu, 4, 0));
+        assertFault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.retFar(cpu, 4, 0));
     }
 
     @Test
@@ -188,14 +178,14 @@ class FarTransferRulesTest {
     void ia32eModeRejectsCodeWithLAndDAndChecksCanonicalTargets() {
         Cpu cpu = TestCpus.long64();
         cpu.gdtrLimit = 0xFF;
-        put(cpu, 0x60, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xE)); // G, D and L
-        fault(Vectors.GP, 0x60, () -> FarTransfers.jmpFar(cpu, 0x60, 0x1000, 4));
-        fault(Vectors.GP, 0x60, () -> FarTransfers.callFar(cpu, 0x60, 0x1000, 8));
+        putDescriptor(cpu, 0x60, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xE)); // G, D and L
+        assertFault(Vectors.GP, 0x60, () -> FarTransfers.jmpFar(cpu, 0x60, 0x1000, 4));
+        assertFault(Vectors.GP, 0x60, () -> FarTransfers.callFar(cpu, 0x60, 0x1000, 8));
         cpu.ram.write64(0x7000, 0x1000);
         cpu.ram.write64(0x7008, 0x60);
         cpu.r[Cpu.RSP] = 0x7000;
-        fault(Vectors.GP, 0x60, () -> FarTransfers.retFar(cpu, 8, 0));
-        fault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE64, 0x0000_8000_0000_0000L, 8));
+        assertFault(Vectors.GP, 0x60, () -> FarTransfers.retFar(cpu, 8, 0));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE64, 0x0000_8000_0000_0000L, 8));
         FarTransfers.jmpFar(cpu, TestCpus.CODE64, 0xFFFF_8000_0000_1000L, 8);
         assertEquals(0xFFFF_8000_0000_1000L, cpu.rip);
         FarTransfers.jmpFar(cpu, TestCpus.CODE32, 0x1_0000_2000L, 8);
@@ -211,18 +201,18 @@ class FarTransferRulesTest {
 
     private static Cpu gates() {
         Cpu cpu = prot32();
-        put(cpu, GATE3, TestCpus.gate(0x4000, TestCpus.CODE32, 0xEC, 0));
-        put(cpu, GATE16, TestCpus.gate(0x1_4000, TestCpus.CODE32, 0x84, 0)); // offset bits 31:16 are not used
-        put(cpu, GATE2, TestCpus.gate(0x4000, TestCpus.CODE32, 0xCC, 0));
-        put(cpu, GATE_ABSENT, TestCpus.gate(0x4000, TestCpus.CODE32, 0x6C, 0));
-        put(cpu, GATE_NULL, TestCpus.gate(0x4000, 0, 0xEC, 0));
-        put(cpu, GATE_DATA, TestCpus.gate(0x4000, TestCpus.DATA32, 0xEC, 0));
-        put(cpu, GATE_TO_ABSENT, TestCpus.gate(0x4000, ABSENT_CODE, 0xEC, 0));
-        put(cpu, GATE_CONF0, TestCpus.gate(0x5000, CONF0, 0xEC, 0));
-        put(cpu, GATE_CONF3, TestCpus.gate(0x5000, TestCpus.CODE32_DPL3_CONF, 0xEC, 0));
-        put(cpu, GATE_USER, TestCpus.gate(0x6000, TestCpus.UCODE32, 0xEC, 0));
-        put(cpu, GATE_PARAM, TestCpus.gate(0x4000, TestCpus.CODE32, 0xEC, 1));
-        put(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC)); // must never be used as the null target
+        putDescriptor(cpu, GATE3, TestCpus.gate(0x4000, TestCpus.CODE32, 0xEC, 0));
+        putDescriptor(cpu, GATE16, TestCpus.gate(0x1_4000, TestCpus.CODE32, 0x84, 0)); // offset bits 31:16 are not used
+        putDescriptor(cpu, GATE2, TestCpus.gate(0x4000, TestCpus.CODE32, 0xCC, 0));
+        putDescriptor(cpu, GATE_ABSENT, TestCpus.gate(0x4000, TestCpus.CODE32, 0x6C, 0));
+        putDescriptor(cpu, GATE_NULL, TestCpus.gate(0x4000, 0, 0xEC, 0));
+        putDescriptor(cpu, GATE_DATA, TestCpus.gate(0x4000, TestCpus.DATA32, 0xEC, 0));
+        putDescriptor(cpu, GATE_TO_ABSENT, TestCpus.gate(0x4000, ABSENT_CODE, 0xEC, 0));
+        putDescriptor(cpu, GATE_CONF0, TestCpus.gate(0x5000, CONF0, 0xEC, 0));
+        putDescriptor(cpu, GATE_CONF3, TestCpus.gate(0x5000, TestCpus.CODE32_DPL3_CONF, 0xEC, 0));
+        putDescriptor(cpu, GATE_USER, TestCpus.gate(0x6000, TestCpus.UCODE32, 0xEC, 0));
+        putDescriptor(cpu, GATE_PARAM, TestCpus.gate(0x4000, TestCpus.CODE32, 0xEC, 1));
+        putDescriptor(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xC)); // must never be used as the null target
         cpu.rip = 0x1007;
         return cpu;
     }
@@ -255,10 +245,10 @@ class FarTransferRulesTest {
         FarTransfers.jmpFar(cpu, GATE3, 0xDEAD, 4);
         assertEquals(0x4000, cpu.rip);
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
-        fault(Vectors.GP, TestCpus.CODE32_DPL3_CONF, () -> FarTransfers.jmpFar(cpu, GATE_CONF3, 0, 4));
-        fault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.jmpFar(cpu, GATE_USER, 0, 4));
+        assertFault(Vectors.GP, TestCpus.CODE32_DPL3_CONF, () -> FarTransfers.jmpFar(cpu, GATE_CONF3, 0, 4));
+        assertFault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.jmpFar(cpu, GATE_USER, 0, 4));
         toUser(cpu);
-        fault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.jmpFar(cpu, GATE3 | 3, 0, 4));
+        assertFault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.jmpFar(cpu, GATE3 | 3, 0, 4));
         FarTransfers.jmpFar(cpu, GATE_CONF0 | 3, 0, 4);
         assertEquals(0x5000, cpu.rip);
         assertEquals(3, cpu.cpl);
@@ -268,30 +258,30 @@ class FarTransferRulesTest {
     @Test
     void aCallGateCannotLeadToALessPrivilegedSegment() {
         Cpu cpu = gates();
-        fault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.callFar(cpu, GATE_USER, 0, 4));
-        fault(Vectors.GP, TestCpus.CODE32_DPL3_CONF, () -> FarTransfers.callFar(cpu, GATE_CONF3, 0, 4));
+        assertFault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.callFar(cpu, GATE_USER, 0, 4));
+        assertFault(Vectors.GP, TestCpus.CODE32_DPL3_CONF, () -> FarTransfers.callFar(cpu, GATE_CONF3, 0, 4));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
     }
 
     @Test
     void theGateDplMustBeAtLeastCplAndRpl() {
         Cpu cpu = gates();
-        fault(Vectors.GP, GATE2, () -> FarTransfers.callFar(cpu, GATE2 | 3, 0, 4));
+        assertFault(Vectors.GP, GATE2, () -> FarTransfers.callFar(cpu, GATE2 | 3, 0, 4));
         FarTransfers.callFar(cpu, GATE2 | 2, 0, 4);
         assertEquals(0x4000, cpu.rip);
         toUser(cpu);
-        fault(Vectors.GP, GATE16, () -> FarTransfers.callFar(cpu, GATE16 | 3, 0, 4));
-        fault(Vectors.GP, GATE2, () -> FarTransfers.callFar(cpu, GATE2 | 3, 0, 4));
+        assertFault(Vectors.GP, GATE16, () -> FarTransfers.callFar(cpu, GATE16 | 3, 0, 4));
+        assertFault(Vectors.GP, GATE2, () -> FarTransfers.callFar(cpu, GATE2 | 3, 0, 4));
     }
 
     @Test
     void gateAndTargetFaults() {
         Cpu cpu = gates();
-        fault(Vectors.NP, GATE_ABSENT, () -> FarTransfers.callFar(cpu, GATE_ABSENT, 0, 4));
-        fault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, GATE_NULL, 0, 4));
-        fault(Vectors.GP, TestCpus.DATA32, () -> FarTransfers.callFar(cpu, GATE_DATA, 0, 4));
-        fault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.callFar(cpu, GATE_TO_ABSENT, 0, 4));
-        fault(Vectors.NP, GATE_ABSENT, () -> FarTransfers.jmpFar(cpu, GATE_ABSENT, 0, 4));
+        assertFault(Vectors.NP, GATE_ABSENT, () -> FarTransfers.callFar(cpu, GATE_ABSENT, 0, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, GATE_NULL, 0, 4));
+        assertFault(Vectors.GP, TestCpus.DATA32, () -> FarTransfers.callFar(cpu, GATE_DATA, 0, 4));
+        assertFault(Vectors.NP, ABSENT_CODE, () -> FarTransfers.callFar(cpu, GATE_TO_ABSENT, 0, 4));
+        assertFault(Vectors.NP, GATE_ABSENT, () -> FarTransfers.jmpFar(cpu, GATE_ABSENT, 0, 4));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
         assertEquals(TestCpus.CODE32, cpu.seg[Insn.CS].selector);
     }
@@ -327,18 +317,18 @@ class FarTransferRulesTest {
     private static Cpu long64Gates() {
         Cpu cpu = TestCpus.long64();
         cpu.gdtrLimit = 0xFF;
-        put(cpu, ABSENT_CODE, TestCpus.seg(0, 0xFFFFF, 0x1A, 0xA));
+        putDescriptor(cpu, ABSENT_CODE, TestCpus.seg(0, 0xFFFFF, 0x1A, 0xA));
         // 16-byte call gates: 0x60 to CODE64 at 0xFFFF800000004000, 0x70 with a non-zero upper type,
         // 0x80 to 32-bit code, 0x90 with a non-canonical offset, 0xA0 a 16-bit gate
-        put(cpu, 0x60, TestCpus.gate(0x4000, TestCpus.CODE64, 0xEC, 0));
-        put(cpu, 0x68, 0xFFFF_8000L);
-        put(cpu, 0x70, TestCpus.gate(0x4000, TestCpus.CODE64, 0xEC, 0));
-        put(cpu, 0x78, 0x0C00_0000_0000L);
-        put(cpu, 0x80, TestCpus.gate(0x4000, TestCpus.CODE32, 0xEC, 0));
-        put(cpu, 0x90, TestCpus.gate(0x4000, TestCpus.CODE64, 0xEC, 0));
-        put(cpu, 0x98, 0x8000L);
-        put(cpu, 0xA0, TestCpus.gate(0x4000, TestCpus.CODE64, 0xE4, 0));
-        put(cpu, 0xB0, TestCpus.gate(0x4000, TestCpus.CODE32, 0xE5, 0)); // a task gate
+        putDescriptor(cpu, 0x60, TestCpus.gate(0x4000, TestCpus.CODE64, 0xEC, 0));
+        putDescriptor(cpu, 0x68, 0xFFFF_8000L);
+        putDescriptor(cpu, 0x70, TestCpus.gate(0x4000, TestCpus.CODE64, 0xEC, 0));
+        putDescriptor(cpu, 0x78, 0x0C00_0000_0000L);
+        putDescriptor(cpu, 0x80, TestCpus.gate(0x4000, TestCpus.CODE32, 0xEC, 0));
+        putDescriptor(cpu, 0x90, TestCpus.gate(0x4000, TestCpus.CODE64, 0xEC, 0));
+        putDescriptor(cpu, 0x98, 0x8000L);
+        putDescriptor(cpu, 0xA0, TestCpus.gate(0x4000, TestCpus.CODE64, 0xE4, 0));
+        putDescriptor(cpu, 0xB0, TestCpus.gate(0x4000, TestCpus.CODE32, 0xE5, 0)); // a task gate
         cpu.ram.write64(0x3004, 0x9000);
         SegmentLoads.ltr(cpu, TestCpus.TSS);
         return cpu;
@@ -377,12 +367,12 @@ class FarTransferRulesTest {
     @Test
     void ia32eModeGateFaults() {
         Cpu cpu = long64Gates();
-        fault(Vectors.GP, 0x70, () -> FarTransfers.callFar(cpu, 0x70, 0, 4));
-        fault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.callFar(cpu, 0x80, 0, 4));
-        fault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, 0x90, 0, 4));
-        fault(Vectors.GP, 0xA0, () -> FarTransfers.callFar(cpu, 0xA0, 0, 4));
-        fault(Vectors.GP, 0xB0, () -> FarTransfers.jmpFar(cpu, 0xB0, 0, 4));
-        fault(Vectors.GP, TestCpus.TSS, () -> FarTransfers.callFar(cpu, TestCpus.TSS, 0, 4));
+        assertFault(Vectors.GP, 0x70, () -> FarTransfers.callFar(cpu, 0x70, 0, 4));
+        assertFault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.callFar(cpu, 0x80, 0, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.callFar(cpu, 0x90, 0, 4));
+        assertFault(Vectors.GP, 0xA0, () -> FarTransfers.callFar(cpu, 0xA0, 0, 4));
+        assertFault(Vectors.GP, 0xB0, () -> FarTransfers.jmpFar(cpu, 0xB0, 0, 4));
+        assertFault(Vectors.GP, TestCpus.TSS, () -> FarTransfers.callFar(cpu, TestCpus.TSS, 0, 4));
         assertEquals(0x8000, cpu.r[Cpu.RSP]);
     }
 
@@ -415,15 +405,15 @@ class FarTransferRulesTest {
         Cpu cpu = prot32();
         cpu.r[Cpu.RSP] = 0x7000;
         frame(cpu, 4, 0x1234, TestCpus.CODE32_DPL3_CONF);       // conforming, DPL 3 > RPL 0
-        fault(Vectors.GP, TestCpus.CODE32_DPL3_CONF, () -> FarTransfers.retFar(cpu, 4, 0));
+        assertFault(Vectors.GP, TestCpus.CODE32_DPL3_CONF, () -> FarTransfers.retFar(cpu, 4, 0));
         frame(cpu, 4, 0x1234, TestCpus.CODE32 | 3);              // non-conforming, DPL 0 != RPL 3
-        fault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.retFar(cpu, 4, 0));
+        assertFault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.retFar(cpu, 4, 0));
         toUser(cpu);
         cpu.r[Cpu.RSP] = 0x7000;
         frame(cpu, 4, 0x1234, TestCpus.CODE32);                  // RPL 0 < CPL 3
-        fault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.retFar(cpu, 4, 0));
+        assertFault(Vectors.GP, TestCpus.CODE32, () -> FarTransfers.retFar(cpu, 4, 0));
         frame(cpu, 4, 0x1234, TestCpus.UDATA32);                 // not code
-        fault(Vectors.GP, TestCpus.UDATA32 & ~3, () -> FarTransfers.retFar(cpu, 4, 0));
+        assertFault(Vectors.GP, TestCpus.UDATA32 & ~3, () -> FarTransfers.retFar(cpu, 4, 0));
         assertEquals(0x7000, cpu.r[Cpu.RSP]);
         assertEquals(3, cpu.cpl);
     }
@@ -489,10 +479,10 @@ class FarTransferRulesTest {
     void aSixtyFourBitReturnBelowCpl3MayTakeANullSs() {
         Cpu cpu = TestCpus.long64();
         cpu.gdtrLimit = 0xFF;
-        put(cpu, CODE64_DPL1, TestCpus.seg(0, 0xFFFFF, 0xBA, 0xA));
+        putDescriptor(cpu, CODE64_DPL1, TestCpus.seg(0, 0xFFFFF, 0xBA, 0xA));
         cpu.r[Cpu.RSP] = 0x7000;
         frame(cpu, 8, 0x1_0000_5000L, TestCpus.UCODE64, 0, 3);
-        fault(Vectors.GP, 0, () -> FarTransfers.retFar(cpu, 8, 0));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.retFar(cpu, 8, 0));
         frame(cpu, 8, 0x1_0000_5000L, CODE64_DPL1 | 1, 0x1_0000_6000L, 1);
         FarTransfers.retFar(cpu, 8, 0);
         assertEquals(1, cpu.cpl);
@@ -517,7 +507,7 @@ class FarTransferRulesTest {
         assertEquals(0x5000, call.rip);
         assertEquals(0x7FF8, call.r[Cpu.RSP]);
         Cpu wide = gates();
-        put(wide, GATE3, TestCpus.gate(0x12_4000, TestCpus.CODE32, 0xEC, 0));
+        putDescriptor(wide, GATE3, TestCpus.gate(0x12_4000, TestCpus.CODE32, 0xEC, 0));
         FarTransfers.callFar(wide, GATE3, 0, 4);
         assertEquals(0x12_4000, wide.rip, "a 32-bit gate holds a 32-bit offset");
     }
@@ -525,13 +515,13 @@ class FarTransferRulesTest {
     @Test
     void aSystemDescriptorThatIsNoGateIsRefused() {
         Cpu cpu = gates();
-        put(cpu, 0xD8, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));           // an LDT descriptor
-        fault(Vectors.GP, 0xD8, () -> FarTransfers.callFar(cpu, 0xD8, 0, 4));
-        fault(Vectors.GP, 0xD8, () -> FarTransfers.jmpFar(cpu, 0xD8, 0, 4));
+        putDescriptor(cpu, 0xD8, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));           // an LDT descriptor
+        assertFault(Vectors.GP, 0xD8, () -> FarTransfers.callFar(cpu, 0xD8, 0, 4));
+        assertFault(Vectors.GP, 0xD8, () -> FarTransfers.jmpFar(cpu, 0xD8, 0, 4));
         Cpu lm = long64Gates();
-        put(lm, 0xD8, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
-        put(lm, 0xE0, 0);
-        fault(Vectors.GP, 0xD8, () -> FarTransfers.callFar(lm, 0xD8, 0, 4));
+        putDescriptor(lm, 0xD8, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
+        putDescriptor(lm, 0xE0, 0);
+        assertFault(Vectors.GP, 0xD8, () -> FarTransfers.callFar(lm, 0xD8, 0, 4));
     }
 
     @Test
@@ -551,19 +541,19 @@ class FarTransferRulesTest {
     @Test
     void aSixtyFourBitGateToRingOneUsesRsp1AndIgnoresTheParameterCountBits() {
         Cpu cpu = long64Gates();
-        put(cpu, 0xC0, TestCpus.seg(0, 0xFFFFF, 0xBA, 0xA));            // 64-bit code, DPL 1
-        put(cpu, 0xC8, TestCpus.gate(0x4000, 0xC0, 0xEC, 3));           // bits 36:32 = 3
-        put(cpu, 0xD0, 0);
-        put(cpu, 0xE8, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xE));            // L and D
-        put(cpu, 0xF0, TestCpus.gate(0x4000, 0xE8, 0xEC, 0));
-        put(cpu, 0xF8, 0);
+        putDescriptor(cpu, 0xC0, TestCpus.seg(0, 0xFFFFF, 0xBA, 0xA));            // 64-bit code, DPL 1
+        putDescriptor(cpu, 0xC8, TestCpus.gate(0x4000, 0xC0, 0xEC, 3));           // bits 36:32 = 3
+        putDescriptor(cpu, 0xD0, 0);
+        putDescriptor(cpu, 0xE8, TestCpus.seg(0, 0xFFFFF, 0x9A, 0xE));            // L and D
+        putDescriptor(cpu, 0xF0, TestCpus.gate(0x4000, 0xE8, 0xEC, 0));
+        putDescriptor(cpu, 0xF8, 0);
         cpu.gdtrLimit = 0xFF;
         cpu.ram.write64(0x300C, 0x6000);                                  // RSP1
         SegmentLoads.commitCode(cpu, TestCpus.UCODE64, cpu.ram.read64(TestCpus.GDT + 0x40), 3);
         SegmentLoads.load(cpu, Insn.SS, TestCpus.UDATA32);
         cpu.r[Cpu.RSP] = 0x7000;
         cpu.rip = 0x1007;
-        fault(Vectors.GP, 0xE8, () -> FarTransfers.callFar(cpu, 0xF3, 0, 4));
+        assertFault(Vectors.GP, 0xE8, () -> FarTransfers.callFar(cpu, 0xF3, 0, 4));
         FarTransfers.callFar(cpu, 0xCB, 0, 4);
         assertEquals(1, cpu.cpl);
         assertEquals(0x5FE0, cpu.r[Cpu.RSP], "four quadwords, no parameters");

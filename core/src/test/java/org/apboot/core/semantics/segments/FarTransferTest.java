@@ -1,13 +1,12 @@
 package org.apboot.core.semantics.segments;
 
+import static org.apboot.core.fault.TestCpus.assertFault;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.decode.Op;
-import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
 import org.apboot.core.fault.Vectors;
 import org.apboot.core.interp.ExecutorTable;
@@ -21,12 +20,6 @@ import org.junit.jupiter.api.Test;
 /** Far JMP/CALL/RET, call gates, IRET/IRETQ and fast system calls (Intel SDM vol. 2 and 3 ch. 5). */
 class FarTransferTest {
     private static final int GATE = 0x60;
-
-    private static void fault(int vector, int err, Runnable r) {
-        CpuException e = assertThrows(CpuException.class, r::run);
-        assertEquals(vector, e.vector, e.toString());
-        assertEquals(err, e.errorCode, e.toString());
-    }
 
     /** {@code ljmpl *(%rax)} in 64-bit mode: m16:32, into a 32-bit (compatibility-mode) segment. */
     @Test
@@ -61,14 +54,14 @@ class FarTransferTest {
     @Test
     void farJumpChecks() {
         Cpu cpu = TestCpus.prot32();
-        fault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0, 0, 4));
-        fault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.jmpFar(cpu, TestCpus.UCODE32, 0, 4));
-        fault(Vectors.GP, TestCpus.DATA32, () -> FarTransfers.jmpFar(cpu, TestCpus.DATA32, 0, 4));
-        fault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE16, 0x10000, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0, 0, 4));
+        assertFault(Vectors.GP, TestCpus.UCODE32 & ~3, () -> FarTransfers.jmpFar(cpu, TestCpus.UCODE32, 0, 4));
+        assertFault(Vectors.GP, TestCpus.DATA32, () -> FarTransfers.jmpFar(cpu, TestCpus.DATA32, 0, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE16, 0x10000, 4));
         FarTransfers.jmpFar(cpu, TestCpus.CODE16, 0xFFF0, 4);
         assertEquals(16, cpu.codeSize);
         // conforming DPL-3 code from CPL 0 is not allowed (DPL > CPL)
-        fault(Vectors.GP, 0x58, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE32_DPL3_CONF, 0, 4));
+        assertFault(Vectors.GP, 0x58, () -> FarTransfers.jmpFar(cpu, TestCpus.CODE32_DPL3_CONF, 0, 4));
     }
 
     @Test
@@ -181,7 +174,7 @@ class FarTransferTest {
         cpu.ram.write64(0x7010, 0x2);
         cpu.ram.write64(0x7018, 0x9000);
         cpu.ram.write64(0x7020, 0);
-        fault(Vectors.GP, 0, () -> Returns.iret(cpu, 8));
+        assertFault(Vectors.GP, 0, () -> Returns.iret(cpu, 8));
         assertEquals(0x7000, cpu.r[Cpu.RSP]);
         cpu.ram.write64(0x7008, TestCpus.CODE64);
         Returns.iret(cpu, 8);
@@ -229,6 +222,6 @@ class FarTransferTest {
         assertEquals(64, cpu.codeSize);
         assertEquals(0x401002, cpu.rip);
         assertEquals(0x203, Flags.rflags(cpu));
-        fault(Vectors.GP, 0, () -> SystemCalls.sysret(cpu, 8));
+        assertFault(Vectors.GP, 0, () -> SystemCalls.sysret(cpu, 8));
     }
 }

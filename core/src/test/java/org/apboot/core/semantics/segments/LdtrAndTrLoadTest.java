@@ -1,10 +1,10 @@
 package org.apboot.core.semantics.segments;
 
+import static org.apboot.core.fault.TestCpus.assertFault;
+import static org.apboot.core.fault.TestCpus.putDescriptor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.apboot.core.cpu.Cpu;
-import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
 import org.apboot.core.fault.Vectors;
 import org.apboot.core.semantics.SegmentLoads;
@@ -19,16 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class LdtrAndTrLoadTest {
     private static final int SLOT = 0x60, SLOT2 = 0x70;
-
-    private static void fault(int vector, int err, Runnable r) {
-        CpuException e = assertThrows(CpuException.class, r::run);
-        assertEquals(vector, e.vector, e.toString());
-        assertEquals(err, e.errorCode, e.toString());
-    }
-
-    private static void put(Cpu cpu, int sel, long d) {
-        cpu.ram.write64(TestCpus.GDT + (sel & ~7), d);
-    }
 
     private static Cpu prot32() {
         Cpu cpu = TestCpus.prot32();
@@ -45,13 +35,13 @@ class LdtrAndTrLoadTest {
     @Test
     void onlyProtectedModeAtCplZero() {
         Cpu real = TestCpus.real();
-        fault(Vectors.UD, 0, () -> SegmentLoads.lldt(real, 0));
-        fault(Vectors.UD, 0, () -> SegmentLoads.ltr(real, TestCpus.TSS));
-        fault(Vectors.UD, 0, () -> SegmentLoads.checkStore(real, "SLDT"));
+        assertFault(Vectors.UD, 0, () -> SegmentLoads.lldt(real, 0));
+        assertFault(Vectors.UD, 0, () -> SegmentLoads.ltr(real, TestCpus.TSS));
+        assertFault(Vectors.UD, 0, () -> SegmentLoads.checkStore(real, "SLDT"));
         Cpu user = user();
-        put(user, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
-        fault(Vectors.GP, 0, () -> SegmentLoads.lldt(user, SLOT));
-        fault(Vectors.GP, 0, () -> SegmentLoads.ltr(user, TestCpus.TSS));
+        putDescriptor(user, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.lldt(user, SLOT));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.ltr(user, TestCpus.TSS));
         assertEquals(0x89, user.ram.read8(TestCpus.GDT + TestCpus.TSS + 5), "not marked busy");
     }
 
@@ -60,42 +50,42 @@ class LdtrAndTrLoadTest {
         Cpu user = user();
         SegmentLoads.checkStore(user, "STR");
         user.cr4 |= Cpu.CR4_UMIP;
-        fault(Vectors.GP, 0, () -> SegmentLoads.checkStore(user, "STR"));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.checkStore(user, "STR"));
         Cpu kernel = prot32();
         kernel.cr4 |= Cpu.CR4_UMIP;
         SegmentLoads.checkStore(kernel, "SLDT");
         SegmentLoads.commitCode(kernel, TestCpus.CODE32 | 1, kernel.ram.read64(TestCpus.GDT + 8), 1);
-        fault(Vectors.GP, 0, () -> SegmentLoads.checkStore(kernel, "SLDT"));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.checkStore(kernel, "SLDT"));
     }
 
     @Test
     void lldtRejectsLdtSelectorsDataDescriptorsOfTypeTwoAndAbsentLdts() {
         Cpu cpu = prot32();
-        put(cpu, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
+        putDescriptor(cpu, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
         cpu.ram.write64(0x5000, TestCpus.seg(0x6000, 0xFF, 0x82, 0x0)); // an LDT descriptor inside the LDT
         SegmentLoads.lldt(cpu, SLOT);
-        fault(Vectors.GP, 0x04, () -> SegmentLoads.lldt(cpu, 0x04));
+        assertFault(Vectors.GP, 0x04, () -> SegmentLoads.lldt(cpu, 0x04));
         assertEquals(0x5000, cpu.ldtr.base);
-        put(cpu, SLOT2, TestCpus.seg(0x7000, 0xFF, 0x92, 0x0));        // data, read/write: type 2
-        fault(Vectors.GP, SLOT2, () -> SegmentLoads.lldt(cpu, SLOT2));
-        put(cpu, SLOT2, TestCpus.seg(0x7000, 0xFF, 0x02, 0x0));        // LDT, not present
-        fault(Vectors.NP, SLOT2, () -> SegmentLoads.lldt(cpu, SLOT2 | 3));
+        putDescriptor(cpu, SLOT2, TestCpus.seg(0x7000, 0xFF, 0x92, 0x0));        // data, read/write: type 2
+        assertFault(Vectors.GP, SLOT2, () -> SegmentLoads.lldt(cpu, SLOT2));
+        putDescriptor(cpu, SLOT2, TestCpus.seg(0x7000, 0xFF, 0x02, 0x0));        // LDT, not present
+        assertFault(Vectors.NP, SLOT2, () -> SegmentLoads.lldt(cpu, SLOT2 | 3));
         assertEquals(SLOT, cpu.ldtr.selector);
     }
 
     @Test
     void ltrRejectsLdtSelectorsCodeOfTypeNineAndAbsentTss() {
         Cpu cpu = prot32();
-        put(cpu, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
+        putDescriptor(cpu, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
         cpu.ram.write64(0x5000, TestCpus.seg(0x3000, 0x67, 0x89, 0x0)); // a TSS descriptor inside the LDT
         SegmentLoads.lldt(cpu, SLOT);
-        fault(Vectors.GP, 0x04, () -> SegmentLoads.ltr(cpu, 0x04));
-        put(cpu, SLOT2, TestCpus.seg(0x7000, 0xFFFF, 0x99, 0x0));     // code, execute-only, accessed: type 9
-        fault(Vectors.GP, SLOT2, () -> SegmentLoads.ltr(cpu, SLOT2));
-        put(cpu, SLOT2, TestCpus.seg(0x7000, 0x67, 0x09, 0x0));       // TSS, not present
-        fault(Vectors.NP, SLOT2, () -> SegmentLoads.ltr(cpu, SLOT2));
+        assertFault(Vectors.GP, 0x04, () -> SegmentLoads.ltr(cpu, 0x04));
+        putDescriptor(cpu, SLOT2, TestCpus.seg(0x7000, 0xFFFF, 0x99, 0x0));     // code, execute-only, accessed: type 9
+        assertFault(Vectors.GP, SLOT2, () -> SegmentLoads.ltr(cpu, SLOT2));
+        putDescriptor(cpu, SLOT2, TestCpus.seg(0x7000, 0x67, 0x09, 0x0));       // TSS, not present
+        assertFault(Vectors.NP, SLOT2, () -> SegmentLoads.ltr(cpu, SLOT2));
         assertEquals(0x09, cpu.ram.read8(TestCpus.GDT + SLOT2 + 5), "not marked busy");
-        put(cpu, SLOT2, TestCpus.seg(0x7000, 0x2B, 0x81, 0x0));       // 16-bit TSS, available
+        putDescriptor(cpu, SLOT2, TestCpus.seg(0x7000, 0x2B, 0x81, 0x0));       // 16-bit TSS, available
         SegmentLoads.ltr(cpu, SLOT2);
         assertEquals(0x83, cpu.ram.read8(TestCpus.GDT + SLOT2 + 5), "marked busy");
         assertEquals(3, cpu.tr.attrs & 0xF);
@@ -106,26 +96,26 @@ class LdtrAndTrLoadTest {
     void ia32eModeDescriptorsAreSixteenBytesWithA64BitBase() {
         Cpu cpu = TestCpus.long64();
         cpu.gdtrLimit = 0xFF;
-        put(cpu, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
-        put(cpu, SLOT + 8, 0x0000_0001L);
+        putDescriptor(cpu, SLOT, TestCpus.seg(0x5000, 0xFF, 0x82, 0x0));
+        putDescriptor(cpu, SLOT + 8, 0x0000_0001L);
         SegmentLoads.lldt(cpu, SLOT);
         assertEquals(0x1_0000_5000L, cpu.ldtr.base);
-        put(cpu, SLOT2, TestCpus.seg(0x7000, 0x67, 0x89, 0x0));
-        put(cpu, SLOT2 + 8, 0xFFFF_8000L);
+        putDescriptor(cpu, SLOT2, TestCpus.seg(0x7000, 0x67, 0x89, 0x0));
+        putDescriptor(cpu, SLOT2 + 8, 0xFFFF_8000L);
         SegmentLoads.ltr(cpu, SLOT2);
         assertEquals(0xFFFF_8000_0000_7000L, cpu.tr.base);
         assertEquals(0xB, cpu.tr.attrs & 0xF);
-        put(cpu, 0x80, TestCpus.seg(0x7000, 0x2B, 0x81, 0x0));        // a 16-bit TSS is no TSS here
-        fault(Vectors.GP, 0x80, () -> SegmentLoads.ltr(cpu, 0x80));
+        putDescriptor(cpu, 0x80, TestCpus.seg(0x7000, 0x2B, 0x81, 0x0));        // a 16-bit TSS is no TSS here
+        assertFault(Vectors.GP, 0x80, () -> SegmentLoads.ltr(cpu, 0x80));
     }
 
     @Test
     void lldtRefusesOtherSystemDescriptorsAndLtrTheNullSelectorWhateverSlotZeroHolds() {
         Cpu cpu = prot32();
-        fault(Vectors.GP, TestCpus.TSS, () -> SegmentLoads.lldt(cpu, TestCpus.TSS));
-        put(cpu, 0, TestCpus.seg(0x3000, 0x67, 0x89, 0x0));
-        fault(Vectors.GP, 0, () -> SegmentLoads.ltr(cpu, 0));
-        fault(Vectors.GP, 0, () -> SegmentLoads.ltr(cpu, 3));
+        assertFault(Vectors.GP, TestCpus.TSS, () -> SegmentLoads.lldt(cpu, TestCpus.TSS));
+        putDescriptor(cpu, 0, TestCpus.seg(0x3000, 0x67, 0x89, 0x0));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.ltr(cpu, 0));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.ltr(cpu, 3));
         assertEquals(0x89, cpu.ram.read8(TestCpus.GDT + 5));
     }
 }

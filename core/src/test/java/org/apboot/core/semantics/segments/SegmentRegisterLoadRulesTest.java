@@ -1,14 +1,14 @@
 package org.apboot.core.semantics.segments;
 
+import static org.apboot.core.fault.TestCpus.assertFault;
+import static org.apboot.core.fault.TestCpus.putDescriptor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
-import org.apboot.core.fault.CpuException;
 import org.apboot.core.fault.TestCpus;
 import org.apboot.core.fault.Vectors;
 import org.apboot.core.semantics.Flags;
@@ -27,25 +27,15 @@ class SegmentRegisterLoadRulesTest {
     private static final int FRESH_DATA = 0x60, CONF0_CODE = 0x68, USER_STACK16 = 0x70, RO_DATA0 = 0x78,
             ABSENT_DATA0 = 0x80, DATA1 = 0x88;
 
-    private static void fault(int vector, int err, Runnable r) {
-        CpuException e = assertThrows(CpuException.class, r::run);
-        assertEquals(vector, e.vector, e.toString());
-        assertEquals(err, e.errorCode, e.toString());
-    }
-
-    private static void put(Cpu cpu, int sel, long d) {
-        cpu.ram.write64(TestCpus.GDT + (sel & ~7), d);
-    }
-
     private static Cpu prot32() {
         Cpu cpu = TestCpus.prot32();
         cpu.gdtrLimit = 0x8F;
-        put(cpu, FRESH_DATA, TestCpus.seg(0x4000, 0xFFFF, 0x92, 0x4));
-        put(cpu, CONF0_CODE, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));
-        put(cpu, USER_STACK16, TestCpus.seg(0x10000, 0xFFFF, 0xF2, 0x0));
-        put(cpu, RO_DATA0, TestCpus.seg(0, 0xFFFFF, 0x90, 0xC));
-        put(cpu, ABSENT_DATA0, TestCpus.seg(0, 0xFFFFF, 0x12, 0xC));
-        put(cpu, DATA1, TestCpus.seg(0, 0xFFFFF, 0xB2, 0xC));
+        putDescriptor(cpu, FRESH_DATA, TestCpus.seg(0x4000, 0xFFFF, 0x92, 0x4));
+        putDescriptor(cpu, CONF0_CODE, TestCpus.seg(0, 0xFFFFF, 0x9E, 0xC));
+        putDescriptor(cpu, USER_STACK16, TestCpus.seg(0x10000, 0xFFFF, 0xF2, 0x0));
+        putDescriptor(cpu, RO_DATA0, TestCpus.seg(0, 0xFFFFF, 0x90, 0xC));
+        putDescriptor(cpu, ABSENT_DATA0, TestCpus.seg(0, 0xFFFFF, 0x12, 0xC));
+        putDescriptor(cpu, DATA1, TestCpus.seg(0, 0xFFFFF, 0xB2, 0xC));
         return cpu;
     }
 
@@ -62,8 +52,8 @@ class SegmentRegisterLoadRulesTest {
     void theCplCountsAsWellAsTheRpl() {
         Cpu cpu = prot32();
         SegmentLoads.commitCode(cpu, TestCpus.CODE32 | 2, cpu.ram.read64(TestCpus.GDT + 8), 2);
-        fault(Vectors.GP, DATA1, () -> SegmentLoads.load(cpu, Insn.DS, DATA1));
-        fault(Vectors.GP, TestCpus.DATA32, () -> SegmentLoads.load(cpu, Insn.ES, TestCpus.DATA32));
+        assertFault(Vectors.GP, DATA1, () -> SegmentLoads.load(cpu, Insn.DS, DATA1));
+        assertFault(Vectors.GP, TestCpus.DATA32, () -> SegmentLoads.load(cpu, Insn.ES, TestCpus.DATA32));
         SegmentLoads.load(cpu, Insn.GS, CONF0_CODE); // conforming code: no privilege check
         assertEquals(CONF0_CODE, cpu.seg[Insn.GS].selector);
     }
@@ -126,17 +116,17 @@ class SegmentRegisterLoadRulesTest {
     @Test
     void theNewStackOfAPrivilegeChange() {
         Cpu cpu = prot32();
-        fault(Vectors.TS, 1, () -> SegmentLoads.checkStack(cpu, 0, 0, true, 1));
-        fault(Vectors.GP, 0, () -> SegmentLoads.checkStack(cpu, 3, 3, false, 0));
-        fault(Vectors.TS, TestCpus.DATA32 | 1, () -> SegmentLoads.checkStack(cpu, TestCpus.DATA32 | 1, 0, true, 1));
-        fault(Vectors.GP, TestCpus.DATA32, () -> SegmentLoads.checkStack(cpu, TestCpus.DATA32, 3, false, 0));
-        fault(Vectors.TS, 0x100, () -> SegmentLoads.checkStack(cpu, 0x100, 0, true, 0));
-        fault(Vectors.GP, 0x100, () -> SegmentLoads.checkStack(cpu, 0x100, 0, false, 0));
-        fault(Vectors.TS, RO_DATA0, () -> SegmentLoads.checkStack(cpu, RO_DATA0, 0, true, 0));
-        fault(Vectors.TS, TestCpus.CODE32, () -> SegmentLoads.checkStack(cpu, TestCpus.CODE32, 0, true, 0));
-        fault(Vectors.GP, TestCpus.UDATA32 & ~3, () -> SegmentLoads.checkStack(cpu, TestCpus.UDATA32 & ~3, 0, false, 0));
-        fault(Vectors.SS, ABSENT_DATA0 | 1, () -> SegmentLoads.checkStack(cpu, ABSENT_DATA0, 0, true, 1));
-        fault(Vectors.SS, ABSENT_DATA0, () -> SegmentLoads.checkStack(cpu, ABSENT_DATA0, 0, false, 0));
+        assertFault(Vectors.TS, 1, () -> SegmentLoads.checkStack(cpu, 0, 0, true, 1));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.checkStack(cpu, 3, 3, false, 0));
+        assertFault(Vectors.TS, TestCpus.DATA32 | 1, () -> SegmentLoads.checkStack(cpu, TestCpus.DATA32 | 1, 0, true, 1));
+        assertFault(Vectors.GP, TestCpus.DATA32, () -> SegmentLoads.checkStack(cpu, TestCpus.DATA32, 3, false, 0));
+        assertFault(Vectors.TS, 0x100, () -> SegmentLoads.checkStack(cpu, 0x100, 0, true, 0));
+        assertFault(Vectors.GP, 0x100, () -> SegmentLoads.checkStack(cpu, 0x100, 0, false, 0));
+        assertFault(Vectors.TS, RO_DATA0, () -> SegmentLoads.checkStack(cpu, RO_DATA0, 0, true, 0));
+        assertFault(Vectors.TS, TestCpus.CODE32, () -> SegmentLoads.checkStack(cpu, TestCpus.CODE32, 0, true, 0));
+        assertFault(Vectors.GP, TestCpus.UDATA32 & ~3, () -> SegmentLoads.checkStack(cpu, TestCpus.UDATA32 & ~3, 0, false, 0));
+        assertFault(Vectors.SS, ABSENT_DATA0 | 1, () -> SegmentLoads.checkStack(cpu, ABSENT_DATA0, 0, true, 1));
+        assertFault(Vectors.SS, ABSENT_DATA0, () -> SegmentLoads.checkStack(cpu, ABSENT_DATA0, 0, false, 0));
         assertEquals(cpu.ram.read64(TestCpus.GDT + USER_STACK16), SegmentLoads.checkStack(cpu, USER_STACK16 | 3, 3, false, 0));
     }
 
@@ -161,16 +151,16 @@ class SegmentRegisterLoadRulesTest {
     @Test
     void queriesIgnoreTheFirstGdtSlotAndHonourTheMode() {
         Cpu cpu = prot32();
-        put(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));
+        putDescriptor(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));
         assertEquals(-1, SegmentLoads.lar(cpu, 0));
         assertEquals(-1, SegmentLoads.lsl(cpu, 3));
         assertFalse(SegmentLoads.verify(cpu, 0, false));
         assertFalse(SegmentLoads.verify(cpu, 0, true));
         Cpu real = TestCpus.real();
-        fault(Vectors.UD, 0, () -> SegmentLoads.lsl(real, 8));
-        fault(Vectors.UD, 0, () -> SegmentLoads.verify(real, 8, false));
-        fault(Vectors.UD, 0, () -> SegmentLoads.verify(real, 8, true));
-        fault(Vectors.UD, 0, () -> SegmentLoads.arpl(real, 1, 2));
+        assertFault(Vectors.UD, 0, () -> SegmentLoads.lsl(real, 8));
+        assertFault(Vectors.UD, 0, () -> SegmentLoads.verify(real, 8, false));
+        assertFault(Vectors.UD, 0, () -> SegmentLoads.verify(real, 8, true));
+        assertFault(Vectors.UD, 0, () -> SegmentLoads.arpl(real, 1, 2));
     }
 
     @Test
@@ -193,8 +183,8 @@ class SegmentRegisterLoadRulesTest {
     @Test
     void aNullStackSelectorFaultsWhateverTheFirstGdtSlotHolds() {
         Cpu cpu = prot32();
-        put(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));
-        fault(Vectors.TS, 1, () -> SegmentLoads.checkStack(cpu, 0, 0, true, 1));
-        fault(Vectors.GP, 0, () -> SegmentLoads.checkStack(cpu, 0, 0, false, 0));
+        putDescriptor(cpu, 0, TestCpus.seg(0, 0xFFFFF, 0x92, 0xC));
+        assertFault(Vectors.TS, 1, () -> SegmentLoads.checkStack(cpu, 0, 0, true, 1));
+        assertFault(Vectors.GP, 0, () -> SegmentLoads.checkStack(cpu, 0, 0, false, 0));
     }
 }

@@ -1,5 +1,6 @@
 package org.apboot.core.semantics.segments;
 
+import static org.apboot.core.fault.TestCpus.assertFault;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,12 +87,6 @@ class TaskSwitchTest {
 
     private static int access(Cpu cpu, int sel) {
         return (int) cpu.ram.read8(TestCpus.GDT + sel + 5);
-    }
-
-    private static void fault(int vector, int err, Runnable r) {
-        CpuException e = assertThrows(CpuException.class, r::run);
-        assertEquals(vector, e.vector, e.toString());
-        assertEquals(err, e.errorCode, e.toString());
     }
 
     private static void assertOldTaskSaved(Cpu cpu, long eip, long eflags) {
@@ -248,8 +243,8 @@ class TaskSwitchTest {
     @Test
     void tssLimitBelowTheMinimumIsTs() {
         Cpu cpu = machine();
-        fault(Vectors.TS, TSS_SHORT, () -> FarTransfers.jmpFar(cpu, TSS_SHORT, 0, 4));
-        fault(Vectors.TS, TSS_SHORT16, () -> FarTransfers.callFar(cpu, TSS_SHORT16, 0, 4));
+        assertFault(Vectors.TS, TSS_SHORT, () -> FarTransfers.jmpFar(cpu, TSS_SHORT, 0, 4));
+        assertFault(Vectors.TS, TSS_SHORT16, () -> FarTransfers.callFar(cpu, TSS_SHORT16, 0, 4));
         // nothing changed: still task A, busy bits as before, registers intact
         assertEquals(TSS_A, cpu.tr.selector);
         assertEquals(0x8B, access(cpu, TSS_A));
@@ -262,19 +257,19 @@ class TaskSwitchTest {
     @Test
     void busyNotPresentAndPrivilegeChecks() {
         Cpu cpu = machine();
-        fault(Vectors.GP, TSS_A, () -> FarTransfers.jmpFar(cpu, TSS_A, 0, 4));          // current task: busy
-        fault(Vectors.NP, TSS_ABSENT, () -> FarTransfers.jmpFar(cpu, TSS_ABSENT, 0, 4));
+        assertFault(Vectors.GP, TSS_A, () -> FarTransfers.jmpFar(cpu, TSS_A, 0, 4));          // current task: busy
+        assertFault(Vectors.NP, TSS_ABSENT, () -> FarTransfers.jmpFar(cpu, TSS_ABSENT, 0, 4));
         FarTransfers.callFar(cpu, TSS_B, 0, 4);
         // B is now busy: reaching it again through a gate is #GP(TSS selector)
-        fault(Vectors.GP, TSS_B, () -> FarTransfers.callFar(cpu, GATE_B, 0, 4));
+        assertFault(Vectors.GP, TSS_B, () -> FarTransfers.callFar(cpu, GATE_B, 0, 4));
         // at CPL 3: the TSS (DPL 0) and a DPL-0 gate are out of reach, #GP(selector)
         Cpu user = machine();
         SegmentLoads.commitCode(user, TestCpus.UCODE32, user.ram.read64(TestCpus.GDT + 0x30), 3);
-        fault(Vectors.GP, TSS_B, () -> FarTransfers.jmpFar(user, TSS_B | 3, 0, 4));
-        fault(Vectors.GP, GATE_B_DPL0, () -> FarTransfers.jmpFar(user, GATE_B_DPL0 | 3, 0, 4));
+        assertFault(Vectors.GP, TSS_B, () -> FarTransfers.jmpFar(user, TSS_B | 3, 0, 4));
+        assertFault(Vectors.GP, GATE_B_DPL0, () -> FarTransfers.jmpFar(user, GATE_B_DPL0 | 3, 0, 4));
         // RPL 3 above the gate's DPL 0 at CPL 0
         Cpu rpl = machine();
-        fault(Vectors.GP, GATE_B_DPL0, () -> FarTransfers.callFar(rpl, GATE_B_DPL0 | 3, 0, 4));
+        assertFault(Vectors.GP, GATE_B_DPL0, () -> FarTransfers.callFar(rpl, GATE_B_DPL0 | 3, 0, 4));
     }
 
     @Test
@@ -282,7 +277,7 @@ class TaskSwitchTest {
         Cpu cpu = machine();
         cpu.ram.write16(A, TSS_B);                   // link of A names B, which is available
         cpu.sysFlags |= Cpu.NT;
-        fault(Vectors.TS, TSS_B, () -> Returns.iret(cpu, 4));
+        assertFault(Vectors.TS, TSS_B, () -> Returns.iret(cpu, 4));
         assertEquals(TSS_A, cpu.tr.selector);
     }
 
@@ -397,7 +392,7 @@ class TaskSwitchTest {
         assertEquals(0x46 | 0x2 | Cpu.NT, Flags.rflags(cpu));
         assertOldTaskSaved(cpu, 0x1236, Cpu.CF | 0x2);
         // a busy target through the IDT is #GP(TSS selector), EXT clear for INT n
-        fault(Vectors.GP, TSS_B, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x40, 0x5002));
+        assertFault(Vectors.GP, TSS_B, () -> ExceptionDelivery.deliverSoftwareInterrupt(cpu, 0x40, 0x5002));
     }
 
     @Test
@@ -446,9 +441,9 @@ class TaskSwitchTest {
     void longModeTaskSwitchIsGp() {
         Cpu cpu = TestCpus.long64();
         cpu.ram.write64(TestCpus.GDT + 0x60, TestCpus.gate(0, TestCpus.TSS, 0x85, 0));
-        fault(Vectors.GP, 0x60, () -> FarTransfers.jmpFar(cpu, 0x60, 0, 4));
+        assertFault(Vectors.GP, 0x60, () -> FarTransfers.jmpFar(cpu, 0x60, 0, 4));
         cpu.sysFlags |= Cpu.NT;
-        fault(Vectors.GP, 0, () -> Returns.iret(cpu, 8));
+        assertFault(Vectors.GP, 0, () -> Returns.iret(cpu, 8));
     }
 
     // ---------------------------------------------------------------- the checks of table 8-1, one by one
@@ -557,24 +552,24 @@ class TaskSwitchTest {
         assertEquals(TSS_B, cpu.tr.selector);
         Cpu short1 = checks();
         short1.tr.limit = 0x5E;
-        fault(Vectors.TS, TSS_A, () -> FarTransfers.jmpFar(short1, TSS_B, 0, 4));
+        assertFault(Vectors.TS, TSS_A, () -> FarTransfers.jmpFar(short1, TSS_B, 0, 4));
         assertEquals(TSS_A, short1.tr.selector);
     }
 
     @Test
     void taskGateAndTssPrivilegeAndPresence() {
         Cpu cpu = checks();
-        fault(Vectors.GP, TSS_B, () -> FarTransfers.jmpFar(cpu, TSS_B | 3, 0, 4));
+        assertFault(Vectors.GP, TSS_B, () -> FarTransfers.jmpFar(cpu, TSS_B | 3, 0, 4));
         put(cpu, 0xD0, TestCpus.gate(0, TSS_B, 0x65, 0));          // task gate DPL 3, not present
-        fault(Vectors.NP, 0xD0, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        assertFault(Vectors.NP, 0xD0, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
         put(cpu, 0xD0, TestCpus.gate(0, 0x04, 0xE5, 0));           // names an LDT selector
-        fault(Vectors.GP, 0x04, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        assertFault(Vectors.GP, 0x04, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
         put(cpu, 0xD0, TestCpus.gate(0, 0, 0xE5, 0));              // names the null selector
-        fault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        assertFault(Vectors.GP, 0, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
         put(cpu, 0xD0, TestCpus.gate(0, 0x100, 0xE5, 0));          // beyond the GDT
-        fault(Vectors.GP, 0x100, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        assertFault(Vectors.GP, 0x100, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
         put(cpu, 0xD0, TestCpus.gate(0, TSS_ABSENT, 0xE5, 0));
-        fault(Vectors.NP, TSS_ABSENT, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
+        assertFault(Vectors.NP, TSS_ABSENT, () -> FarTransfers.jmpFar(cpu, 0xD0, 0, 4));
         assertEquals(TSS_A, cpu.tr.selector);
         FarTransfers.jmpFar(cpu, GATE_B_DPL0, 0, 4);             // gate DPL 0 = CPL 0
         assertEquals(TSS_B, cpu.tr.selector);
@@ -585,7 +580,7 @@ class TaskSwitchTest {
         Cpu cpu = checks();
         cpu.ram.write64(0x30000, TestCpus.seg(B, 0x67, 0x89, 0));
         SegmentLoads.lldt(cpu, LDT);
-        fault(Vectors.GP, 0x04, () -> FarTransfers.jmpFar(cpu, 0x04, 0, 4));
+        assertFault(Vectors.GP, 0x04, () -> FarTransfers.jmpFar(cpu, 0x04, 0, 4));
         assertEquals(TSS_A, cpu.tr.selector);
     }
 
