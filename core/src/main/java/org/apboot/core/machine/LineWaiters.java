@@ -19,8 +19,10 @@ import org.apboot.core.mem.PhysicalMemory;
  *     vCPUs whose value it wrote: with 100,000 APs parked on one mailbox, a write looks up one
  *     bucket, not 100,000 waiters. Many waiters for one value share a bucket (a broadcast wakes
  *     them all at once).
- * <li><b>any other relation</b> (a lock bit to clear, a counter to reach at least N): one list
- *     per word, checked on each write to the word.
+ * <li><b>any other relation</b> (a lock bit to clear, a counter to reach at least N): grouped
+ *     per word by relation and value ({@link Group}), so a write evaluates each distinct
+ *     condition once: thousands of APs parked on the trampoline lock are one group, and a
+ *     release wakes the one that has waited longest without looking at the others.
  * </ul>
  * Waiters are linked through {@link Vcpu#waitNext}/{@link Vcpu#waitPrev} (no node objects) and
  * unlinked when woken.
@@ -35,7 +37,7 @@ import org.apboot.core.mem.PhysicalMemory;
  * look), so one of the two sees the other.
  */
 final class LineWaiters {
-    private static final VarHandle REFS = MethodHandles.arrayElementVarHandle(Vcpu[].class);
+    private static final VarHandle GROUPS = MethodHandles.arrayElementVarHandle(Group[][].class);
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     /** Line number (physical address >>> 6). */
@@ -45,15 +47,43 @@ final class LineWaiters {
 
     /**
      * Words waited on: {@code packed[i]} = offset in the line << 4 | size; append-only (a word
-     * stays once used). {@code scanHead[i]}: first waiter of word i that is not an equality wait.
+     * stays once used). {@code groups[i]}: the groups of word i's waiters that are not equality
+     * waits, or null; replaced, never changed in place, so a reader without the monitor sees a
+     * consistent array.
      */
     private static final class Words {
         final int[] packed;
-        final Vcpu[] scanHead;
+        final Group[][] groups;
 
         Words(int n) {
             packed = new int[n];
-            scanHead = new Vcpu[n];
+            groups = new Group[n][];
+        }
+    }
+
+    /**
+     * The waiters of one word that wait for the same relation with the same value and either
+     * all take what they wait for or none does: a write satisfies all of them or none. Linked
+     * newest first; a group leaves its word's array when its last waiter goes.
+     */
+    private static final class Group {
+        final WaitLoop.Until until;
+        final long value;
+        final boolean takes;
+        /** The newest waiter; read without the monitor by {@link #mayWake}. */
+        volatile Vcpu head;
+        /** The oldest waiter (the one a release wakes first). */
+        Vcpu tail;
+
+        Group(WaitLoop.Until until, long value, boolean takes) {
+            this.until = until;
+            this.value = value;
+            this.takes = takes;
+        }
+
+        /** True if {@code v}'s park fields name this group (an event-only wait has no value). */
+        boolean holdsWaiter(Vcpu v) {
+            return v.parkUntil == until && (until == null || (v.parkValue == value && v.parkTakes == takes));
         }
     }
 
@@ -161,11 +191,20 @@ final class LineWaiters {
             if (!overlaps(wa, size, addr, len)) {
                 continue;
             }
-            if (REFS.getAcquire(ws.scanHead, i) != null) {
-                return true;
+            Group[] gs = (Group[]) GROUPS.getAcquire(ws.groups, i);
+            if (gs == null && t == null) {
+                continue;
+            }
+            long now = ram.read(wa, size);
+            if (gs != null) {
+                for (Group g : gs) {
+                    if (g.head != null && g.until != null && g.until.holds(now, g.value, size)) {
+                        return true;
+                    }
+                }
             }
             if (t != null) {
-                int j = t.find(i, ram.read(wa, size));
+                int j = t.find(i, now);
                 if (j >= 0 && t.head(j) != 0) {
                     return true;
                 }
@@ -198,10 +237,46 @@ final class LineWaiters {
             t.setHead(j, v);
         } else {
             Words ws = words;
-            Vcpu head = ws.scanHead[i];
-            push(v, head);
-            REFS.setRelease(ws.scanHead, i, v);
+            Group[] gs = ws.groups[i];
+            Group g = gs == null ? null : groupOf(gs, v);
+            if (g == null) {
+                g = new Group(v.parkUntil, v.parkUntil == null ? 0 : v.parkValue, v.parkUntil != null && v.parkTakes);
+                Group[] more = gs == null ? new Group[1] : java.util.Arrays.copyOf(gs, gs.length + 1);
+                more[more.length - 1] = g;
+                GROUPS.setRelease(ws.groups, i, more);
+            }
+            push(v, g.head);
+            if (g.tail == null) {
+                g.tail = v;
+            }
+            g.head = v;
         }
+    }
+
+    private static Group groupOf(Group[] gs, Vcpu v) {
+        for (Group g : gs) {
+            if (g.holdsWaiter(v)) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    /** Takes an emptied group out of word {@code i}'s array; the caller holds the monitor. */
+    private void dropGroup(int i, Group g) {
+        Words ws = words;
+        Group[] gs = ws.groups[i];
+        if (gs.length == 1) {
+            GROUPS.setRelease(ws.groups, i, null);
+            return;
+        }
+        Group[] fewer = new Group[gs.length - 1];
+        for (int k = 0, n = 0; k < gs.length; k++) {
+            if (gs[k] != g) {
+                fewer[n++] = gs[k];
+            }
+        }
+        GROUPS.setRelease(ws.groups, i, fewer);
     }
 
     private static void push(Vcpu v, Vcpu head) {
@@ -225,7 +300,7 @@ final class LineWaiters {
         if (n == ws.packed.length) {
             Words bigger = new Words(n * 2);
             System.arraycopy(ws.packed, 0, bigger.packed, 0, n);
-            System.arraycopy(ws.scanHead, 0, bigger.scanHead, 0, n);
+            System.arraycopy(ws.groups, 0, bigger.groups, 0, n);
             words = bigger; // published before the count that makes word n visible
             ws = bigger;
         }
@@ -291,16 +366,28 @@ final class LineWaiters {
         }
         if (prev != null) {
             prev.waitNext = next;
-        } else if (v.parkUntil == WaitLoop.Until.EQUAL) {
-            EqTable t = eq;
-            int j = t.find(v.waitWord, v.parkValue);
-            t.setHead(j, next);
-            if (next == null) {
-                t.live--;
-                shrinkIfSparse(t);
+        }
+        if (v.parkUntil == WaitLoop.Until.EQUAL) {
+            if (prev == null) {
+                EqTable t = eq;
+                int j = t.find(v.waitWord, v.parkValue);
+                t.setHead(j, next);
+                if (next == null) {
+                    t.live--;
+                    shrinkIfSparse(t);
+                }
             }
-        } else {
-            REFS.setRelease(words.scanHead, v.waitWord, next);
+        } else if (prev == null || next == null) {
+            Group g = groupOf(words.groups[v.waitWord], v);
+            if (prev == null) {
+                g.head = next;
+            }
+            if (next == null) {
+                g.tail = prev;
+            }
+            if (g.head == null) {
+                dropGroup(v.waitWord, g);
+            }
         }
         v.waitNext = v.waitPrev = null;
         v.waitLine = null;
@@ -342,27 +429,35 @@ final class LineWaiters {
                 }
                 shrinkIfSparse(t);
             }
-            // of the satisfied waiters that take what they wait for (a lock), a write wakes the
-            // one waiting longest (the list's last): the others would find it taken again. The
-            // re-examination of an idle machine ({@code len} 0) wakes them all.
-            Vcpu taker = null;
-            for (Vcpu v = ws.scanHead[i]; v != null; ) {
-                Vcpu next = v.waitNext;
-                if (v.parkUntil.holds(now, v.parkValue, size)) {
-                    if (v.parkTakes && len != 0) {
-                        taker = v;
-                    } else {
-                        unlink(v);
-                        s.wakeParked(v);
-                        woken++;
-                    }
-                }
-                v = next;
+            Group[] gs = ws.groups[i];
+            if (gs == null) {
+                continue;
             }
-            if (taker != null) {
-                unlink(taker);
-                s.wakeParked(taker);
-                woken++;
+            for (Group g : gs) { // a snapshot: wake-ups below may replace the word's array
+                if (g.head == null || g.until == null || !g.until.holds(now, g.value, size)) {
+                    continue;
+                }
+                if (g.takes && len != 0) {
+                    // waiters that take what they wait for (a lock): a write wakes the one
+                    // waiting longest, the others would find it taken again; the
+                    // re-examination of an idle machine ({@code len} 0) wakes them all
+                    Vcpu oldest = g.tail;
+                    unlink(oldest);
+                    s.wakeParked(oldest);
+                    woken++;
+                    continue;
+                }
+                Vcpu head = g.head;
+                g.head = g.tail = null;
+                dropGroup(i, g);
+                for (Vcpu v = head; v != null; ) {
+                    Vcpu next = v.waitNext;
+                    v.waitNext = v.waitPrev = null;
+                    v.waitLine = null;
+                    s.wakeParked(v);
+                    woken++;
+                    v = next;
+                }
             }
         }
         return woken;
@@ -373,8 +468,11 @@ final class LineWaiters {
         int n = wordCount;
         Words ws = words;
         for (int i = 0; i < n; i++) {
-            for (Vcpu v = ws.scanHead[i]; v != null; v = v.waitNext) {
-                c.accept(v);
+            Group[] gs = ws.groups[i];
+            for (int k = 0; gs != null && k < gs.length; k++) {
+                for (Vcpu v = gs[k].head; v != null; v = v.waitNext) {
+                    c.accept(v);
+                }
             }
         }
         EqTable t = eq;

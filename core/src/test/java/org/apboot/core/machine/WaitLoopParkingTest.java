@@ -119,6 +119,33 @@ class WaitLoopParkingTest {
         runToHalt(m, CODE + 12);
     }
 
+    @Test
+    void waitersOfOneWordWakeByTheirOwnTarget() {
+        // three vCPUs poll the same counter: two until it reaches 5, one until it reaches 7
+        X86Machine m = X86Machine.builder().ramBytes(8 << 20).cpus(3).build();
+        m.load(CODE, COUNTER);
+        long[] targets = {5, 7, 5};
+        for (int i = 0; i < 3; i++) {
+            m.vcpu(i).long64(0x100000, CODE, 0x8000 + 0x1000 * i).reg(Reg.R15, targets[i]);
+            if (i > 0) {
+                m.start(i);
+            }
+        }
+        assertFalse(m.run(T));
+        assertEquals("parked,parked,parked", states(m));
+        m.write(DATA, 4, 4);
+        assertEquals("parked,parked,parked", states(m));
+        m.write(DATA, 4, 6);
+        assertEquals("runnable,parked,runnable", states(m));
+        assertEquals(2, m.statistics().wakeUps());
+        assertFalse(m.run(T));
+        assertEquals("halted,parked,halted", states(m));
+        m.write(DATA, 4, 7);
+        assertEquals("halted,runnable,halted", states(m));
+        assertFalse(m.run(T));
+        assertEquals("halted,halted,halted", states(m));
+    }
+
     // 1: cmpl $5, 0x40(%rsi); je 2f; pause; jmp 1b; 2: hlt
     private static final byte[] CHECK_FIRST = bytes(0x83, 0x7e, 0x40, 0x05, 0x74, 0x04, 0xf3, 0x90, 0xeb, 0xf6,
             0xf4);
