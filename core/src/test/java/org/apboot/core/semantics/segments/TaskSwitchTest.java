@@ -409,6 +409,79 @@ class TaskSwitchTest {
         assertEquals(0x1234, r32(cpu, 0x8000 - 12));
     }
 
+    /**
+     * A fault while loading the new task's segments, for a switch started by INT n, INT3 or
+     * INT1 through a task gate, belongs to the new task and is delivered there (SDM vol. 3
+     * section 8.3, step 12, and table 8-1): the instruction itself completes. #TS(DS selector),
+     * with EXT set for INT1 (SDM vol. 3 section 6.13: INT1 counts as an external event).
+     */
+    @Test
+    void aFaultInTheNewTaskOfASoftwareInterruptIsDeliveredThere() {
+        int[][] kinds = {{0x40, ExceptionDelivery.SOFTWARE_INT, 0}, {3, ExceptionDelivery.SOFTWARE_EXCEPTION, 0},
+            {1, ExceptionDelivery.ICEBP, 1}};
+        for (int[] k : kinds) {
+            Cpu cpu = machine();
+            idt(cpu);
+            cpu.ram.write64(IDT + k[0] * 8L, TestCpus.gate(0, TSS_B, 0xE5, 0));
+            cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+            cpu.ram.write16(B + 0x54, TestCpus.TSS);     // DS names a TSS descriptor: #TS
+            ExceptionDelivery.deliverSoftwareInterrupt(cpu, k[0], 0x1236, k[1]);
+            String what = "vector " + k[0];
+            assertEquals(TSS_B, cpu.tr.selector, what);
+            assertEquals(0x7000, cpu.rip, what + ": #TS handler entered in the new task");
+            assertEquals(0x9000 - 16, cpu.r[Cpu.RSP], what);
+            assertEquals(TestCpus.TSS | k[2], r32(cpu, 0x9000 - 16), what + ": error code");
+            assertEquals(0x5000, r32(cpu, 0x9000 - 12), what + ": EIP of the new task");
+            assertEquals(0x1236, r32(cpu, A + 0x20), what + ": the old task resumes after the instruction");
+        }
+    }
+
+    /**
+     * An external interrupt through a task gate whose TSS selector lies beyond the GDT limit:
+     * #GP(TSS selector + EXT) (SDM vol. 2 INT n pseudo-code, TASK-GATE), delivered in the old task.
+     */
+    @Test
+    void anExternalInterruptThroughATaskGateBeyondTheGdtLimitIsGpWithExt() {
+        Cpu cpu = machine();
+        idt(cpu);
+        int beyond = 0x1F8;
+        cpu.ram.write64(IDT + 0x30 * 8, TestCpus.gate(0, beyond, 0x85, 0));
+        cpu.ram.write64(IDT + 13 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        ExceptionDelivery.deliverExternal(cpu, 0x30);
+        assertEquals(TSS_A, cpu.tr.selector);
+        assertEquals(0x7000, cpu.rip);
+        assertEquals(beyond | 1, r32(cpu, 0x8000 - 16));
+        assertEquals(0x1234, r32(cpu, 0x8000 - 12));
+    }
+
+    /**
+     * The new task's CPL is its CS selector's RPL from the moment the selectors are loaded (SDM
+     * vol. 3 section 8.3, step 12), so a fault in its LDT check is delivered at CPL 3: through a
+     * ring-0 interrupt gate that switches to the stack of the new TSS (SS0:ESP0 at offsets 8 and
+     * 4) and pushes the task's SS:ESP.
+     */
+    @Test
+    void aFaultInTheLdtOfAUserTaskIsDeliveredAtTheTasksCpl() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        cpu.ram.write16(B + 0x4C, TestCpus.UCODE32);  // CS, RPL 3
+        cpu.ram.write16(B + 0x50, TestCpus.UDATA32);  // SS
+        cpu.ram.write16(B + 0x60, DATA32);            // LDT field names a data segment: #TS
+        w32(cpu, B + 4, 0xA000);                      // ESP0
+        cpu.ram.write16(B + 8, DATA32);               // SS0
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertEquals(0x7000, cpu.rip);
+        assertEquals(0, cpu.cpl);
+        assertEquals(0xA000 - 24, cpu.r[Cpu.RSP], "error code, EIP, CS, EFLAGS, ESP, SS on the ring-0 stack");
+        assertEquals(DATA32, r32(cpu, 0xA000 - 24), "#TS(LDT selector)");
+        assertEquals(0x5000, r32(cpu, 0xA000 - 20));
+        assertEquals(TestCpus.UCODE32, r32(cpu, 0xA000 - 16));
+        assertEquals(0x9000, r32(cpu, 0xA000 - 8), "the task's ESP");
+        assertEquals(TestCpus.UDATA32, r32(cpu, 0xA000 - 4), "the task's SS selector");
+    }
+
     @Test
     void switchToAVirtual8086Task() {
         Cpu cpu = machine();
