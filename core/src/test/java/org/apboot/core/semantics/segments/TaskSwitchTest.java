@@ -437,6 +437,31 @@ class TaskSwitchTest {
     }
 
     /**
+     * The same fault in a new task entered through a task gate by a hardware exception (#GP)
+     * is raised while that exception is delivered, so the double-fault rules apply (SDM vol. 3
+     * table 6-5: #TS while delivering #GP, both contributory, is #DF), here through an interrupt
+     * gate in the new task.
+     */
+    @Test
+    void aFaultInTheNewTaskOfAHardwareExceptionIsADoubleFault() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 13 * 8, TestCpus.gate(0, TSS_B, 0x85, 0));     // #GP: task gate to B
+        cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0)); // #TS
+        cpu.ram.write64(IDT + 8 * 8, TestCpus.gate(0x7100, CODE32, 0x8E, 0));  // #DF
+        cpu.ram.write16(B + 0x54, TestCpus.TSS);     // DS names a TSS descriptor: #TS
+        ExceptionDelivery.deliver(cpu, CpuException.gp(0, "test"));
+        assertFalse(cpu.shutdown, String.valueOf(cpu.shutdownReason));
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertEquals(0x7100, cpu.rip, "#DF handler, in the new task");
+        assertEquals(0x9000 - 16, cpu.r[Cpu.RSP]);
+        assertEquals(0, r32(cpu, 0x9000 - 16), "#DF pushes error code 0");
+        // EXT set: the fault arose while delivering an event the program did not raise itself
+        assertTrue(cpu.faultChain.get(1).startsWith("#TS(0x49)"), cpu.faultChain.toString());
+        assertTrue(cpu.faultChain.get(2).startsWith("#DF"), cpu.faultChain.toString());
+    }
+
+    /**
      * An external interrupt through a task gate whose TSS selector lies beyond the GDT limit:
      * #GP(TSS selector + EXT) (SDM vol. 2 INT n pseudo-code, TASK-GATE), delivered in the old task.
      */
