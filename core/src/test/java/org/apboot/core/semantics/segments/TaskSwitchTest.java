@@ -462,6 +462,39 @@ class TaskSwitchTest {
     }
 
     /**
+     * The error code of an exception that switches to a task running at CPL 3 is pushed with
+     * that task's privilege: a user-mode write (SDM vol. 3 section 4.6), so a stack on a
+     * supervisor page is a page fault (error code 7: present, write, user) at the error code's
+     * address, which while delivering #GP becomes #DF (table 6-5). 32-bit paging with one 4 MiB
+     * supervisor page (CR4.PSE) covers everything the test uses; the new task's CR3 names it too.
+     */
+    @Test
+    void aUserTasksErrorCodeIsAUserModeWrite() {
+        Cpu cpu = machine();
+        idt(cpu);
+        long pd = 0x60000;
+        cpu.ram.write32(pd, 0x83);                    // 0-4 MiB: present, writable, 4 MiB page, supervisor
+        cpu.cr4 |= Cpu.CR4_PSE;
+        cpu.cr3 = pd;
+        cpu.cr0 |= Cpu.CR0_PG;
+        cpu.updateMode();
+        w32(cpu, B + 0x1C, pd);                       // the new task's CR3
+        cpu.ram.write16(B + 0x4C, TestCpus.UCODE32);  // CS, RPL 3
+        for (int off : new int[] {0x48, 0x50, 0x54, 0x5C}) {
+            cpu.ram.write16(B + off, TestCpus.UDATA32);
+        }
+        w32(cpu, B + 4, 0xA000);                      // ESP0
+        cpu.ram.write16(B + 8, DATA32);               // SS0
+        cpu.ram.write64(IDT + 13 * 8, TestCpus.gate(0, TSS_B, 0x85, 0));     // #GP: task gate to B
+        cpu.ram.write64(IDT + 8 * 8, TestCpus.gate(0x7100, CODE32, 0x8E, 0));  // #DF
+        ExceptionDelivery.deliver(cpu, CpuException.gp(0, "test"));
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertTrue(cpu.faultChain.size() > 1 && cpu.faultChain.get(1).startsWith("#PF(0x7)"), cpu.faultChain.toString());
+        assertEquals(0x9000 - 4, cpu.cr2, "the error code's address");
+        assertEquals(0x7100, cpu.rip, "#DF handler");
+    }
+
+    /**
      * An external interrupt through a task gate whose TSS selector lies beyond the GDT limit:
      * #GP(TSS selector + EXT) (SDM vol. 2 INT n pseudo-code, TASK-GATE), delivered in the old task.
      */
