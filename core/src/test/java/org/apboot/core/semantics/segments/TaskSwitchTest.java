@@ -412,8 +412,8 @@ class TaskSwitchTest {
     /**
      * A fault while loading the new task's segments, for a switch started by INT n, INT3 or
      * INT1 through a task gate, belongs to the new task and is delivered there (SDM vol. 3
-     * section 8.3, step 12, and table 8-1): the instruction itself completes. #TS(DS selector),
-     * with EXT set for INT1 (SDM vol. 3 section 6.13: INT1 counts as an external event).
+     * section 8.3 and table 8-1): the instruction itself completes. #TS(DS selector), with EXT
+     * set for INT1 (SDM vol. 3 section 6.13 clears EXT only for INT n, INT3 and INTO).
      */
     @Test
     void aFaultInTheNewTaskOfASoftwareInterruptIsDeliveredThere() {
@@ -514,7 +514,7 @@ class TaskSwitchTest {
 
     /**
      * The new task's CPL is its CS selector's RPL from the moment the selectors are loaded (SDM
-     * vol. 3 section 8.3, step 12), so a fault in its LDT check is delivered at CPL 3: through a
+     * vol. 3 section 8.3), so a fault in its LDT check is delivered at CPL 3: through a
      * ring-0 interrupt gate that switches to the stack of the new TSS (SS0:ESP0 at offsets 8 and
      * 4) and pushes the task's SS:ESP.
      */
