@@ -151,8 +151,11 @@ public final class ControlRegs {
                 throw CpuException.gp(0, "activating long mode with TR referencing a 16-bit TSS");
             }
             efer |= Cpu.EFER_LMA;
-        } else if (pgOn && (cpu.cr4 & Cpu.CR4_PCIDE) != 0) {
-            throw CpuException.gp(0, "enabling legacy paging with CR4.PCIDE=1");
+        }
+        if (pgOff && (cpu.cr4 & Cpu.CR4_PCIDE) != 0) {
+            // SDM MOV to CR, #GP(0); CR4.PCIDE is set only in IA-32e mode, so paging is never
+            // off with PCIDE set and turning it on needs no such check
+            throw CpuException.gp(0, "clearing CR0.PG with CR4.PCIDE=1");
         }
         if (pgOff && (efer & Cpu.EFER_LMA) != 0) {
             if (cpu.codeSize == 64) {

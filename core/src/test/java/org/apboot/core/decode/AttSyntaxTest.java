@@ -270,6 +270,19 @@ class AttSyntaxTest {
         assertEquals("mov    $0xffffffffffffffff,%rax", r(64, "48 c7 c0 ff ff ff ff"));
     }
 
+    /**
+     * With the address-size prefix in 64-bit mode a RIP-relative operand is EIP-relative: the
+     * address is computed in 32 bits and zero-extended (SDM vol. 2 section 2.2.1.6), so a
+     * displacement that goes below 0 wraps to the top of the 4 GiB below 2^32. Here next = 0x17,
+     * 0x17 - 0x100 wraps to 0xffffff17. objdump 2.40 prints the 64-bit sum instead, so it is not
+     * the oracle for this comment.
+     */
+    @Test
+    void anEipRelativeTargetWrapsAtFourGigabytes() {
+        assertEquals("mov    -0x100(%eip),%eax        # 0xffffff17", r(64, "67 8b 05 00 ff ff ff", 0x10));
+        assertEquals("mov    -0x100(%rip),%eax        # 0xffffffffffffff16", r(64, "8b 05 00 ff ff ff", 0x10));
+    }
+
     @Test
     void suffixesAndSystemForms() {
         assertEquals("incl   (%eax)", r(32, "ff 00"));

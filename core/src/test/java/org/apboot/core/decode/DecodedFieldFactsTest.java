@@ -45,6 +45,29 @@ class DecodedFieldFactsTest {
         assertEquals(Op.UNIMPLEMENTED, decode(64, 0xC5, 0xF8, 0x50, 0xC1).op, "vmovmskps %xmm1,%eax");
     }
 
+    /**
+     * The VEX field rules of the SDM's opcode entries, each with a form that has it and the
+     * same bytes with the field changed (#UD, decoded as invalid): VMOVD is VEX.128 only (L0),
+     * VINSERTI128 VEX.256.W0, VPERMQ VEX.256.W1; an operand list without a VEX.vvvv operand needs
+     * vvvv = 1111b (VMOVMSKPS; VMOVSS takes vvvv in its register form only).
+     */
+    @Test
+    void vexLengthWidthAndVvvvRules() {
+        assertEquals(Op.UNIMPLEMENTED, decode(64, 0xC5, 0xF9, 0x6E, 0xC0).op, "vmovd %eax,%xmm0");
+        assertEquals(Op.INVALID, decode(64, 0xC5, 0xFD, 0x6E, 0xC0).op, "vmovd with VEX.L = 1");
+        assertEquals(Op.UNIMPLEMENTED, decode(64, 0xC4, 0xE3, 0x7D, 0x38, 0xC1, 0x01).op, "vinserti128 $1,%xmm1,%ymm0,%ymm0");
+        assertEquals(Op.INVALID, decode(64, 0xC4, 0xE3, 0x79, 0x38, 0xC1, 0x01).op, "vinserti128 with VEX.L = 0");
+        assertEquals(Op.INVALID, decode(64, 0xC4, 0xE3, 0xFD, 0x38, 0xC1, 0x01).op, "vinserti128 with VEX.W = 1");
+        assertEquals(Op.UNIMPLEMENTED, decode(64, 0xC4, 0xE3, 0xFD, 0x00, 0xC1, 0x01).op, "vpermq $1,%ymm1,%ymm0");
+        assertEquals(Op.INVALID, decode(64, 0xC4, 0xE3, 0x7D, 0x00, 0xC1, 0x01).op, "vpermq with VEX.W = 0");
+        assertEquals(Op.INVALID, decode(64, 0xC4, 0xE3, 0xF9, 0x00, 0xC1, 0x01).op, "vpermq with VEX.L = 0");
+        assertEquals(Op.UNIMPLEMENTED, decode(64, 0xC5, 0xF8, 0x50, 0xC1).op, "vmovmskps %xmm1,%eax");
+        assertEquals(Op.INVALID, decode(64, 0xC5, 0xF0, 0x50, 0xC1).op, "vmovmskps with vvvv = 1110b");
+        assertEquals(Op.UNIMPLEMENTED, decode(64, 0xC5, 0xF2, 0x10, 0xC2).op, "vmovss %xmm2,%xmm1,%xmm0");
+        assertEquals(Op.INVALID, decode(64, 0xC5, 0xF2, 0x10, 0x00).op, "vmovss from memory with vvvv = 1110b");
+        assertEquals(Op.UNIMPLEMENTED, decode(64, 0xC5, 0xFA, 0x10, 0x00).op, "vmovss (%rax),%xmm0");
+    }
+
     @Test
     void highByteRegistersAsEitherOperand() {
         Insn i = decode(32, 0x88, 0xE0); // mov %ah,%al

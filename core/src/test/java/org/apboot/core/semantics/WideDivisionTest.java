@@ -102,4 +102,58 @@ class WideDivisionTest {
             checkSigned(hi, lo, d);
         }
     }
+
+    /**
+     * Dividends at the exact edge of the 64-bit quotient: {@code (d-1):(2^64-1)} is
+     * {@code d * 2^64 - 1}, so the quotient is 2^64 - 1 and the remainder d - 1, the largest of
+     * each; {@code d:0} needs a quotient of 2^64 and raises #DE.
+     */
+    @Test
+    void quotientsAtTheTopOfTheRange() {
+        long[] divisors = {1, 3, 0xFFFF_FFFFL, 0x1_0000_0001L, 0x8000_0000_0000_0000L, 0x8000_0000_0000_0001L,
+            0xFFFF_FFFF_8000_0000L, -1};
+        for (long d : divisors) {
+            assertEquals(-1L, MulDiv.divQuotient(8, d - 1, -1, d), Long.toHexString(d));
+            assertEquals(d - 1, MulDiv.divRemainder(8, d - 1, -1, d), Long.toHexString(d));
+            checkUnsigned(d - 1, -1, d);
+            checkUnsigned(d, 0, d);
+            checkUnsigned(d - 1, 0, d);
+        }
+    }
+
+    /**
+     * The two-digit long division's digit estimate, corrected once, can leave its running
+     * remainder at exactly 2^32 (the top divisor digit plus a remainder of 2^32 minus it); there
+     * the correction must stop, since the next test would need 2^32 * 2^32, which no longer fits
+     * 64 bits. High halves {@code k * (2^32-1) + 1} over divisor 2^64 - 1 reach it in both digits,
+     * the others in the first; the expected values are {@link BigInteger}'s.
+     */
+    @Test
+    void aCorrectedDigitWhoseRemainderReachesTwoToTheThirtyTwo() {
+        long[][] cases = {
+            {0x2_FFFF_FFFEL, 0, -1}, {0x4_FFFF_FFFCL, 0xFFFF_FFFFL, -1}, {0x1_2344_FFFE_DCBCL, 0, -1},
+            {0xFFFE_FFFF_0001_0001L, 0xFFFF_FFFFL, -1}, {0x2_FFFF_FFFEL, 0, 0xFFFF_FFFF_8000_0000L},
+            {0x1_2344_FFFE_DCBCL, 0, 0xFFFF_FFFF_1234_5678L}, {0xBFFF_4000_4000_0000L, 0, 0xC000_0000_8000_0000L},
+        };
+        for (long[] c : cases) {
+            checkUnsigned(c[0], c[1], c[2]);
+        }
+        // by hand: h * 2^64 = h * (2^64 - 1) + h, so h:0 / (2^64 - 1) is h, remainder h
+        assertEquals(0x4_FFFF_FFFCL, MulDiv.divQuotient(8, 0x4_FFFF_FFFCL, 0, -1));
+        assertEquals(0x4_FFFF_FFFCL, MulDiv.divRemainder(8, 0x4_FFFF_FFFCL, 0, -1));
+    }
+
+    /**
+     * IDIV where the dividend's magnitude has a high half equal to the divisor's magnitude: the
+     * quotient is at least 2^64, #DE, for each sign of dividend and divisor
+     * ({@code 3:(2^64-1)} is 2^66 - 1, {@code -4:1} is its negation).
+     */
+    @Test
+    void signedMagnitudeWhoseHighHalfEqualsTheDivisor() {
+        long[][] cases = {{3, -1, 3}, {3, -1, -3}, {-4, 1, 3}, {-4, 1, -3}, {5, -1, 5}, {0x3D4D, -1, 0x3D4D}};
+        for (long[] c : cases) {
+            assertThrows(CpuException.class, () -> MulDiv.idivQuotient(8, c[0], c[1], c[2]));
+            checkSigned(c[0], c[1], c[2]);
+        }
+    }
 }

@@ -409,6 +409,137 @@ class TaskSwitchTest {
         assertEquals(0x1234, r32(cpu, 0x8000 - 12));
     }
 
+    /**
+     * A fault while loading the new task's segments, for a switch started by INT n, INT3 or
+     * INT1 through a task gate, belongs to the new task and is delivered there (SDM vol. 3
+     * section 8.3 and table 8-1): the instruction itself completes. #TS(DS selector), with EXT
+     * set for INT1 (SDM vol. 3 section 6.13 clears EXT only for INT n, INT3 and INTO).
+     */
+    @Test
+    void aFaultInTheNewTaskOfASoftwareInterruptIsDeliveredThere() {
+        int[][] kinds = {{0x40, ExceptionDelivery.SOFTWARE_INT, 0}, {3, ExceptionDelivery.SOFTWARE_EXCEPTION, 0},
+            {1, ExceptionDelivery.ICEBP, 1}};
+        for (int[] k : kinds) {
+            Cpu cpu = machine();
+            idt(cpu);
+            cpu.ram.write64(IDT + k[0] * 8L, TestCpus.gate(0, TSS_B, 0xE5, 0));
+            cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+            cpu.ram.write16(B + 0x54, TestCpus.TSS);     // DS names a TSS descriptor: #TS
+            ExceptionDelivery.deliverSoftwareInterrupt(cpu, k[0], 0x1236, k[1]);
+            String what = "vector " + k[0];
+            assertEquals(TSS_B, cpu.tr.selector, what);
+            assertEquals(0x7000, cpu.rip, what + ": #TS handler entered in the new task");
+            assertEquals(0x9000 - 16, cpu.r[Cpu.RSP], what);
+            assertEquals(TestCpus.TSS | k[2], r32(cpu, 0x9000 - 16), what + ": error code");
+            assertEquals(0x5000, r32(cpu, 0x9000 - 12), what + ": EIP of the new task");
+            assertEquals(0x1236, r32(cpu, A + 0x20), what + ": the old task resumes after the instruction");
+        }
+    }
+
+    /**
+     * The same fault in a new task entered through a task gate by a hardware exception (#GP)
+     * is raised while that exception is delivered, so the double-fault rules apply (SDM vol. 3
+     * table 6-5: #TS while delivering #GP, both contributory, is #DF), here through an interrupt
+     * gate in the new task.
+     */
+    @Test
+    void aFaultInTheNewTaskOfAHardwareExceptionIsADoubleFault() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 13 * 8, TestCpus.gate(0, TSS_B, 0x85, 0));     // #GP: task gate to B
+        cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0)); // #TS
+        cpu.ram.write64(IDT + 8 * 8, TestCpus.gate(0x7100, CODE32, 0x8E, 0));  // #DF
+        cpu.ram.write16(B + 0x54, TestCpus.TSS);     // DS names a TSS descriptor: #TS
+        ExceptionDelivery.deliver(cpu, CpuException.gp(0, "test"));
+        assertFalse(cpu.shutdown, String.valueOf(cpu.shutdownReason));
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertEquals(0x7100, cpu.rip, "#DF handler, in the new task");
+        assertEquals(0x9000 - 16, cpu.r[Cpu.RSP]);
+        assertEquals(0, r32(cpu, 0x9000 - 16), "#DF pushes error code 0");
+        // EXT set: the fault arose while delivering an event the program did not raise itself
+        assertTrue(cpu.faultChain.get(1).startsWith("#TS(0x49)"), cpu.faultChain.toString());
+        assertTrue(cpu.faultChain.get(2).startsWith("#DF"), cpu.faultChain.toString());
+    }
+
+    /**
+     * The error code of an exception that switches to a task running at CPL 3 is pushed with
+     * that task's privilege: a user-mode write (SDM vol. 3 section 4.6), so a stack on a
+     * supervisor page is a page fault (error code 7: present, write, user) at the error code's
+     * address, which while delivering #GP becomes #DF (table 6-5). 32-bit paging with one 4 MiB
+     * supervisor page (CR4.PSE) covers everything the test uses; the new task's CR3 names it too.
+     */
+    @Test
+    void aUserTasksErrorCodeIsAUserModeWrite() {
+        Cpu cpu = machine();
+        idt(cpu);
+        long pd = 0x60000;
+        cpu.ram.write32(pd, 0x83);                    // 0-4 MiB: present, writable, 4 MiB page, supervisor
+        cpu.cr4 |= Cpu.CR4_PSE;
+        cpu.cr3 = pd;
+        cpu.cr0 |= Cpu.CR0_PG;
+        cpu.updateMode();
+        w32(cpu, B + 0x1C, pd);                       // the new task's CR3
+        cpu.ram.write16(B + 0x4C, TestCpus.UCODE32);  // CS, RPL 3
+        for (int off : new int[] {0x48, 0x50, 0x54, 0x5C}) {
+            cpu.ram.write16(B + off, TestCpus.UDATA32);
+        }
+        w32(cpu, B + 4, 0xA000);                      // ESP0
+        cpu.ram.write16(B + 8, DATA32);               // SS0
+        cpu.ram.write64(IDT + 13 * 8, TestCpus.gate(0, TSS_B, 0x85, 0));     // #GP: task gate to B
+        cpu.ram.write64(IDT + 8 * 8, TestCpus.gate(0x7100, CODE32, 0x8E, 0));  // #DF
+        ExceptionDelivery.deliver(cpu, CpuException.gp(0, "test"));
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertTrue(cpu.faultChain.size() > 1 && cpu.faultChain.get(1).startsWith("#PF(0x7)"), cpu.faultChain.toString());
+        assertEquals(0x9000 - 4, cpu.cr2, "the error code's address");
+        assertEquals(0x7100, cpu.rip, "#DF handler");
+    }
+
+    /**
+     * An external interrupt through a task gate whose TSS selector lies beyond the GDT limit:
+     * #GP(TSS selector + EXT) (SDM vol. 2 INT n pseudo-code, TASK-GATE), delivered in the old task.
+     */
+    @Test
+    void anExternalInterruptThroughATaskGateBeyondTheGdtLimitIsGpWithExt() {
+        Cpu cpu = machine();
+        idt(cpu);
+        int beyond = 0x1F8;
+        cpu.ram.write64(IDT + 0x30 * 8, TestCpus.gate(0, beyond, 0x85, 0));
+        cpu.ram.write64(IDT + 13 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        ExceptionDelivery.deliverExternal(cpu, 0x30);
+        assertEquals(TSS_A, cpu.tr.selector);
+        assertEquals(0x7000, cpu.rip);
+        assertEquals(beyond | 1, r32(cpu, 0x8000 - 16));
+        assertEquals(0x1234, r32(cpu, 0x8000 - 12));
+    }
+
+    /**
+     * The new task's CPL is its CS selector's RPL from the moment the selectors are loaded (SDM
+     * vol. 3 section 8.3), so a fault in its LDT check is delivered at CPL 3: through a
+     * ring-0 interrupt gate that switches to the stack of the new TSS (SS0:ESP0 at offsets 8 and
+     * 4) and pushes the task's SS:ESP.
+     */
+    @Test
+    void aFaultInTheLdtOfAUserTaskIsDeliveredAtTheTasksCpl() {
+        Cpu cpu = machine();
+        idt(cpu);
+        cpu.ram.write64(IDT + 10 * 8, TestCpus.gate(0x7000, CODE32, 0x8E, 0));
+        cpu.ram.write16(B + 0x4C, TestCpus.UCODE32);  // CS, RPL 3
+        cpu.ram.write16(B + 0x50, TestCpus.UDATA32);  // SS
+        cpu.ram.write16(B + 0x60, DATA32);            // LDT field names a data segment: #TS
+        w32(cpu, B + 4, 0xA000);                      // ESP0
+        cpu.ram.write16(B + 8, DATA32);               // SS0
+        FarTransfers.jmpFar(cpu, TSS_B, 0, 4);
+        assertEquals(TSS_B, cpu.tr.selector);
+        assertEquals(0x7000, cpu.rip);
+        assertEquals(0, cpu.cpl);
+        assertEquals(0xA000 - 24, cpu.r[Cpu.RSP], "error code, EIP, CS, EFLAGS, ESP, SS on the ring-0 stack");
+        assertEquals(DATA32, r32(cpu, 0xA000 - 24), "#TS(LDT selector)");
+        assertEquals(0x5000, r32(cpu, 0xA000 - 20));
+        assertEquals(TestCpus.UCODE32, r32(cpu, 0xA000 - 16));
+        assertEquals(0x9000, r32(cpu, 0xA000 - 8), "the task's ESP");
+        assertEquals(TestCpus.UDATA32, r32(cpu, 0xA000 - 4), "the task's SS selector");
+    }
+
     @Test
     void switchToAVirtual8086Task() {
         Cpu cpu = machine();

@@ -1,11 +1,14 @@
 package org.apboot.core.semantics.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
 import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.cpu.Mmu;
+import org.apboot.core.fault.CpuException;
 import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.semantics.ControlRegs;
 import org.junit.jupiter.api.Test;
@@ -111,6 +114,28 @@ class PcidControlRegisterTest {
         ControlRegs.writeCr4(cpu, Cpu.CR4_PAE);
         ControlRegs.writeCr4(cpu, Cpu.CR4_PAE | Cpu.CR4_PCIDE);
         assertEquals(RETARGETED, read(cpu));
+    }
+
+    /**
+     * SDM MOV to CR, protected-mode exceptions: #GP(0) for clearing CR0.PG while CR4.PCIDE = 1
+     * (vol. 3 section 4.10.1). Compatibility mode is the one place paging may otherwise be
+     * turned off in IA-32e mode; once PCIDE is cleared the same write leaves IA-32e mode.
+     */
+    @Test
+    void pagingCannotBeTurnedOffWhilePcideIsSet() {
+        Cpu cpu = long64();
+        ControlRegs.writeCr4(cpu, Cpu.CR4_PAE | Cpu.CR4_PCIDE);
+        SysCpus.loadCs(cpu, 0x18, SysCpus.CODE32);
+        long cr0 = cpu.cr0;
+        CpuException e = SysCpus.gp(() -> ControlRegs.writeCr0(cpu, cr0 & ~Cpu.CR0_PG));
+        assertTrue(e.reason.contains("PCIDE"), e.reason);
+        assertEquals(cr0, cpu.cr0, "CR0 unchanged");
+        assertTrue(cpu.longModeActive(), "still in IA-32e mode");
+        ControlRegs.writeCr0(cpu, cr0 & ~Cpu.CR0_NE); // a write that leaves PG set is allowed
+        assertEquals(cr0 & ~Cpu.CR0_NE, cpu.cr0);
+        ControlRegs.writeCr4(cpu, Cpu.CR4_PAE);
+        ControlRegs.writeCr0(cpu, cr0 & ~Cpu.CR0_PG);
+        assertFalse(cpu.longModeActive(), "PCIDE clear: paging off leaves IA-32e mode");
     }
 
     @Test
