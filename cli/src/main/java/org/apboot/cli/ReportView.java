@@ -52,6 +52,7 @@ final class ReportView {
         mst.put("droppedIpis", ms.droppedIpis());
         mst.put("parks", ms.parks());
         mst.put("wakes", ms.wakes());
+        mst.put("computeHandoffs", ms.computeHandoffs());
         m.put("machineStats", mst);
         List<Object> fails = new ArrayList<>();
         for (BootReport.Failure f : r.failures()) {
@@ -110,8 +111,8 @@ final class ReportView {
             out.printf("  engine counters   %s%n", sb);
         }
         var ms = r.machineStats();
-        out.printf("  machine           %,d INIT, %,d SIPI, %,d parks, %,d wake-ups%n",
-                ms.initIpis(), ms.startupIpis(), ms.parks(), ms.wakes());
+        out.printf("  machine           %,d INIT, %,d SIPI, %,d parks, %,d wake-ups, %,d handed to helper threads%n",
+                ms.initIpis(), ms.startupIpis(), ms.parks(), ms.wakes(), ms.computeHandoffs());
         out.printf("  heap after run    %,d MiB (%,d bytes per vCPU beyond guest RAM)%n",
                 r.heapBytesUsed() >> 20, r.heapBytesPerVcpu());
         if (!r.console().isEmpty()) {

@@ -257,15 +257,17 @@ public final class Machine {
             instr += v.cpu.instructions;
         }
         return new Stats(instr, scheduler.total(Scheduler.INIT_IPIS), scheduler.total(Scheduler.STARTUP_IPIS), ignoredIpis.sum(), apic.ipis.interruptIpis.sum(),
-                apic.ipis.droppedIpis.sum(), scheduler.total(Scheduler.PARKS), scheduler.total(Scheduler.WAKES));
+                apic.ipis.droppedIpis.sum(), scheduler.total(Scheduler.PARKS), scheduler.total(Scheduler.WAKES),
+                scheduler.total(Scheduler.COMPUTE_HANDOFFS));
     }
 
     /**
      * Machine counters: INIT/STARTUP IPIs applied and ignored, interrupt IPIs (fixed,
-     * lowest-priority, NMI) accepted and dropped, parks and wake-ups.
+     * lowest-priority, NMI) accepted and dropped, parks and wake-ups, and on a machine of several
+     * host threads the vCPUs handed from the primary worker to the helpers.
      */
     public record Stats(long guestInstructions, long initIpis, long startupIpis, long ignoredIpis,
-                        long interruptIpis, long droppedIpis, long parks, long wakes) {
+                        long interruptIpis, long droppedIpis, long parks, long wakes, long computeHandoffs) {
     }
 
     /** The scheduler (tests look at its counters). */

@@ -45,6 +45,18 @@ import org.apboot.core.util.LongMap;
  * wrote guest memory during the run); if none can run, the machine is quiescent and the run
  * ends.
  *
+ * <h2>Several host threads</h2>
+ * Worker 0, the <em>primary</em>, runs everything a one-thread machine would, in the same order:
+ * vCPUs made runnable (a STARTUP IPI, a wake-up, an interrupt) go to its run-next slot or to
+ * the run queue, and only it takes them. The other workers, the <em>helpers</em>, run only
+ * vCPUs that have shown they compute: a vCPU whose slot on the primary runs out of budget (the
+ * primary's slots are a tenth of the quantum) moves to the compute queue, which the helpers
+ * serve (and the primary, when it has nothing else). So a bring-up that the guest serialises (a
+ * lock around the trampoline's stack, the mailbox handshake) stays on one thread with warm
+ * caches, as on a one-thread machine, instead of handing every short burst to another core,
+ * whose cache misses cost more than the burst; and work that can run at once (each AP's
+ * calibration loop) runs on the helpers while the primary brings up the next AP.
+ *
  * <p>Deterministic mode: one host thread (the caller's), fixed quanta, FIFO order: the same
  * machine and engine give the same interleaving every time.
  */
@@ -54,6 +66,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private final int threads;
     private final long quantum;
     private final RunQueue queue = new RunQueue();
+    /** vCPUs that ran out of budget, for the helpers (empty on a one-thread machine). */
+    private final RunQueue computeQueue = new RunQueue();
+    /** The budget of the primary's slots on a machine with helpers (see the class comment). */
+    private final long primarySlice;
     /** Waiters per 64-byte line (line number to waiters); a line's entry stays once created. */
     private final LongMap<LineWaiters> lines = new LongMap<>();
     /** vCPUs parked in loops that poll nothing: only an event wakes them. */
@@ -72,8 +88,11 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private final Object recheckLock = new Object();
     private volatile long deadline = Long.MAX_VALUE;
     private volatile boolean timedOut;
-    /** Counters of {@link #count}: parks, wake-ups, INIT and STARTUP IPIs applied. */
-    static final int PARKS = 0, WAKES = 1, INIT_IPIS = 2, STARTUP_IPIS = 3, COUNTERS = 4;
+    /**
+     * Counters of {@link #count}: parks, wake-ups, INIT and STARTUP IPIs applied, and vCPUs the
+     * primary handed to the helpers (see the class comment).
+     */
+    static final int PARKS = 0, WAKES = 1, INIT_IPIS = 2, STARTUP_IPIS = 3, COMPUTE_HANDOFFS = 4, COUNTERS = 5;
     /** The machine's totals per counter; a worker adds its own when its run ends. */
     private final LongAdder[] totals = new LongAdder[COUNTERS];
 
@@ -116,12 +135,8 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         /** The host thread running this worker (set when it starts). */
         Thread thread;
         /**
-         * The vCPU this worker runs when its current slot ends (a wake-up it caused). A worker
-         * that idles takes it at once (see {@link #steal}): the waker may run on for long (an
-         * AP acknowledging the mailbox goes on to its own work) while the woken vCPU would wait
-         * behind it, and a waker that waits for its partner's answer spins a while before it
-         * parks (see {@link #spinsBeforeParking}), so a handshake split over two threads costs
-         * no OS wake-up either.
+         * The vCPU the primary runs when its current slot ends (a wake-up it caused); always
+         * null on a helper. Read by other threads only at the end of a run (quiescence).
          */
         volatile Vcpu runNext;
         /** This worker's counts, indexed like {@link #totals}, not yet added to them. */
@@ -157,17 +172,18 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         this.waitLoops = new WaitLoops(ram);
         this.eventWaiters = new LineWaiters(-1, machine);
         this.slotSeq = threads > 1 ? new AtomicLongArray(threads) : null;
+        this.primarySlice = Math.max(1, quantum / 10);
         ram.addWriteListener(this);
     }
 
     /** Makes a vCPU runnable (its state is already RUNNABLE). */
     void enqueue(Vcpu v) {
         Worker w = currentWorker();
-        if (w != null && w.runNext == null) {
+        if (w != null && w.index == 0 && w.runNext == null) {
             w.runNext = v;
         } else {
             queue.add(v);
-            wakeIdle();
+            wakeIdle(queue);
         }
     }
 
@@ -236,7 +252,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     synchronized (errors) {
                         errors.add(e);
                     }
-                    stop.set(true);
+                    stopAll();
                 });
                 pool.add(th);
             }
@@ -246,8 +262,12 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     th.join();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    stop.set(true);
+                    stopAll();
                 }
+            }
+            // what the helpers had not taken waits in the one queue a snapshot or the next run sees
+            for (Vcpu v = computeQueue.poll(); v != null; v = computeQueue.poll()) {
+                queue.add(v);
             }
             if (!errors.isEmpty()) {
                 Throwable e = errors.get(0);
@@ -258,7 +278,18 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     }
 
     void requestStop() {
+        stopAll();
+    }
+
+    /** Ends the run: every worker returns at its next look (a napping one is woken for it). */
+    private void stopAll() {
         stop.set(true);
+        for (Worker w : workers) {
+            Thread t = w.thread;
+            if (t != null && t != Thread.currentThread()) {
+                LockSupport.unpark(t);
+            }
+        }
     }
 
     private void workerLoop(Worker w) {
@@ -273,14 +304,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             while (!stop.get()) {
                 Vcpu v = w.runNext;
                 if (v != null) {
-                    if (threads > 1) {
-                        v = (Vcpu) RUN_NEXT.getAndSet(w, null); // an idle worker may have taken it
-                    } else {
-                        w.runNext = null;
-                    }
-                }
-                if (v == null) {
+                    w.runNext = null;
+                } else if (w.index == 0) {
                     v = queue.poll();
+                    if (v == null && slotSeq != null) {
+                        v = computeQueue.poll();
+                    }
+                } else {
+                    v = computeQueue.poll();
                 }
                 if (v == null) {
                     if (idleUntilWork(w)) {
@@ -300,7 +331,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 }
                 switch (reason) {
                     case ExitReason.BUDGET:
-                        requeue(v);
+                        if (slotSeq == null) {
+                            requeue(v, queue);
+                        } else {
+                            if (w.index == 0) {
+                                w.counts[COMPUTE_HANDOFFS]++;
+                            }
+                            requeue(v, computeQueue);
+                        }
                         break;
                     case ExitReason.HALT:
                         v.cpu.mmu.release();
@@ -308,7 +346,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         // an interrupt requested while it was halting saw it still runnable
                         if (eventWakes(v) && v.casState(Vcpu.HALTED, Vcpu.RUNNABLE)) {
                             queue.add(v);
-                            wakeIdle();
+                            wakeIdle(queue);
                         } else {
                             machine.vcpuStopped(v);
                         }
@@ -322,14 +360,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                         break;
                     default:
                         if (!v.parkReady || !tryPark(w, v)) {
-                            requeue(v);
+                            requeue(v, queue);
                         }
                         break;
                 }
                 // the clock is read every DEADLINE_SLOTS slots (a slot is bounded by its quantum)
                 if ((++slots & (DEADLINE_SLOTS - 1)) == 0 && System.nanoTime() > deadline) {
                     timedOut = true;
-                    stop.set(true);
+                    stopAll();
                 }
             }
         } finally {
@@ -353,19 +391,23 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      * first, as a parked one does: otherwise every vCPU of a long round-robin (thousands of APs
      * computing past their quantum) would hold one, and the pool could not recycle them.
      */
-    private void requeue(Vcpu v) {
-        if (!queue.isEmpty()) {
+    private void requeue(Vcpu v, RunQueue q) {
+        if (!q.isEmpty()) {
             v.cpu.mmu.release();
         }
-        queue.add(v);
-        wakeIdle();
+        q.add(v);
+        wakeIdle(q);
     }
 
-    /** Unparks the idle workers (napping in {@link #idleUntilWork}) after a vCPU was queued. */
-    private void wakeIdle() {
+    /**
+     * Unparks the idle workers that serve {@code q} (napping in {@link #idleUntilWork}) after a
+     * vCPU was added to it: the primary for the run queue, every worker for the compute queue.
+     */
+    private void wakeIdle(RunQueue q) {
         if (threads > 1 && idle.get() > 0) {
-            for (Worker w : workers) {
-                Thread t = w.thread;
+            Worker[] all = workers;
+            for (int i = 0, n = q == queue ? 1 : all.length; i < n; i++) {
+                Thread t = all[i].thread;
                 if (t != null && t != Thread.currentThread()) {
                     LockSupport.unpark(t);
                 }
@@ -388,8 +430,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     private int runSlot(Worker w, Vcpu v) {
         v.parkReady = false;
         long spinUntil = 0;
+        long budget = slotSeq != null && w.index == 0 ? primarySlice : quantum;
         for (int pauses = 1; ; pauses++) {
-            int reason = w.engine.run(v.cpu, quantum);
+            int reason = w.engine.run(v.cpu, budget);
             if (reason != ExitReason.PAUSE) {
                 return reason;
             }
@@ -413,16 +456,20 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     /**
      * How long a vCPU whose wait loop would park keeps spinning first, on a machine of several
-     * host threads when its worker has nothing else to run: the word's writer may be running on
-     * another thread just then (an AP releasing the trampoline lock, the BSP writing the next
-     * mailbox command), and waking a parked vCPU moves it between threads, which costs more
-     * than this wait.
+     * host threads when its worker has nothing else to run and every other worker is busy: the
+     * word's writer may be running on another thread just then (a vCPU on a helper), and a
+     * park and wake-up cost more than this wait.
      */
     private static final long SPIN_BEFORE_PARK_NANOS = 5_000;
 
     /** True when a vCPU about to park on worker {@code w} should spin a while instead (see above). */
     private boolean spinsBeforeParking(Worker w) {
-        return threads > 1 && w.runNext == null && queue.isEmpty() && idle.get() == 0;
+        return threads > 1 && w.runNext == null && !hasWork(w) && idle.get() == 0;
+    }
+
+    /** True when a queue that worker {@code w} serves holds a vCPU. */
+    private boolean hasWork(Worker w) {
+        return !computeQueue.isEmpty() || (w.index == 0 && !queue.isEmpty());
     }
 
     /**
@@ -470,88 +517,54 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      */
     private static final long IDLE_SPIN_NANOS = 50_000;
 
-    private static final java.lang.invoke.VarHandle RUN_NEXT;
-
-    static {
-        try {
-            RUN_NEXT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "runNext", Vcpu.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /**
-     * Takes a vCPU waiting in another worker's run-next slot into this worker's own; true if it
-     * took one, and then this worker no longer counts as idle.
+     * How long an idle worker naps between looks at the queues once it has polled them for
+     * {@link #IDLE_SPIN_NANOS}: long, as a vCPU queued for it unparks it at once (see
+     * {@link #wakeIdle}); frequent short naps cost the busy thread time on a virtualised host.
      */
-    private boolean steal(Worker self) {
-        for (Worker o : workers) {
-            Vcpu r = o.runNext;
-            if (o != self && r != null) {
-                // counted busy before the vCPU leaves the other slot: the quiescence check
-                // (every worker idle, queue empty) must never see it in neither place
-                idle.decrementAndGet();
-                if (RUN_NEXT.compareAndSet(o, r, null)) {
-                    self.runNext = r;
-                    return true;
-                }
-                idle.incrementAndGet();
-            }
-        }
-        return false;
-    }
+    private static final long NAP_NANOS = 1_000_000;
 
     /** Returns true when the run is over; false when there may be work again. */
     private boolean idleUntilWork(Worker self) {
         idle.incrementAndGet();
-        boolean idleCounted = true;
         try {
             // poll first (a busy worker hands work over within microseconds), then nap
             long spinUntil = threads > 1 ? System.nanoTime() + IDLE_SPIN_NANOS : 0;
             for (int nap = 0; nap < 64; ) {
-                if (!queue.isEmpty() || stop.get()) {
+                if (hasWork(self) || stop.get()) {
                     return stop.get();
-                }
-                if (threads > 1 && steal(self)) {
-                    idleCounted = false;
-                    return false;
                 }
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                     continue;
                 }
+                if (idle.get() == threads) {
+                    break; // every worker idle: see whether the run is over
+                }
                 if (threads > 1) {
-                    // short naps first (a handshake partner is about to queue work), then longer
-                    // ones: an idle thread must not take CPU time from the one that works; a
-                    // vCPU queued meanwhile unparks it (see wakeIdle)
-                    LockSupport.parkNanos(this, nap < 16 ? 1_000 : Math.min(20_000L << ((nap - 16) >> 2), 2_000_000));
+                    LockSupport.parkNanos(this, NAP_NANOS);
                 }
                 nap++;
-                if (idle.get() == threads) {
-                    break;
-                }
             }
             synchronized (recheckLock) {
                 if (stop.get()) {
                     return true;
                 }
-                if (queue.isEmpty() && idle.get() == threads) {
+                if (queue.isEmpty() && computeQueue.isEmpty() && idle.get() == threads) {
                     if (recheckParked() == 0 && queue.isEmpty()) {
-                        stop.set(true);
+                        stopAll();
                         return true;
                     }
                 }
             }
             if (System.nanoTime() > deadline) {
                 timedOut = true;
-                stop.set(true);
+                stopAll();
                 return true;
             }
             return false;
         } finally {
-            if (idleCounted) {
-                idle.decrementAndGet();
-            }
+            idle.decrementAndGet();
         }
     }
 
