@@ -103,9 +103,12 @@ public final class AttSyntax {
         return insn.segOverride == Insn.DS && (insn.op == Op.CALL || insn.op == Op.JMP) && insn.src == Insn.K_RM;
     }
 
-    /** F2/F3 as hardware lock elision hints: locked read-modify-writes, XCHG, MOV to memory (F3). */
+    /**
+     * F2/F3 as hardware lock elision hints: locked read-modify-writes (CMPXCHG8B too, not
+     * CMPXCHG16B, which the SDM's XACQUIRE/XRELEASE list leaves out), XCHG, MOV to memory (F3).
+     */
     private static boolean hle(Insn insn) {
-        if (insn.dst != Insn.K_RM || insn.rmReg >= 0 || insn.op == Op.CMPXCHG8B && insn.rep != Insn.REP) {
+        if (insn.dst != Insn.K_RM || insn.rmReg >= 0 || insn.op == Op.CMPXCHG8B && insn.opSize == 16) {
             return false;
         }
         if (insn.op == Op.XCHG || insn.lock && insn.op.lockable()) {
