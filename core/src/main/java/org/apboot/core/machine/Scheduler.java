@@ -136,9 +136,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         Thread thread;
         /**
          * The vCPU the primary runs when its current slot ends (a wake-up it caused); always
-         * null on a helper. Read by other threads only at the end of a run (quiescence).
+         * null on a helper. Only the primary's own thread reads or writes it.
          */
-        volatile Vcpu runNext;
+        Vcpu runNext;
         /** This worker's counts, indexed like {@link #totals}, not yet added to them. */
         final long[] counts = new long[COUNTERS];
 
