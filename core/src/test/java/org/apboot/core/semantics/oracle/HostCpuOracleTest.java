@@ -330,7 +330,7 @@ class HostCpuOracleTest {
     }
 
     /** True when the division raises #DE (checked independently with BigInteger). */
-    private static boolean divideFaults(int size, boolean signed, long hi, long lo, long d) {
+    static boolean divideFaults(int size, boolean signed, long hi, long lo, long d) {
         int bits = size * 8;
         long m = mask(size);
         BigInteger h = new BigInteger(Long.toUnsignedString(hi & m));
