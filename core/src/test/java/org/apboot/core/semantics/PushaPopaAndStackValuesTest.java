@@ -66,14 +66,7 @@ class PushaPopaAndStackValuesTest {
         numberRegisters(0xFF_0000L);
         cpu.r[Cpu.RSP] = 0x3000;
         Stack.popa(cpu, 2);
-        assertEquals(0xFF_D1D1L, cpu.r[Cpu.RDI]);
-        assertEquals(0xFF_5151L, cpu.r[Cpu.RSI]);
-        assertEquals(0xFF_B0B0L, cpu.r[Cpu.RBP]);
-        assertEquals(0xFF_B1B1L, cpu.r[Cpu.RBX]);
-        assertEquals(0xFF_D2D2L, cpu.r[Cpu.RDX]);
-        assertEquals(0xFF_C1C1L, cpu.r[Cpu.RCX]);
-        assertEquals(0xFF_A1A1L, cpu.r[Cpu.RAX]);
-        assertEquals(0x3010, cpu.r[Cpu.RSP]);
+        assertPopped(0xFF_D1D1L, 0xFF_5151L, 0xFF_B0B0L, 0xFF_B1B1L, 0xFF_D2D2L, 0xFF_C1C1L, 0xFF_A1A1L, 0x3010);
     }
 
     @Test
@@ -84,14 +77,20 @@ class PushaPopaAndStackValuesTest {
         numberRegisters(0xFF_0000_0000L);
         cpu.r[Cpu.RSP] = 0x3000;
         Stack.popa(cpu, 4);
-        assertEquals(0x8000_0000L, cpu.r[Cpu.RDI]);
-        assertEquals(0x8000_0001L, cpu.r[Cpu.RSI]);
-        assertEquals(0x8000_0002L, cpu.r[Cpu.RBP]);
-        assertEquals(0x8000_0004L, cpu.r[Cpu.RBX]);
-        assertEquals(0x8000_0005L, cpu.r[Cpu.RDX]);
-        assertEquals(0x8000_0006L, cpu.r[Cpu.RCX]);
-        assertEquals(0x8000_0007L, cpu.r[Cpu.RAX]);
-        assertEquals(0x3020, cpu.r[Cpu.RSP]);
+        assertPopped(0x8000_0000L, 0x8000_0001L, 0x8000_0002L, 0x8000_0004L, 0x8000_0005L, 0x8000_0006L, 0x8000_0007L,
+                0x3020);
+    }
+
+    /** The registers POPA loads, in its order (SP skipped), and the final stack pointer. */
+    private void assertPopped(long di, long si, long bp, long bx, long dx, long cx, long ax, long sp) {
+        assertEquals(di, cpu.r[Cpu.RDI]);
+        assertEquals(si, cpu.r[Cpu.RSI]);
+        assertEquals(bp, cpu.r[Cpu.RBP]);
+        assertEquals(bx, cpu.r[Cpu.RBX]);
+        assertEquals(dx, cpu.r[Cpu.RDX]);
+        assertEquals(cx, cpu.r[Cpu.RCX]);
+        assertEquals(ax, cpu.r[Cpu.RAX]);
+        assertEquals(sp, cpu.r[Cpu.RSP]);
     }
 
     @Test

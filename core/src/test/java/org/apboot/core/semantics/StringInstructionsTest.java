@@ -19,6 +19,15 @@ import org.junit.jupiter.api.Test;
 class StringInstructionsTest {
     private final Cpu cpu = TestCpus.real();
 
+    /** {@code a} at DS:0x1000 (RSI), {@code b} at ES:0x2000 (RDI), RCX = {@code count}. */
+    private void compareAt(String a, String b, long count) {
+        bytes(0x1000, a);
+        bytes(0x2000, b);
+        cpu.r[Cpu.RSI] = 0x1000;
+        cpu.r[Cpu.RDI] = 0x2000;
+        cpu.r[Cpu.RCX] = count;
+    }
+
     private void bytes(long at, String s) {
         for (int i = 0; i < s.length(); i++) {
             cpu.ram.write8(at + i, s.charAt(i));
@@ -105,11 +114,7 @@ class StringInstructionsTest {
 
     @Test
     void repeCmpsStopsAtTheFirstDifference() {
-        bytes(0x1000, "abcXef");
-        bytes(0x2000, "abcYef");
-        cpu.r[Cpu.RSI] = 0x1000;
-        cpu.r[Cpu.RDI] = 0x2000;
-        cpu.r[Cpu.RCX] = 10;
+        compareAt("abcXef", "abcYef", 10);
         assertTrue(Strings.cmps(cpu, 1, 2, Insn.DS, Insn.REP));
         assertEquals(6, cpu.r[Cpu.RCX]);
         assertEquals(0x1004, cpu.r[Cpu.RSI]);
@@ -119,11 +124,7 @@ class StringInstructionsTest {
 
     @Test
     void repneCmpsStopsAtTheFirstMatch() {
-        bytes(0x1000, "abcd");
-        bytes(0x2000, "xyzd");
-        cpu.r[Cpu.RSI] = 0x1000;
-        cpu.r[Cpu.RDI] = 0x2000;
-        cpu.r[Cpu.RCX] = 10;
+        compareAt("abcd", "xyzd", 10);
         assertTrue(Strings.cmps(cpu, 1, 2, Insn.DS, Insn.REPNE));
         assertEquals(6, cpu.r[Cpu.RCX]);
         assertEquals(0x1004, cpu.r[Cpu.RSI]);
@@ -132,11 +133,7 @@ class StringInstructionsTest {
 
     @Test
     void repeCmpsOfEqualStringsRunsTheCountOut() {
-        bytes(0x1000, "same");
-        bytes(0x2000, "same");
-        cpu.r[Cpu.RSI] = 0x1000;
-        cpu.r[Cpu.RDI] = 0x2000;
-        cpu.r[Cpu.RCX] = 2;
+        compareAt("same", "same", 2);
         assertTrue(Strings.cmps(cpu, 2, 2, Insn.DS, Insn.REP));
         assertEquals(0, cpu.r[Cpu.RCX]);
         assertEquals(0x1004, cpu.r[Cpu.RSI]);
