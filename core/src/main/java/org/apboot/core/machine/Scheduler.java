@@ -3,6 +3,7 @@ package org.apboot.core.machine;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -46,7 +47,9 @@ import org.apboot.core.util.LongMap;
  * ends.
  *
  * <h2>Several host threads</h2>
- * Worker 0, the <em>primary</em>, runs everything a one-thread machine would, in the same order:
+ * Worker 0, the <em>primary</em>, runs on the thread that started the run, as a one-thread
+ * machine's only worker does (so the vCPU state the caller has just set up is in that core's
+ * cache), and runs everything a one-thread machine would, in the same order:
  * vCPUs made runnable (a STARTUP IPI, a wake-up, an interrupt) go to its run-next slot or to
  * the run queue, and only it takes them. The other workers, the <em>helpers</em>, run only
  * vCPUs that have shown they compute: a vCPU whose slot on the primary runs out of budget (the
@@ -81,6 +84,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
      */
     private final AtomicLongArray slotSeq;
     private final ThreadLocal<Worker> current = new ThreadLocal<>();
+    /**
+     * Guards {@link #sharingHelpers} and the memory's sole writer on a machine with helpers: the
+     * primary is the sole writer while every helper is idle.
+     */
+    private final Object writerMode = new Object();
+    /** Helpers that run vCPUs (since they last idled). Guarded by {@link #writerMode}. */
+    private int sharingHelpers;
+
     /** The workers of the current run (several host threads only), for {@link #wakeIdle}. */
     private volatile Worker[] workers = new Worker[0];
     private final AtomicInteger idle = new AtomicInteger();
@@ -141,6 +152,16 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         Vcpu runNext;
         /** This worker's counts, indexed like {@link #totals}, not yet added to them. */
         final long[] counts = new long[COUNTERS];
+        /**
+         * A helper's state as the end of the run sees it: {@link #ACTIVE}, {@link #NAPPING} (it
+         * sleeps and will look at nothing before it sets {@code ACTIVE} again), or
+         * {@link #RETIRED} (the primary ended the run while it napped and finished its run for
+         * it: on waking it leaves at once).
+         */
+        final AtomicInteger phase = new AtomicInteger(ACTIVE);
+        static final int ACTIVE = 0, NAPPING = 1, RETIRED = 2;
+        /** A helper that counts in {@link #sharingHelpers} (it runs vCPUs since it last idled). */
+        boolean sharing;
 
         Worker(EngineWorker engine, int index) {
             this.engine = engine;
@@ -150,16 +171,16 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     }
 
     /**
-     * The worker of a one-thread run, or null: found by comparing threads, without the
+     * The primary worker of the current run, or null: found by comparing threads, without the
      * thread-local lookup a wake-up would otherwise pay.
      */
-    private volatile Worker soleWorker;
+    private volatile Worker primary;
 
     /** The worker running on the calling thread, or null (not a worker thread). */
     private Worker currentWorker() {
-        Worker w = soleWorker;
-        if (w != null) {
-            return w.thread == Thread.currentThread() ? w : null;
+        Worker w = primary;
+        if (w != null && w.thread == Thread.currentThread()) {
+            return w;
         }
         return threads == 1 ? null : current.get();
     }
@@ -237,44 +258,139 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 ram.soleWriter(null);
             }
         } else {
-            ArrayList<Thread> pool = new ArrayList<>();
-            ArrayList<Throwable> errors = new ArrayList<>();
-            Worker[] all = new Worker[threads];
-            for (int t = 0; t < threads; t++) {
-                all[t] = new Worker(engine.newWorker(), t);
-            }
-            workers = all;
-            for (int t = 0; t < threads; t++) {
-                Worker w = all[t];
-                Thread th = new Thread(() -> workerLoop(w), "apboot-vcpu-" + t);
-                th.setDaemon(true);
-                th.setUncaughtExceptionHandler((thr, e) -> {
+            runWithHelpers(engine);
+        }
+        return timedOut;
+    }
+
+    /**
+     * A run of several host threads: the calling thread is the primary (worker 0), as the only
+     * worker of a one-thread run is, so the vCPU state the caller has just set up is in its own
+     * cache when the run starts; the helpers run on {@link HelperThreads}. At the
+     * end the primary finishes the run of every helper that is napping, instead of waking it and
+     * waiting (see {@link Worker#phase}), and waits for the others.
+     */
+    private void runWithHelpers(Engine engine) {
+        synchronized (writerMode) {
+            sharingHelpers = 0;
+            ram.soleWriter(Thread.currentThread()); // the helpers start idle
+        }
+        Worker[] all = new Worker[threads];
+        for (int t = 0; t < threads; t++) {
+            all[t] = new Worker(engine.newWorker(), t);
+        }
+        workers = all;
+        ArrayList<Throwable> errors = new ArrayList<>();
+        CountDownLatch helpersDone = new CountDownLatch(threads - 1);
+        for (int t = 1; t < threads; t++) {
+            Worker w = all[t];
+            HelperThreads.executor().execute(() -> {
+                try {
+                    workerLoop(w);
+                } catch (Throwable e) {
                     synchronized (errors) {
                         errors.add(e);
                     }
                     stopAll();
-                });
-                pool.add(th);
+                } finally {
+                    if (w.phase.get() != Worker.RETIRED) {
+                        helpersDone.countDown();
+                    }
+                }
+            });
+        }
+        try {
+            workerLoop(all[0]);
+        } finally {
+            // the primary may also have left by an exception: the helpers must end too. Napping
+            // ones are retired before the others are woken, so that they stay asleep.
+            stop.set(true);
+            for (int t = 1; t < threads; t++) {
+                Worker h = all[t];
+                if (h.phase.compareAndSet(Worker.NAPPING, Worker.RETIRED)) {
+                    idle.decrementAndGet(); // for it: it leaves without touching the scheduler
+                    finishRun(h);
+                    helpersDone.countDown();
+                }
             }
-            pool.forEach(Thread::start);
-            for (Thread th : pool) {
-                try {
-                    th.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopAll();
+            stopAll();
+            awaitHelpers(helpersDone);
+            ram.soleWriter(null);
+            for (int t = 1; t < threads; t++) {
+                Thread th = all[t].thread;
+                if (th != null && all[t].phase.get() == Worker.RETIRED) {
+                    LockSupport.unpark(th); // back to the pool now, not after its nap
                 }
             }
             // what the helpers had not taken waits in the one queue a snapshot or the next run sees
             for (Vcpu v = computeQueue.poll(); v != null; v = computeQueue.poll()) {
                 queue.add(v);
             }
+        }
+        synchronized (errors) {
             if (!errors.isEmpty()) {
                 Throwable e = errors.get(0);
                 throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
             }
         }
-        return timedOut;
+    }
+
+    /**
+     * Called by a helper that takes a vCPU after idling, before it runs it: the primary stops
+     * being the memory's sole writer (see {@link PhysicalMemory#soleWriter}), and its stores are
+     * fenced again from its next slot on. The helper waits for the slot the primary is in to end,
+     * since that slot's stores may not have seen the change; that is one primary slice at most.
+     */
+    private void startSharing(Worker h) {
+        synchronized (writerMode) {
+            if (sharingHelpers++ == 0) {
+                ram.soleWriter(null);
+            }
+        }
+        h.sharing = true;
+        long seq = slotSeq.get(0);
+        if ((seq & 1) != 0) {
+            while (slotSeq.get(0) == seq && !stop.get()) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * Called by a helper that goes idle: with no helper running vCPUs, the primary writes memory
+     * alone, and plain stores are enough again (nothing else decodes, parks or watches lines).
+     */
+    private void stopSharing(Worker h) {
+        h.sharing = false;
+        synchronized (writerMode) {
+            if (--sharingHelpers == 0 && !stop.get()) {
+                Worker p = primary;
+                ram.soleWriter(p != null ? p.thread : null);
+            }
+        }
+    }
+
+    /**
+     * Waits for the helpers still finishing their run: they are awake and see the stop within
+     * microseconds, so a short spin first spares this thread an OS wake-up.
+     */
+    private static void awaitHelpers(CountDownLatch done) {
+        long spinUntil = System.nanoTime() + IDLE_SPIN_NANOS;
+        while (done.getCount() > 0 && System.nanoTime() < spinUntil) {
+            Thread.onSpinWait();
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void requestStop() {
@@ -286,7 +402,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         stop.set(true);
         for (Worker w : workers) {
             Thread t = w.thread;
-            if (t != null && t != Thread.currentThread()) {
+            if (t != null && t != Thread.currentThread() && w.phase.get() != Worker.RETIRED) {
                 LockSupport.unpark(t);
             }
         }
@@ -294,9 +410,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     private void workerLoop(Worker w) {
         w.thread = Thread.currentThread();
-        if (threads == 1) {
-            soleWorker = w;
-        } else {
+        if (w.index == 0) {
+            primary = w;
+        }
+        if (threads > 1) {
             current.set(w);
         }
         int slots = 0;
@@ -312,6 +429,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     }
                 } else {
                     v = computeQueue.poll();
+                    if (v != null && !w.sharing) {
+                        startSharing(w);
+                    }
                 }
                 if (v == null) {
                     if (idleUntilWork(w)) {
@@ -324,7 +444,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 }
                 int reason = runSlot(w, v);
                 if (slotSeq != null) {
-                    slotSeq.incrementAndGet(w.index);
+                    // only this thread writes its entry; the slot's stores are ordered before
+                    // it, which is all a reader of the end needs (see armed)
+                    slotSeq.lazySet(w.index, slotSeq.get(w.index) + 1);
                 }
                 if (v.timer != null) {
                     machine.timerAfterSlot(v, reason == ExitReason.HALT);
@@ -371,18 +493,29 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 }
             }
         } finally {
-            w.engine.flushStatistics();
-            addCounts(w.counts);
-            // hand back anything this thread was about to run
-            if (threads == 1) {
-                soleWorker = null;
-            } else {
+            if (w.index == 0) {
+                primary = null;
+            }
+            if (threads > 1) {
                 current.remove();
             }
-            if (w.runNext != null) {
-                queue.add(w.runNext);
-                w.runNext = null;
+            if (w.phase.get() != Worker.RETIRED) {
+                finishRun(w);
             }
+        }
+    }
+
+    /**
+     * A worker's last duties in a run: its counts go to the totals, and a vCPU it was about to
+     * run goes back to the queue. Done by the worker's thread, or by the primary for a helper it
+     * retired.
+     */
+    private void finishRun(Worker w) {
+        w.engine.flushStatistics();
+        addCounts(w.counts);
+        if (w.runNext != null) {
+            queue.add(w.runNext);
+            w.runNext = null;
         }
     }
 
@@ -526,7 +659,11 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     /** Returns true when the run is over; false when there may be work again. */
     private boolean idleUntilWork(Worker self) {
+        if (self.sharing) {
+            stopSharing(self);
+        }
         idle.incrementAndGet();
+        boolean retired = false;
         try {
             // poll first (a busy worker hands work over within microseconds), then nap
             long spinUntil = threads > 1 ? System.nanoTime() + IDLE_SPIN_NANOS : 0;
@@ -541,8 +678,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 if (idle.get() == threads) {
                     break; // every worker idle: see whether the run is over
                 }
-                if (threads > 1) {
-                    LockSupport.parkNanos(this, NAP_NANOS);
+                if (threads > 1 && !nap(self)) {
+                    retired = true;
+                    return true;
                 }
                 nap++;
             }
@@ -564,8 +702,26 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             }
             return false;
         } finally {
-            idle.decrementAndGet();
+            if (!retired) {
+                idle.decrementAndGet();
+            }
         }
+    }
+
+    /**
+     * Sleeps {@link #NAP_NANOS} or until unparked. Returns false when a helper was retired
+     * meanwhile (see {@link Worker#phase}): its run is over and finished for it.
+     */
+    private boolean nap(Worker w) {
+        if (w.index == 0) {
+            LockSupport.parkNanos(this, NAP_NANOS);
+            return true;
+        }
+        w.phase.set(Worker.NAPPING);
+        if (!stop.get()) { // a stop set before NAPPING was visible may not retire it: look first
+            LockSupport.parkNanos(this, NAP_NANOS);
+        }
+        return w.phase.compareAndSet(Worker.NAPPING, Worker.ACTIVE);
     }
 
     /** Wakes every parked vCPU whose condition holds; returns how many. */

@@ -46,7 +46,8 @@ public final class PhysicalMemory {
     private static final VarHandle WATCH = MethodHandles.arrayElementVarHandle(long[].class);
 
     /**
-     * The one host thread running vCPUs while a machine runs on a single host thread, else null.
+     * The one host thread running vCPUs while a machine runs on a single host thread, or its
+     * primary while none of its helpers runs vCPUs, else null.
      * Its aligned 8-byte stores are release stores, not locked exchanges: the exchange only
      * orders a store before the writer's look at the watched bits for the benefit of another
      * thread that watches a line and then re-reads it (a vCPU publishing decoded code, or
@@ -157,7 +158,9 @@ public final class PhysicalMemory {
 
     /**
      * Names the host thread that is about to run every vCPU of the machine alone (null when the
-     * run ends, or for a machine of several host threads): see {@link #soleWriter}.
+     * run ends, or when several host threads run vCPUs): see {@link #soleWriter}. Whoever calls
+     * it with null while the named thread runs must wait for that thread to pass a point where
+     * it stores nothing before another thread decodes, parks or watches lines.
      */
     public void soleWriter(Thread t) {
         soleWriter = t;

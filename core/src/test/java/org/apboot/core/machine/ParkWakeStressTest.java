@@ -45,7 +45,7 @@ class ParkWakeStressTest {
     private static final long PING_A = 0x10000, PING_C = 0x10100, LOCKED = 0x10200;
     private static final long WORDS = 0x20000, LOCK = 0x30000;
 
-    private static void flat32(Cpu c, long eip) {
+    static void flat32(Cpu c, long eip) {
         c.cr0 = Cpu.CR0_PE | Cpu.CR0_ET | Cpu.CR0_NE;
         int data = Segment.P | Segment.S | Segment.TYPE_READ_OR_WRITE | Segment.TYPE_ACCESSED | Segment.DB | Segment.G;
         for (int s = 0; s < 6; s++) {
