@@ -23,6 +23,12 @@ public final class DecodedBlock {
     /** False once guest code wrote to these bytes; the block is then rebuilt on next lookup. */
     public volatile boolean valid = true;
     /**
+     * The block that ran after this one last time, in the same page (a hint any thread may
+     * overwrite): the interpreter takes it without a lookup when its address, mode and validity
+     * check out. Plain: a stale or missing link costs only a lookup.
+     */
+    DecodedBlock successor;
+    /**
      * For a block of one instruction that spans two pages: the physical address its bytes past
      * the first page's end were fetched from (the second page's translation when it was
      * decoded), else -1. Such a block is used only while that translation still holds.

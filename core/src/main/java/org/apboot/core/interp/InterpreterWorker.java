@@ -30,10 +30,17 @@ final class InterpreterWorker implements EngineWorker {
     private boolean deferStats;
     private long jumpCacheHits;
     private long sharedCacheHits;
+    private long linkHits;
+
+    /** The counter of blocks reached through their predecessor's link, without a lookup. */
+    static final String LINKED = "linked blocks";
+
+    private final java.util.concurrent.atomic.LongAdder linked;
 
     InterpreterWorker(BlockCache cache, EngineStats stats) {
         this.cache = cache;
         this.stats = stats;
+        this.linked = stats.counter(LINKED);
     }
 
     @Override
@@ -65,6 +72,11 @@ final class InterpreterWorker implements EngineWorker {
         long lastRip = 0;
         long lastCsBase = 0;
         int lastEpoch = 0;
+        // the fetch translation of the last lookup: while the epoch holds, a RIP in the same
+        // linear page is in the same physical page, and a block's successor there can be taken
+        // from its link without a lookup
+        long lastLinearPage = -1;
+        long lastPhysPage = 0;
         // the last block ran to its end on registers only and no event was taken since: the
         // mode, CS, paging and debug state are those its lookup saw, so re-entering it needs
         // only the address compare and its validity
@@ -92,13 +104,27 @@ final class InterpreterWorker implements EngineWorker {
                 unchanged = false;
                 b = null;
                 if (!RunLoop.debugStepping(cpu)) {
-                    if (last != null && cpu.rip == lastRip && last.valid && cpu.modeKey == last.modeKey
-                            && cpu.seg[Insn.CS].base == lastCsBase && mmu.unchangedSince(lastEpoch)) {
-                        // same linear fetch address, same mode, no TLB or paging change since the
-                        // lookup: the lookup would translate to the same physical address and
-                        // find this block
-                        b = last;
-                        jumpCacheHits++;
+                    if (last != null && cpu.modeKey == last.modeKey && cpu.seg[Insn.CS].base == lastCsBase
+                            && mmu.unchangedSince(lastEpoch)) {
+                        // same mode, no TLB or paging change since the lookup: the lookup would
+                        // translate an address of the same linear page to the same physical page
+                        if (cpu.rip == lastRip && last.valid) {
+                            b = last;
+                            jumpCacheHits++;
+                        } else {
+                            long linear = cpu.codeLinear(cpu.rip);
+                            DecodedBlock s = last.successor;
+                            if (s != null && (linear >>> 12) == lastLinearPage
+                                    && s.phys == (lastPhysPage | (linear & 0xFFF)) && s.modeKey == last.modeKey
+                                    && s.secondPage < 0 && s.valid) {
+                                b = s;
+                                linkHits++;
+                            }
+                        }
+                    }
+                    if (b != null) {
+                        last = b;
+                        lastRip = cpu.rip;
                     } else {
                         try {
                             b = lookup(cpu);
@@ -111,10 +137,18 @@ final class InterpreterWorker implements EngineWorker {
                         if (!b.cached) {
                             last = null;
                         } else {
+                            long linear = cpu.codeLinear(cpu.rip);
+                            if (last != null && b.secondPage < 0 && (linear >>> 12) == lastLinearPage
+                                    && cpu.modeKey == last.modeKey && last.successor != b
+                                    && (b.phys >>> 12) == (lastPhysPage >>> 12)) {
+                                last.successor = b; // the next run of last links here
+                            }
                             last = b;
                             lastRip = cpu.rip;
                             lastCsBase = cpu.seg[Insn.CS].base;
                             lastEpoch = mmu.epoch();
+                            lastLinearPage = linear >>> 12;
+                            lastPhysPage = b.phys & ~0xFFFL;
                         }
                     }
                 }
@@ -151,6 +185,10 @@ final class InterpreterWorker implements EngineWorker {
         if (sharedCacheHits != 0) {
             stats.sharedCacheHits.add(sharedCacheHits);
             sharedCacheHits = 0;
+        }
+        if (linkHits != 0) {
+            linked.add(linkHits);
+            linkHits = 0;
         }
     }
 

@@ -118,7 +118,9 @@ public final class Machine {
      * vCPU to wait-for-SIPI at once; a running or parked one gets it at its next instruction
      * boundary (its engine stops with {@code ExitReason.INIT}, then {@link #applyInit}). The
      * first STARTUP after an INIT starts a waiting vCPU in real mode at {@code vector << 12};
-     * later ones are ignored, as on hardware. Under the tdx profile both are ignored: APs start
+     * later ones are ignored, as on hardware. A STARTUP that arrives while an INIT is still
+     * pending (the vCPU has not reached a boundary since) is held and applied with the INIT: on
+     * hardware the INIT took effect first. Under the tdx profile both are ignored: APs start
      * only through the wake-up mailbox. INIT and STARTUP for one vCPU are applied under its
      * monitor, so a STARTUP right behind an INIT from another thread sees the reset done.
      */
@@ -140,11 +142,9 @@ public final class Machine {
             } else {
                 scheduler.count(Scheduler.STARTUP_IPIS);
                 if (t.state() == Vcpu.WAIT_SIPI && t.initCount > 0 && t.sipiCount == 0) {
-                    t.sipiCount++;
-                    t.cpu.startAt(vector);
-                    if (t.casState(Vcpu.WAIT_SIPI, Vcpu.RUNNABLE)) {
-                        scheduler.enqueue(t);
-                    }
+                    startup(t, vector);
+                } else if ((t.cpu.events() & Cpu.EVENT_INIT) != 0 && t.latchedSipi < 0) {
+                    t.latchedSipi = vector & 0xFF; // see Vcpu#latchedSipi
                 }
             }
         }
@@ -153,13 +153,27 @@ public final class Machine {
     /** A vCPU's engine stopped for a pending INIT: reset it to wait-for-SIPI. */
     public void applyInit(Vcpu t) {
         synchronized (t) {
+            int latched = t.latchedSipi;
             t.cpu.mmu.release();
-            resetForInit(t);
+            resetForInit(t); // clears the latch
             t.setState(Vcpu.WAIT_SIPI);
+            if (latched >= 0) {
+                startup(t, latched);
+            }
+        }
+    }
+
+    /** A STARTUP IPI accepted by a vCPU waiting for one; the caller holds its monitor. */
+    private void startup(Vcpu t, int vector) {
+        t.sipiCount++;
+        t.cpu.startAt(vector);
+        if (t.casState(Vcpu.WAIT_SIPI, Vcpu.RUNNABLE)) {
+            scheduler.enqueue(t);
         }
     }
 
     private static void resetForInit(Vcpu t) {
+        t.latchedSipi = -1;
         t.cpu.resetToRealMode(0, 0);
         t.resetApic();
         t.initCount++;

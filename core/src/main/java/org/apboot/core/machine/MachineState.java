@@ -51,7 +51,7 @@ public final class MachineState {
         final int[] lvt;
         /** IRR then ISR words, or null while no interrupt was ever sent. */
         final long[] irq;
-        final int sipiCount, initCount;
+        final int sipiCount, initCount, latchedSipi;
         final long parkPhys;
         final int parkSize;
         final WaitLoop.Until parkUntil;
@@ -77,6 +77,7 @@ public final class MachineState {
             irq = r == null ? null : r.save();
             sipiCount = v.sipiCount;
             initCount = v.initCount;
+            latchedSipi = v.latchedSipi;
             parkPhys = v.parkPhys;
             parkSize = v.parkSize;
             parkUntil = v.parkUntil;
@@ -112,6 +113,7 @@ public final class MachineState {
             }
             v.sipiCount = sipiCount;
             v.initCount = initCount;
+            v.latchedSipi = latchedSipi;
             v.parkPhys = parkPhys;
             v.parkSize = parkSize;
             v.parkUntil = parkUntil;

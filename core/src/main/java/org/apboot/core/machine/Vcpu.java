@@ -52,6 +52,13 @@ public final class Vcpu {
     /** INIT and SIPI received; a SIPI starts the AP only as the first one after an INIT. */
     int sipiCount;
     int initCount;
+    /**
+     * The vector of a STARTUP IPI that arrived while an INIT sent before it was still pending
+     * (the vCPU had not reached a boundary to take it), or -1. On hardware INIT takes effect at
+     * once, so that SIPI finds the CPU waiting for it: it is applied with the INIT. Guarded by
+     * this vCPU's monitor.
+     */
+    int latchedSipi = -1;
 
     // the word a parked vCPU waits on (set when its PAUSE exit named a wait loop; see Scheduler)
     long parkPhys;
