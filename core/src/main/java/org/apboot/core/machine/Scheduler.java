@@ -53,12 +53,20 @@ import org.apboot.core.util.LongMap;
  * vCPUs made runnable (a STARTUP IPI, a wake-up, an interrupt) go to its run-next slot or to
  * the run queue, and only it takes them. The other workers, the <em>helpers</em>, run only
  * vCPUs that have shown they compute: a vCPU whose slot on the primary runs out of budget (the
- * primary's slots are a tenth of the quantum) moves to the compute queue, which the helpers
+ * primary's slots are a tenth of the quantum) without making another vCPU runnable (a BSP
+ * sending STARTUP IPIs stays) moves to the compute queue, which the helpers
  * serve (and the primary, when it has nothing else). So a bring-up that the guest serialises (a
  * lock around the trampoline's stack, the mailbox handshake) stays on one thread with warm
  * caches, as on a one-thread machine, instead of handing every short burst to another core,
  * whose cache misses cost more than the burst; and work that can run at once (each AP's
  * calibration loop) runs on the helpers while the primary brings up the next AP.
+ *
+ * <p>What a second thread costs the primary when the helpers have nothing to do, which is most
+ * of a bare bring-up, is kept to what a one-thread machine pays: the helpers' threads come from
+ * {@link HelperThreads} (no thread start per run), a napping helper is retired at the end of the
+ * run rather than woken and awaited (see {@link Worker#phase}), and while every helper is idle
+ * the primary is the memory's sole writer, whose aligned stores need no locked exchange (see
+ * {@link #startSharing}).
  *
  * <p>Deterministic mode: one host thread (the caller's), fixed quanta, FIFO order: the same
  * machine and engine give the same interleaving every time.
@@ -162,6 +170,8 @@ final class Scheduler implements PhysicalMemory.WriteListener {
         static final int ACTIVE = 0, NAPPING = 1, RETIRED = 2;
         /** A helper that counts in {@link #sharingHelpers} (it runs vCPUs since it last idled). */
         boolean sharing;
+        /** The vCPU of the current slot made another one runnable (see {@link #enqueue}). */
+        boolean wokeInSlot;
 
         Worker(EngineWorker engine, int index) {
             this.engine = engine;
@@ -200,6 +210,9 @@ final class Scheduler implements PhysicalMemory.WriteListener {
     /** Makes a vCPU runnable (its state is already RUNNABLE). */
     void enqueue(Vcpu v) {
         Worker w = currentWorker();
+        if (w != null) {
+            w.wokeInSlot = true;
+        }
         if (w != null && w.index == 0 && w.runNext == null) {
             w.runNext = v;
         } else {
@@ -442,6 +455,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 if (slotSeq != null) {
                     slotSeq.incrementAndGet(w.index);
                 }
+                w.wokeInSlot = false;
                 int reason = runSlot(w, v);
                 if (slotSeq != null) {
                     // only this thread writes its entry; the slot's stores are ordered before
@@ -453,7 +467,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 }
                 switch (reason) {
                     case ExitReason.BUDGET:
-                        if (slotSeq == null) {
+                        if (slotSeq == null || (w.index == 0 && w.wokeInSlot)) {
+                            // a vCPU that woke another in its slot (a BSP sending STARTUP
+                            // IPIs, a lock holder releasing) drives the others: it stays on
+                            // the primary, next to the vCPUs it wakes
                             requeue(v, queue);
                         } else {
                             if (w.index == 0) {
