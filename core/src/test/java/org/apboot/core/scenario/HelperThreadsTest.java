@@ -30,6 +30,15 @@ class HelperThreadsTest {
     }
 
     @Test
+    void theBspSendingStartupIpisStaysOnThePrimary() {
+        // INIT, STARTUP, STARTUP to 1,024 APs is about 7,000 BSP instructions, past the primary's
+        // slice of 2,000: the BSP woke APs in that slot, so it is not handed over
+        BootReport r = boot(BootConfig.defaults().withAps(1024).withPath(WakePath.SIPI).withThreads(2));
+        assertEquals(1024, r.online());
+        assertEquals(0, r.machineStats().computeHandoffs());
+    }
+
+    @Test
     void eachCalibrationLoopGoesToTheHelper() {
         // 10,000 passes of dec/jnz: 20,000 instructions, ten times the primary's slice
         BootReport r = boot(BootConfig.defaults().withAps(32).withPath(WakePath.SIPI).withThreads(2)
