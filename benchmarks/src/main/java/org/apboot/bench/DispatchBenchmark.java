@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code chained}: a ring of 16 blocks on one 4 KiB page, each {@code inc %eax; jmp next}
  *     (the last {@code dec %ecx; jnz first}). Direct exits to the same page: the translator
  *     follows the link it stored in the exit slot (no lookup, no page walk); the interpreter
- *     looks every block up in its jump cache.
+ *     follows its block's link to the block that ran after it in the page (no lookup, checked
+ *     against the fetch translation of its last lookup).
  * <li>{@code jumpcache}: the same ring with every block on its own page. Direct exits that
  *     cross a page are not chained: both engines translate the fetch address (a TLB hit) and
  *     find the block in the per-thread jump cache.
@@ -45,8 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code indirect}: 16 blocks on one page, each {@code mov (%rsi,%rdi,8),%rax; inc %edi;
  *     and $15,%edi; dec %ecx; cmovz %rbx,%rax; jmp *%rax}: an indirect exit to a target read from
  *     a table (6 instructions per exit). Each block's target is the same on every pass: the
- *     interpreter finds it through the jump cache, the translator follows the exit's indirect
- *     link (the last successor, checked by one TLB probe of the target).
+ *     interpreter follows its block's link (the target is in the same page), the translator
+ *     follows the exit's indirect link (the last successor, checked by one TLB probe of the
+ *     target).
  * <li>{@code ret}: the same blocks ending in {@code push %rax; ret} (7 instructions per exit).
  * </ul>
  */
