@@ -57,9 +57,10 @@ public final class Mmu {
     /** Walks, TLB misses and hits are not counted on the hit path; misses are. */
     private long misses;
     /**
-     * Bumped by everything that can change what {@link #translate} returns for a linear address
-     * (fills, flushes, INVLPG, release, control-register changes): while it and CR0/CR4/EFER
-     * are unchanged, a translation that succeeded before would hit the same entry again.
+     * Bumped by everything that drops translations on purpose (flushes, INVLPG, release,
+     * control-register changes), not by fills: while it and CR0/CR4/EFER are unchanged, a
+     * translation that succeeded before is one the CPU may still use (see
+     * {@link #unchangedSince}).
      */
     private int epoch;
 
@@ -150,7 +151,6 @@ public final class Mmu {
 
     private long miss(long linear, int access, boolean user) {
         misses++;
-        epoch++;
         PageWalker w = walker;
         w.walk(linear, access, user); // throws #PF / #GP
         long vpn = linear >>> 12;
@@ -242,9 +242,11 @@ public final class Mmu {
     }
 
     /**
-     * True if no TLB fill, flush, invalidation or control-register change happened since
-     * {@link #epoch} returned {@code e}: every translation that succeeded since then would
-     * succeed again with the same result.
+     * True if no flush, invalidation, release or control-register change happened since
+     * {@link #epoch} returned {@code e}: every translation that succeeded since then may be used
+     * again as it was. A fill since may have evicted its entry, and a page-table write since may
+     * have changed what a walk would find; a processor may keep using a translation it cached
+     * until software invalidates it (SDM vol. 3, 4.10.4.2), so the old result stands for both.
      */
     public boolean unchangedSince(int e) {
         Cpu c = cpu;
