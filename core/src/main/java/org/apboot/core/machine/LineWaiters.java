@@ -419,14 +419,7 @@ final class LineWaiters {
                 Vcpu head = machine.vcpu(h - 1);
                 t.setHead(j, null);
                 t.live--;
-                for (Vcpu v = head; v != null; ) {
-                    Vcpu next = v.waitNext;
-                    v.waitNext = v.waitPrev = null;
-                    v.waitLine = null;
-                    s.wakeParked(v);
-                    woken++;
-                    v = next;
-                }
+                woken += wakeChain(head, s);
                 shrinkIfSparse(t);
             }
             Group[] gs = ws.groups[i];
@@ -450,14 +443,7 @@ final class LineWaiters {
                 Vcpu head = g.head;
                 g.head = g.tail = null;
                 dropGroup(i, g);
-                for (Vcpu v = head; v != null; ) {
-                    Vcpu next = v.waitNext;
-                    v.waitNext = v.waitPrev = null;
-                    v.waitLine = null;
-                    s.wakeParked(v);
-                    woken++;
-                    v = next;
-                }
+                woken += wakeChain(head, s);
             }
         }
         return woken;
@@ -484,5 +470,19 @@ final class LineWaiters {
                 }
             }
         }
+    }
+
+    /** Wakes every vCPU of a chain already detached from its waiters; returns how many. */
+    private static int wakeChain(Vcpu head, Scheduler s) {
+        int n = 0;
+        for (Vcpu v = head; v != null; ) {
+            Vcpu next = v.waitNext;
+            v.waitNext = v.waitPrev = null;
+            v.waitLine = null;
+            s.wakeParked(v);
+            n++;
+            v = next;
+        }
+        return n;
     }
 }

@@ -15,7 +15,11 @@ import org.junit.jupiter.api.Test;
 class TlbTest {
     private static final int PT = 0x21000;
 
-    private static Cpu cpu() {
+    /**
+     * Paging on, CR4.PGE set: 0x400000 -> 0x5000, 0x401000 -> 0x6000 (global), 0x402000 -> 0x7000
+     * (read-only).
+     */
+    static Cpu cpu() {
         Cpu cpu = TestCpus.real();
         cpu.cr3 = 0x20000;
         cpu.ram.write32(0x20000 + 4, PT | 7);

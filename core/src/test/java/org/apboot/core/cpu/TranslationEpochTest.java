@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.apboot.core.fault.TestCpus;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,16 +13,8 @@ import org.junit.jupiter.api.Test;
  * translations ends it.
  */
 class TranslationEpochTest {
-    private static final int PT = 0x21000;
-
     private static Cpu cpu() {
-        Cpu cpu = TestCpus.real();
-        cpu.cr3 = 0x20000;
-        cpu.ram.write32(0x20000 + 4, PT | 7);
-        cpu.ram.write32(PT, 0x5000 | 7);         // 0x400000 -> 0x5000
-        cpu.ram.write32(PT + 4, 0x6000 | 7);     // 0x401000 -> 0x6000
-        cpu.cr0 |= Cpu.CR0_PE | Cpu.CR0_PG;
-        return cpu;
+        return TlbTest.cpu();
     }
 
     @Test
@@ -52,7 +43,7 @@ class TranslationEpochTest {
         assertFalse(cpu.mmu.unchangedSince(e), "a global flush");
         cpu.mmu.translate(0x400000, Mmu.FETCH, false);
         e = cpu.mmu.epoch();
-        cpu.cr4 |= Cpu.CR4_PGE;
+        cpu.cr4 ^= Cpu.CR4_PGE;
         assertFalse(cpu.mmu.unchangedSince(e), "CR4 changed");
         cpu.mmu.translate(0x400000, Mmu.FETCH, false);
         e = cpu.mmu.epoch();
