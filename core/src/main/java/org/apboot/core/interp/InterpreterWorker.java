@@ -126,8 +126,9 @@ final class InterpreterWorker implements EngineWorker {
                         last = b;
                         lastRip = cpu.rip;
                     } else {
+                        long linear = cpu.codeLinear(cpu.rip);
                         try {
-                            b = lookup(cpu);
+                            b = lookup(cpu, linear);
                         } catch (CpuException e) {
                             last = null;
                             raise(cpu, e);
@@ -137,7 +138,6 @@ final class InterpreterWorker implements EngineWorker {
                         if (!b.cached) {
                             last = null;
                         } else {
-                            long linear = cpu.codeLinear(cpu.rip);
                             if (last != null && b.secondPage < 0 && (linear >>> 12) == lastLinearPage
                                     && cpu.modeKey == last.modeKey && last.successor != b
                                     && (b.phys >>> 12) == (lastPhysPage >>> 12)) {
@@ -192,8 +192,8 @@ final class InterpreterWorker implements EngineWorker {
         }
     }
 
-    private DecodedBlock lookup(Cpu cpu) {
-        long linear = cpu.codeLinear(cpu.rip);
+    /** The block at RIP, whose linear address is {@code linear}. */
+    private DecodedBlock lookup(Cpu cpu, long linear) {
         long phys = cpu.mmu.translate(linear, Mmu.FETCH, cpu.cpl == 3);
         int key = cpu.modeKey;
         int slot = (int) (phys ^ (phys >>> JC_BITS) ^ ((long) key * 0x9E37)) & JC_MASK;
@@ -432,7 +432,7 @@ final class InterpreterWorker implements EngineWorker {
         boolean singleStep = (cpu.sysFlags & Cpu.TF) != 0;
         DecodedBlock b;
         try {
-            b = lookup(cpu);
+            b = lookup(cpu, cpu.codeLinear(cpu.rip));
         } catch (CpuException e) {
             raise(cpu, e);
             return 0;

@@ -42,7 +42,8 @@ class MmioAndMemoryHookRoutingTest {
         }
     }
 
-    private static final class Hooks implements MemoryHooks {
+    /** Memory hooks that log each access as "read|write PHYS/SIZE=VALUE" (hex). */
+    static final class Hooks implements MemoryHooks {
         final List<String> log = new ArrayList<>();
 
         @Override

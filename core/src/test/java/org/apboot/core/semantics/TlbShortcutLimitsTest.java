@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import org.apboot.core.cpu.Cpu;
-import org.apboot.core.cpu.MemoryHooks;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.TestCpus;
@@ -126,21 +125,11 @@ class TlbShortcutLimitsTest {
     void theMemoryHooksSeeAccessesToACachedPage() {
         Cpu cpu = long64();
         assertEquals(0x1111, Mem.read(cpu, Insn.DS, PAGE, 8));
-        List<String> log = new ArrayList<>();
-        cpu.memoryHooks = new MemoryHooks() {
-            @Override
-            public void read(Cpu c, long phys, int size, long value) {
-                log.add("read " + Long.toHexString(phys) + "/" + size + "=" + Long.toHexString(value));
-            }
-
-            @Override
-            public void write(Cpu c, long phys, int size, long value) {
-                log.add("write " + Long.toHexString(phys) + "/" + size + "=" + Long.toHexString(value));
-            }
-        };
+        MmioAndMemoryHookRoutingTest.Hooks hooks = new MmioAndMemoryHookRoutingTest.Hooks();
+        cpu.memoryHooks = hooks;
         assertEquals(0x1111, Mem.read(cpu, Insn.DS, PAGE, 8));
         Mem.write(cpu, Insn.DS, PAGE, 4, 0x7777);
-        assertEquals(List.of("read 400000/8=1111", "write 400000/4=7777"), log);
+        assertEquals(List.of("read 400000/8=1111", "write 400000/4=7777"), hooks.log);
     }
 
     /**

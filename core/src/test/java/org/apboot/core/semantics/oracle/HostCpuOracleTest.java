@@ -522,12 +522,13 @@ class HostCpuOracleTest {
     private int beyondSkipped;
 
     /** True when the host's processor is Intel's (the undefined SHLD/SHRD r16 fill is vendor-specific). */
-    private static final boolean INTEL_HOST = hostVendorIsIntel();
+    private static final boolean INTEL_HOST = hostVendorIs("GenuineIntel");
 
-    private static boolean hostVendorIsIntel() {
+    /** True when /proc/cpuinfo names {@code vendorId} ("GenuineIntel", "AuthenticAMD"). */
+    static boolean hostVendorIs(String vendorId) {
         try {
             return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo")).stream()
-                    .anyMatch(l -> l.startsWith("vendor_id") && l.contains("GenuineIntel"));
+                    .anyMatch(l -> l.startsWith("vendor_id") && l.contains(vendorId));
         } catch (java.io.IOException e) {
             return false;
         }

@@ -41,17 +41,8 @@ class UndefinedDivideFlagsTest {
         String[] why = new String[1];
         nat = NativeX86.open(why);
         assumeTrue(nat != null, "host-CPU comparison skipped: " + why[0]);
-        assumeTrue(hostVendorIsAmd(), "host-CPU comparison of the flags after a divide skipped: the host is"
+        assumeTrue(HostCpuOracleTest.hostVendorIs("AuthenticAMD"), "host-CPU comparison of the flags after a divide skipped: the host is"
                 + " not an AMD processor, whose choice the model follows (other vendors differ)");
-    }
-
-    private static boolean hostVendorIsAmd() {
-        try {
-            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo")).stream()
-                    .anyMatch(l -> l.startsWith("vendor_id") && l.contains("AuthenticAMD"));
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 
     /** Operand values that give zero, sign-bit and parity cases at {@code size}. */
