@@ -17,13 +17,25 @@ import org.apboot.core.fault.CpuException;
  *
  * <h2>TLB</h2>
  * Direct-mapped, {@value #TLB_ENTRIES} entries of 4 KiB granularity (large pages are cached one
- * 4 KiB piece per entry). Each entry is four longs in one array: the linear page number (tag),
+ * 4 KiB piece per entry); the hit path looks at one entry. A miss looks at the entry's victim
+ * slot (the other half of the array), where a fill moves the entry it replaces, before it walks. Each entry is four longs in one array: the linear page number (tag),
  * the physical page address, and a meta word holding the generation stamp (low 32 bits) and the
  * allowed-access bits (one bit per access kind and privilege, already combining every level's
  * R/W, U/S and XD with CR0.WP, CR4.SMEP and EFER.NXE). Write bits are granted only when the leaf's
  * dirty bit is already set, so the first write to a clean page walks once to set D.
  * Non-global entries carry the current generation, global ones (CR4.PGE and G) the global
  * generation: {@link #flush} renews the first, {@link #flushAll} both, in O(1).
+ *
+ * <h2>Entries that stand for a walk</h2>
+ * The fourth long of an entry is its walk key: non-zero when the walk that filled it changed
+ * nothing and read only page-table lines the machine's {@link WalkCache} watches, then the
+ * number of the translation context (CR3, paging-control bits, CPU model) and the walk cache's
+ * generation. While the key matches the vCPU's current context and generation, walking again
+ * would find the same translation and change nothing, so an entry whose stamp a flush made
+ * stale is used (and stamped current) instead of walking: a CR3 reload, or the next AP that
+ * takes a released array from the pool, finds the pages the previous owner used in the same
+ * context without walking. Any write to a watched page-table line bumps the generation, and
+ * every such entry is stale at once.
  */
 public final class Mmu {
     public static final int READ = 0, WRITE = 1, FETCH = 2;
@@ -33,6 +45,13 @@ public final class Mmu {
     private static final int TLB_MASK = TLB_ENTRIES - 1;
     /** Allowed-access bit for (access, user): bit {@code access + 3 * user}. */
     static final int ALLOW_SHIFT = 32;
+    /** Meta bit: the entry is a 4 KiB piece of a large page. */
+    private static final long LARGE_PIECE = 1L << 62;
+    /**
+     * The victim slot of entry {@code e} is {@code e ^ VICTIM}: an entry a fill replaces moves
+     * there, so two pages (or one page in two contexts) that share a slot both stay cached.
+     */
+    private static final int VICTIM = (TLB_ENTRIES / 2) << 2;
 
     private final Cpu cpu;
     private final PageWalker walker;
@@ -41,7 +60,10 @@ public final class Mmu {
      * page number equals, so the hit path needs no null check. Never written.
      */
     private static final long[] EMPTY = emptyTlb();
-    /** Entry i at [4i]: tag (linear >>> 12, or -1), [4i+1]: physical page, [4i+2]: meta. */
+    /**
+     * Entry i at [4i]: tag (linear >>> 12, or -1), [4i+1]: physical page, [4i+2]: meta,
+     * [4i+3]: walk key (0: none).
+     */
     private long[] tlb = EMPTY;
 
     private int counter = 2;
@@ -53,6 +75,14 @@ public final class Mmu {
     // control-register values seen when the TLB contents were last validated
     private long seenCr0 = -1, seenCr4 = -1, seenEfer = -1;
     private boolean paging;
+
+    // the translation context whose number walk keys carry, and the CR3 and control bits it
+    // was looked up for
+    private long contextCr3 = -1;
+    private int contextControl = -1;
+    private int context;
+    /** Walk-key bits that hold the generation; the context number sits above them. */
+    private static final int KEY_GENERATION_BITS = 40;
 
     /** Walks, TLB misses and hits are not counted on the hit path; misses are. */
     private long misses;
@@ -149,36 +179,106 @@ public final class Mmu {
         return -1;
     }
 
+    /**
+     * True when entry {@code e} of {@code t} (its tag already compared) allows the access and
+     * is current: by its stamp, or by its walk key, when it is stamped current again.
+     */
+    private boolean current(long[] t, int e, int access, boolean user) {
+        long meta = t[e + 2];
+        if (((meta >>> (ALLOW_SHIFT + access + (user ? 3 : 0))) & 1) == 0) {
+            return false;
+        }
+        int stamp = (int) meta;
+        if (stamp == gen || stamp == globalGen) {
+            return true;
+        }
+        long key = t[e + 3];
+        if (key == 0 || key != walkKey()) {
+            return false;
+        }
+        t[e + 2] = (meta & ~0xFFFF_FFFFL) | (gen & 0xFFFF_FFFFL);
+        if ((meta & LARGE_PIECE) != 0) {
+            largeCached = true;
+        }
+        return true;
+    }
+
+    /**
+     * The walk key of the current context and walk-cache generation: what an entry must carry
+     * to stand for a walk now (see the class comment); 0 when contexts ran out.
+     */
+    private long walkKey() {
+        return walkKey(cpu.walks.generation());
+    }
+
+    private long walkKey(long generation) {
+        Cpu c = cpu;
+        int control = WalkCache.control(c);
+        if (c.cr3 != contextCr3 || control != contextControl) {
+            context = c.walks.context(c.cr3, control, c.model);
+            contextCr3 = c.cr3;
+            contextControl = control;
+        }
+        return context == 0 ? 0 : (long) context << KEY_GENERATION_BITS
+                | (generation & ((1L << KEY_GENERATION_BITS) - 1));
+    }
+
     private long miss(long linear, int access, boolean user) {
-        misses++;
-        PageWalker w = walker;
-        w.walk(linear, access, user); // throws #PF / #GP
         long vpn = linear >>> 12;
         int e = ((int) vpn & TLB_MASK) << 2;
         long[] t = tlb;
         if (t == EMPTY) {
-            t = TlbPool.take();
-            if (t == null) {
-                t = emptyTlb();
+            t = takeArray();
+        }
+        // the entry may stand for a walk (its stamp is stale), or sit in the victim slot
+        int v = e ^ VICTIM;
+        if (t[v] == vpn && current(t, v, access, user)) {
+            for (int i = 0; i < 4; i++) {
+                long x = t[e + i];
+                t[e + i] = t[v + i];
+                t[v + i] = x;
             }
-            tlb = t;
-            // new generations above every stamp the array holds: its old entries never match
-            counter = Math.max(counter, (int) t[COUNTER]);
-            gen = next();
-            globalGen = next();
-            if (tlb != t) { // the counter started over and the array was dropped
-                t = emptyTlb();
-                tlb = t;
-            }
+            return t[e + 1] | (linear & 0xFFF);
+        }
+        if (t[e] == vpn && current(t, e, access, user)) {
+            return t[e + 1] | (linear & 0xFFF);
+        }
+        misses++;
+        PageWalker w = walker;
+        w.walk(linear, access, user); // throws #PF / #GP
+        if (t[e] != -1L) {
+            // the entry it replaces moves to the victim slot (the same page in another context
+            // too: a CR3 switch back finds it there)
+            System.arraycopy(t, e, t, v, 4);
         }
         t[e] = vpn;
         t[e + 1] = w.physPage;
         int stamp = w.global ? globalGen : gen;
-        t[e + 2] = ((long) w.allow << ALLOW_SHIFT) | (stamp & 0xFFFF_FFFFL);
+        t[e + 2] = ((long) w.allow << ALLOW_SHIFT) | (stamp & 0xFFFF_FFFFL) | (w.large ? LARGE_PIECE : 0);
+        t[e + 3] = w.keptGeneration >= 0 ? walkKey(w.keptGeneration) : 0;
         if (w.large) {
             largeCached = true;
         }
         return w.physPage | (linear & 0xFFF);
+    }
+
+    /** Gives this MMU an array from the pool (or a new one), with generations above its stamps. */
+    private long[] takeArray() {
+        long[] t = TlbPool.take();
+        if (t == null) {
+            t = emptyTlb();
+        }
+        tlb = t;
+        // new generations above every stamp the array holds: its old entries never match by
+        // stamp (those that stand for a walk still match by their walk key)
+        counter = Math.max(counter, (int) t[COUNTER]);
+        gen = next();
+        globalGen = next();
+        if (tlb != t) { // the counter started over and the array was dropped
+            t = emptyTlb();
+            tlb = t;
+        }
+        return t;
     }
 
     private void controlChanged() {
@@ -233,6 +333,7 @@ public final class Mmu {
         int e = ((int) (linear >>> 12) & TLB_MASK) << 2;
         if (tlb != EMPTY) {
             tlb[e] = -1L;
+            tlb[e ^ VICTIM] = -1L;
         }
     }
 

@@ -35,6 +35,12 @@ final class PageWalker {
     boolean large;
     /** Allowed-access bits: bit (access + 3 * user); write bits only if the leaf is dirty. */
     int allow;
+    /**
+     * The {@link WalkCache} generation the result holds for (the walk changed nothing and read
+     * only RAM entries of marked lines: while the generation stays, walking again finds the same
+     * and changes nothing), or -1.
+     */
+    long keptGeneration;
 
     // entries used by the walk: guest-physical address, value, size (4 or 8)
     private final long[] entAddr = new long[5];
@@ -64,6 +70,7 @@ final class PageWalker {
         if (wc.find(c, vpn, control, access, user, this)) {
             return;
         }
+        keptGeneration = -1;
         long generation = wc.generation(); // before the first entry is read (see WalkCache)
         while (!walkOnce(linear, access, user, false)) {
             // an entry changed between read and accessed/dirty update: walk again
@@ -81,6 +88,7 @@ final class PageWalker {
             }
         } else if (!changed) {
             wc.keep(c.cr3, vpn, control, c.model, generation, physPage, allow, global, large);
+            keptGeneration = generation;
         }
     }
 

@@ -51,6 +51,21 @@ final class WalkCache implements PhysicalMemory.WriteListener {
     @SuppressWarnings("unused") // through GENERATION
     private volatile long generation;
 
+    /**
+     * Translation contexts (CR3, paging-control bits, CPU model) by number, for TLB entries that
+     * outlive flushes and change hands between vCPUs ({@link Mmu}): slot 0 is never used, so a
+     * context number is never 0. Open addressing by a hash of CR3 and the control bits; a slot is
+     * filled once, under this object's monitor, and published by the release store of its CR3
+     * (plus one, so that an empty slot reads 0).
+     */
+    private static final int CONTEXT_BITS = 10;
+    private static final int CONTEXT_MASK = (1 << CONTEXT_BITS) - 1;
+    private static final VarHandle CONTEXT_KEY = MethodHandles.arrayElementVarHandle(long[].class);
+    private final long[] contextCr3 = new long[1 << CONTEXT_BITS];
+    private final int[] contextControl = new int[1 << CONTEXT_BITS];
+    private final CpuModel[] contextModel = new CpuModel[1 << CONTEXT_BITS];
+    private int contexts;
+
     WalkCache(PhysicalMemory ram) {
         this.ram = ram;
         ram.addWriteListener(this);
@@ -104,6 +119,7 @@ final class WalkCache implements PhysicalMemory.WriteListener {
             return false;
         }
         out.physPage = phys;
+        out.keptGeneration = gen;
         out.allow = (int) (meta & 0xFF);
         out.global = (meta & GLOBAL) != 0;
         out.large = (meta & LARGE) != 0;
@@ -131,6 +147,51 @@ final class WalkCache implements PhysicalMemory.WriteListener {
         s[b + GEN] = generation;
         models[i] = model;
         SLOT.setRelease(s, b + SEQ, seq + 2);
+    }
+
+    /**
+     * The number (1 and up) of the translation context {@code (cr3, control, model)}, the same
+     * for every vCPU of this RAM; 0 when the table is full (then nothing is shared by context).
+     */
+    int context(long cr3, int control, CpuModel model) {
+        long[] keys = contextCr3;
+        int start = (int) ((cr3 >>> 12) * 0x9E3779B1L + control) & CONTEXT_MASK;
+        for (int n = 0, i = start; n <= CONTEXT_MASK; n++, i = (i + 1) & CONTEXT_MASK) {
+            if (i == 0) {
+                continue;
+            }
+            long k = (long) CONTEXT_KEY.getAcquire(keys, i);
+            if (k == 0) {
+                return addContext(cr3, control, model, start);
+            }
+            if (k == cr3 + 1 && contextControl[i] == control && contextModel[i] == model) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private synchronized int addContext(long cr3, int control, CpuModel model, int start) {
+        for (int n = 0, i = start; n <= CONTEXT_MASK; n++, i = (i + 1) & CONTEXT_MASK) {
+            if (i == 0) {
+                continue;
+            }
+            long k = contextCr3[i];
+            if (k == 0) {
+                if (contexts >= CONTEXT_MASK - CONTEXT_MASK / 4) {
+                    return 0; // keep the table sparse: a full one would make every miss probe it all
+                }
+                contexts++;
+                contextControl[i] = control;
+                contextModel[i] = model;
+                CONTEXT_KEY.setRelease(contextCr3, i, cr3 + 1);
+                return i;
+            }
+            if (k == cr3 + 1 && contextControl[i] == control && contextModel[i] == model) {
+                return i;
+            }
+        }
+        return 0;
     }
 
     /** True when the line holding {@code addr} is marked (its writes bump the generation). */
