@@ -24,6 +24,7 @@ final class ReportView {
         m.put("trampoline", r.trampoline());
         m.put("policy", r.policy());
         m.put("work", r.work());
+        m.put("setupSeconds", r.setupSeconds());
         m.put("wallSeconds", r.wallSeconds());
         m.put("apsPerSecond", r.apsPerSecond());
         m.put("guestInstructions", r.guestInstructions());
@@ -91,6 +92,7 @@ final class ReportView {
         out.printf("apboot: %d/%d APs online, %d failed  (%s path, cpu %s, %d-level paging, engine %s, %s bring-up, work %s)%n",
                 r.online(), r.aps(), r.failed(), r.path(), r.cpu(), r.paging(), r.engine(), r.policy(), r.work());
         out.printf("  trampoline        %s%n", r.trampoline());
+        out.printf("  setup time        %.3f s  (building the machine, before the run)%n", r.setupSeconds());
         out.printf("  wall time         %.3f s%s%n", r.wallSeconds(), r.timedOut() ? "  (TIMED OUT)" : "");
         out.printf("  APs per second    %,.0f%n", r.apsPerSecond());
         out.printf("  guest instructions %,d  (%,d per AP)%n", r.guestInstructions(),

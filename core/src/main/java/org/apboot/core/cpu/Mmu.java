@@ -17,8 +17,8 @@ import org.apboot.core.fault.CpuException;
  *
  * <h2>TLB</h2>
  * Direct-mapped, {@value #TLB_ENTRIES} entries of 4 KiB granularity (large pages are cached one
- * 4 KiB piece per entry); the hit path looks at one entry. A miss looks at the entry's victim
- * slot (the other half of the array), where a fill moves the entry it replaces, before it walks. Each entry is four longs in one array: the linear page number (tag),
+ * 4 KiB piece per entry); the hit path looks at one entry. A miss looks at the entry's two
+ * victim slots, where a fill moves the entries it displaces, before it walks. Each entry is four longs in one array: the linear page number (tag),
  * the physical page address, and a meta word holding the generation stamp (low 32 bits) and the
  * allowed-access bits (one bit per access kind and privilege, already combining every level's
  * R/W, U/S and XD with CR0.WP, CR4.SMEP and EFER.NXE). Write bits are granted only when the leaf's
@@ -48,13 +48,20 @@ public final class Mmu {
     /** Meta bit: the entry is a 4 KiB piece of a large page. */
     private static final long LARGE_PIECE = 1L << 62;
     /**
-     * The victim slot of entry {@code e} is {@code e ^ VICTIM}: an entry a fill replaces moves
-     * there, so two pages (or one page in two contexts) that share a slot both stay cached.
+     * The victim slots of entry {@code e} are {@code e ^ VICTIM_1} and {@code e ^ VICTIM_2}: an
+     * entry a fill replaces moves to the first, the first's to the second, so up to three pages
+     * (or one page in three contexts: firmware, trampoline, kernel) that share a slot stay cached.
      */
-    private static final int VICTIM = (TLB_ENTRIES / 2) << 2;
+    private static final int VICTIM_1 = (TLB_ENTRIES / 2) << 2, VICTIM_2 = (TLB_ENTRIES / 4) << 2;
 
     private final Cpu cpu;
-    private final PageWalker walker;
+    /**
+     * One walker per host thread, bound to the vCPU it walks for: a walk's results are read
+     * right after it on the same thread, and walks never nest. A vCPU keeps none of its own
+     * (most APs of a bring-up never walk: see the walk keys above), and a machine of 100,000
+     * vCPUs builds without 300,000 objects it does not need.
+     */
+    private static final ThreadLocal<PageWalker> WALKERS = ThreadLocal.withInitial(() -> new PageWalker(null));
     /**
      * An empty TLB shared by every MMU that holds no translations: its tags are all -1, which no
      * page number equals, so the hit path needs no null check. Never written.
@@ -96,7 +103,6 @@ public final class Mmu {
 
     public Mmu(Cpu cpu) {
         this.cpu = cpu;
-        this.walker = new PageWalker(cpu);
     }
 
     /**
@@ -230,26 +236,25 @@ public final class Mmu {
         if (t == EMPTY) {
             t = takeArray();
         }
-        // the entry may stand for a walk (its stamp is stale), or sit in the victim slot
-        int v = e ^ VICTIM;
-        if (t[v] == vpn && current(t, v, access, user)) {
-            for (int i = 0; i < 4; i++) {
-                long x = t[e + i];
-                t[e + i] = t[v + i];
-                t[v + i] = x;
-            }
-            return t[e + 1] | (linear & 0xFFF);
+        // the entry may stand for a walk (its stamp is stale), or sit in a victim slot
+        int v1 = e ^ VICTIM_1, v2 = e ^ VICTIM_2;
+        if (t[v1] == vpn && current(t, v1, access, user)) {
+            return swapIn(t, e, v1) | (linear & 0xFFF);
+        }
+        if (t[v2] == vpn && current(t, v2, access, user)) {
+            return swapIn(t, e, v2) | (linear & 0xFFF);
         }
         if (t[e] == vpn && current(t, e, access, user)) {
             return t[e + 1] | (linear & 0xFFF);
         }
         misses++;
-        PageWalker w = walker;
+        PageWalker w = walker();
         w.walk(linear, access, user); // throws #PF / #GP
         if (t[e] != -1L) {
-            // the entry it replaces moves to the victim slot (the same page in another context
-            // too: a CR3 switch back finds it there)
-            System.arraycopy(t, e, t, v, 4);
+            // the entry it replaces moves to the first victim slot, that one's to the second
+            // (the same page in another context too: a CR3 switch back finds it there)
+            System.arraycopy(t, v1, t, v2, 4);
+            System.arraycopy(t, e, t, v1, 4);
         }
         t[e] = vpn;
         t[e + 1] = w.physPage;
@@ -260,6 +265,16 @@ public final class Mmu {
             largeCached = true;
         }
         return w.physPage | (linear & 0xFFF);
+    }
+
+    /** Swaps entry {@code v} with entry {@code e}; returns the physical page now at {@code e}. */
+    private static long swapIn(long[] t, int e, int v) {
+        for (int i = 0; i < 4; i++) {
+            long x = t[e + i];
+            t[e + i] = t[v + i];
+            t[v + i] = x;
+        }
+        return t[e + 1];
     }
 
     /** Gives this MMU an array from the pool (or a new one), with generations above its stamps. */
@@ -279,6 +294,12 @@ public final class Mmu {
             tlb = t;
         }
         return t;
+    }
+
+    private PageWalker walker() {
+        PageWalker w = WALKERS.get();
+        w.bind(cpu);
+        return w;
     }
 
     private void controlChanged() {
@@ -333,7 +354,8 @@ public final class Mmu {
         int e = ((int) (linear >>> 12) & TLB_MASK) << 2;
         if (tlb != EMPTY) {
             tlb[e] = -1L;
-            tlb[e ^ VICTIM] = -1L;
+            tlb[e ^ VICTIM_1] = -1L;
+            tlb[e ^ VICTIM_2] = -1L;
         }
     }
 
@@ -373,7 +395,7 @@ public final class Mmu {
             return linear & 0xFFFF_FFFFL;
         }
         try {
-            return walker.probe(linear);
+            return walker().probe(linear);
         } catch (CpuException e) {
             return -1;
         }

@@ -27,7 +27,8 @@ final class PageWalker {
     // error-code bits
     static final int PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_ID = 16;
 
-    private final Cpu cpu;
+    /** The vCPU walked for: fixed, or set by {@link #bind} before each walk (a thread's walker). */
+    private Cpu cpu;
 
     // results of the last walk
     long physPage;
@@ -55,6 +56,11 @@ final class PageWalker {
 
     PageWalker(Cpu cpu) {
         this.cpu = cpu;
+    }
+
+    /** Makes the next walks walk for {@code c}. */
+    void bind(Cpu c) {
+        cpu = c;
     }
 
     /**

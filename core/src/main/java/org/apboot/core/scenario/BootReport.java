@@ -10,12 +10,14 @@ import org.apboot.core.machine.Machine;
  * <p>{@code heapBytesUsed} is the Java heap in use after the run and a full GC;
  * {@code heapBytesPerVcpu} is the growth of the heap over the run's lifetime (machine built,
  * booted, GC'd) minus guest RAM, divided by the vCPU count: what each vCPU, with its share of
- * decoded code and scheduler bookkeeping, costs.
+ * decoded code and scheduler bookkeeping, costs. {@code setupSeconds} is the wall time of
+ * building the machine (guest RAM, images, vCPUs, initial states, the engine), before the run
+ * and outside {@code wallSeconds}.
  */
 public record BootReport(
         int aps, int online, int failed, String engine, String path, String cpu, int paging,
         String trampoline, String policy, String work,
-        double wallSeconds, double apsPerSecond, long guestInstructions, long[] instructionsByMode,
+        double setupSeconds, double wallSeconds, double apsPerSecond, long guestInstructions, long[] instructionsByMode,
         EngineSummary engineStats, Machine.Stats machineStats, boolean timedOut,
         List<Failure> failures, List<String> warnings, ApState finalState, String console,
         long heapBytesUsed, long heapBytesPerVcpu) {
