@@ -54,6 +54,7 @@ final class ReportView {
         mst.put("parks", ms.parks());
         mst.put("wakes", ms.wakes());
         mst.put("computeHandoffs", ms.computeHandoffs());
+        mst.put("pageWalks", ms.pageWalks());
         m.put("machineStats", mst);
         List<Object> fails = new ArrayList<>();
         for (BootReport.Failure f : r.failures()) {
@@ -113,8 +114,9 @@ final class ReportView {
             out.printf("  engine counters   %s%n", sb);
         }
         var ms = r.machineStats();
-        out.printf("  machine           %,d INIT, %,d SIPI, %,d parks, %,d wake-ups, %,d handed to helper threads%n",
-                ms.initIpis(), ms.startupIpis(), ms.parks(), ms.wakes(), ms.computeHandoffs());
+        out.printf("  machine           %,d INIT, %,d SIPI, %,d parks, %,d wake-ups, %,d handed to helper threads,"
+                + " %,d page walks%n", ms.initIpis(), ms.startupIpis(), ms.parks(), ms.wakes(), ms.computeHandoffs(),
+                ms.pageWalks());
         out.printf("  heap after run    %,d MiB (%,d bytes per vCPU beyond guest RAM)%n",
                 r.heapBytesUsed() >> 20, r.heapBytesPerVcpu());
         if (!r.console().isEmpty()) {

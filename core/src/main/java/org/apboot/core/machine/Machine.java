@@ -267,21 +267,25 @@ public final class Machine {
     /** Statistics of the machine (not of the engine). */
     public Stats stats() {
         long instr = 0;
+        long walks = 0;
         for (Vcpu v : vcpus) {
             instr += v.cpu.instructions;
+            walks += v.cpu.mmu.misses();
         }
         return new Stats(instr, scheduler.total(Scheduler.INIT_IPIS), scheduler.total(Scheduler.STARTUP_IPIS), ignoredIpis.sum(), apic.ipis.interruptIpis.sum(),
                 apic.ipis.droppedIpis.sum(), scheduler.total(Scheduler.PARKS), scheduler.total(Scheduler.WAKES),
-                scheduler.total(Scheduler.COMPUTE_HANDOFFS));
+                scheduler.total(Scheduler.COMPUTE_HANDOFFS), walks);
     }
 
     /**
      * Machine counters: INIT/STARTUP IPIs applied and ignored, interrupt IPIs (fixed,
-     * lowest-priority, NMI) accepted and dropped, parks and wake-ups, and on a machine of several
-     * host threads the vCPUs handed from the primary worker to the helpers.
+     * lowest-priority, NMI) accepted and dropped, parks and wake-ups, on a machine of several
+     * host threads the vCPUs handed from the primary worker to the helpers, and the page walks
+     * of every vCPU's MMU (TLB misses its entries and victim slots did not serve).
      */
     public record Stats(long guestInstructions, long initIpis, long startupIpis, long ignoredIpis,
-                        long interruptIpis, long droppedIpis, long parks, long wakes, long computeHandoffs) {
+                        long interruptIpis, long droppedIpis, long parks, long wakes, long computeHandoffs,
+                        long pageWalks) {
     }
 
     /** The scheduler (tests look at its counters). */
