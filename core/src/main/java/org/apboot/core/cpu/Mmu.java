@@ -88,7 +88,10 @@ public final class Mmu {
     private long contextCr3 = -1;
     private int contextControl = -1;
     private int context;
-    /** Walk-key bits that hold the generation; the context number sits above them. */
+    /**
+     * Walk-key bits that hold the generation; the context number (at most
+     * {@link WalkCache#MAX_CONTEXT}, 23 bits) sits above them, so a key is never negative.
+     */
     private static final int KEY_GENERATION_BITS = 40;
 
     /** Walks, TLB misses and hits are not counted on the hit path; misses are. */

@@ -53,17 +53,24 @@ final class WalkCache implements PhysicalMemory.WriteListener {
 
     /**
      * Translation contexts (CR3, paging-control bits, CPU model) by number, for TLB entries that
-     * outlive flushes and change hands between vCPUs ({@link Mmu}): slot 0 is never used, so a
-     * context number is never 0. Open addressing by a hash of CR3 and the control bits; a slot is
-     * filled once, under this object's monitor, and published by the release store of its CR3
-     * (plus one, so that an empty slot reads 0).
+     * outlive flushes and change hands between vCPUs ({@link Mmu}). Numbers are unique in the
+     * JVM, not only in this RAM: TLB arrays are pooled per host thread and pass between
+     * machines, and an entry of another machine must never match. Open addressing by a hash of
+     * CR3 and the control bits; a slot is filled once, under this object's monitor, and
+     * published by the release store of its CR3 (plus one, so that an empty slot reads 0).
      */
     private static final int CONTEXT_BITS = 10;
     private static final int CONTEXT_MASK = (1 << CONTEXT_BITS) - 1;
     private static final VarHandle CONTEXT_KEY = MethodHandles.arrayElementVarHandle(long[].class);
+    /** The next context number (0 is never one); numbers stop at {@link #MAX_CONTEXT}. */
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_CONTEXT =
+            new java.util.concurrent.atomic.AtomicInteger(1);
+    /** The largest context number: the walk key holds 24 bits of it (see {@link Mmu}). */
+    static final int MAX_CONTEXT = (1 << 23) - 1;
     private final long[] contextCr3 = new long[1 << CONTEXT_BITS];
     private final int[] contextControl = new int[1 << CONTEXT_BITS];
     private final CpuModel[] contextModel = new CpuModel[1 << CONTEXT_BITS];
+    private final int[] contextNumber = new int[1 << CONTEXT_BITS];
     private int contexts;
 
     WalkCache(PhysicalMemory ram) {
@@ -150,22 +157,20 @@ final class WalkCache implements PhysicalMemory.WriteListener {
     }
 
     /**
-     * The number (1 and up) of the translation context {@code (cr3, control, model)}, the same
-     * for every vCPU of this RAM; 0 when the table is full (then nothing is shared by context).
+     * The number (1 to {@link #MAX_CONTEXT}) of the translation context
+     * {@code (cr3, control, model)}, the same for every vCPU of this RAM and used by no other;
+     * 0 when numbers or this table's slots ran out (then nothing is shared by context).
      */
     int context(long cr3, int control, CpuModel model) {
         long[] keys = contextCr3;
         int start = (int) ((cr3 >>> 12) * 0x9E3779B1L + control) & CONTEXT_MASK;
         for (int n = 0, i = start; n <= CONTEXT_MASK; n++, i = (i + 1) & CONTEXT_MASK) {
-            if (i == 0) {
-                continue;
-            }
             long k = (long) CONTEXT_KEY.getAcquire(keys, i);
             if (k == 0) {
                 return addContext(cr3, control, model, start);
             }
             if (k == cr3 + 1 && contextControl[i] == control && contextModel[i] == model) {
-                return i;
+                return contextNumber[i];
             }
         }
         return 0;
@@ -173,22 +178,24 @@ final class WalkCache implements PhysicalMemory.WriteListener {
 
     private synchronized int addContext(long cr3, int control, CpuModel model, int start) {
         for (int n = 0, i = start; n <= CONTEXT_MASK; n++, i = (i + 1) & CONTEXT_MASK) {
-            if (i == 0) {
-                continue;
-            }
             long k = contextCr3[i];
             if (k == 0) {
                 if (contexts >= CONTEXT_MASK - CONTEXT_MASK / 4) {
                     return 0; // keep the table sparse: a full one would make every miss probe it all
                 }
+                int number = NEXT_CONTEXT.getAndUpdate(x -> x > MAX_CONTEXT ? x : x + 1);
+                if (number > MAX_CONTEXT) {
+                    return 0;
+                }
                 contexts++;
                 contextControl[i] = control;
                 contextModel[i] = model;
+                contextNumber[i] = number;
                 CONTEXT_KEY.setRelease(contextCr3, i, cr3 + 1);
-                return i;
+                return number;
             }
             if (k == cr3 + 1 && contextControl[i] == control && contextModel[i] == model) {
-                return i;
+                return contextNumber[i];
             }
         }
         return 0;

@@ -81,6 +81,20 @@ class WalkKeyedTlbTest {
     }
 
     @Test
+    void anArrayFromAnotherMachineNeverMatches() {
+        // the same CR3, control bits and model, walk-cache generations both 0: only the
+        // context number tells the two RAMs apart
+        Cpu first = cpu(tables(), 0, PML4);
+        warm(first, LIN);
+        first.mmu.release();
+        PhysicalMemory other = tables();
+        other.write64(PT + 8 * 1, 0x6000 | 3 | A | D);
+        Cpu second = cpu(other, 0, PML4);
+        assertEquals(0x6123L, second.mmu.translate(LIN + 0x123, Mmu.READ, false));
+        assertEquals(1, second.mmu.misses());
+    }
+
+    @Test
     void aTableWriteMakesEveryWalkKeyStale() {
         PhysicalMemory ram = tables();
         Cpu c = cpu(ram, 0, PML4);
