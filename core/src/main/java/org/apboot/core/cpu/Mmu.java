@@ -252,7 +252,11 @@ public final class Mmu {
         }
         misses++;
         PageWalker w = walker();
-        w.walk(linear, access, user); // throws #PF / #GP
+        try {
+            w.walk(linear, access, user); // throws #PF / #GP
+        } finally {
+            w.bind(null); // the thread's walker keeps no machine alive (its results stay)
+        }
         if (t[e] != -1L) {
             // the entry it replaces moves to the first victim slot, that one's to the second
             // (the same page in another context too: a CR3 switch back finds it there)
@@ -397,10 +401,13 @@ public final class Mmu {
         if (!pagingEnabled()) {
             return linear & 0xFFFF_FFFFL;
         }
+        PageWalker w = walker();
         try {
-            return walker().probe(linear);
+            return w.probe(linear);
         } catch (CpuException e) {
             return -1;
+        } finally {
+            w.bind(null);
         }
     }
 }
