@@ -843,7 +843,11 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     @Override
     public void written(long addr, int len) {
-        VarHandle.fullFence(); // the store is visible before the waiters are looked at
+        if (!ram.soleWriterIsCurrent()) {
+            // the store is visible before the waiters are looked at (Dekker with tryPark on
+            // another thread); the sole writer's own parks are in its program order
+            VarHandle.fullFence();
+        }
         long last = (addr + len - 1) >>> 6;
         for (long line = addr >>> 6; line <= last; line++) {
             LineWaiters lw = lines.get(line);

@@ -167,6 +167,16 @@ public final class PhysicalMemory {
     }
 
     /**
+     * True on the thread {@link #soleWriter} named: while it runs a slot, no other thread runs
+     * vCPUs, so what it stores is ordered for every vCPU by program order alone (a listener it
+     * calls may skip the fence it needs against other vCPU threads; not the one against a thread
+     * that writes guest memory from outside, which fences its own side).
+     */
+    public boolean soleWriterIsCurrent() {
+        return Thread.currentThread() == soleWriter;
+    }
+
+    /**
      * True if the line holding {@code addr} is watched (a volatile read: cheap on x86, and never
      * hoisted out of a compiled loop of stores).
      */
@@ -298,7 +308,7 @@ public final class PhysicalMemory {
         int a = (int) addr;
         int sh = (a & 7) << 3;
         if (sh == 0) {
-            if (Thread.currentThread() == soleWriter) {
+            if (soleWriterIsCurrent()) {
                 L.setRelease(ram, a >>> 3, v); // see soleWriter
             } else {
                 // a volatile exchange, not a release store: like the volatile compare-and-exchange
