@@ -81,6 +81,8 @@ public final class Mmu {
 
     // control-register values seen when the TLB contents were last validated
     private long seenCr0 = -1, seenCr4 = -1, seenEfer = -1;
+    /** The walk-cache control bits of the seen CR0, CR4 and EFER ({@link WalkCache#control}). */
+    private int seenControl = -1;
     private boolean paging;
 
     // the translation context whose number walk keys carry, and the CR3 and control bits it
@@ -214,7 +216,8 @@ public final class Mmu {
 
     /**
      * The walk key of the current context and walk-cache generation: what an entry must carry
-     * to stand for a walk now (see the class comment); 0 when contexts ran out.
+     * to stand for a walk now (see the class comment); 0 when contexts ran out. Called on the
+     * miss path only, after {@link #translate} brought the seen control registers up to date.
      */
     private long walkKey() {
         return walkKey(cpu.walks.generation());
@@ -222,7 +225,7 @@ public final class Mmu {
 
     private long walkKey(long generation) {
         Cpu c = cpu;
-        int control = WalkCache.control(c);
+        int control = seenControl;
         if (c.cr3 != contextCr3 || control != contextControl) {
             context = c.walks.context(c.cr3, control, c.model);
             contextCr3 = c.cr3;
@@ -322,6 +325,7 @@ public final class Mmu {
         seenCr0 = c.cr0;
         seenCr4 = c.cr4;
         seenEfer = c.efer;
+        seenControl = WalkCache.control(c);
         paging = (c.cr0 & Cpu.CR0_PG) != 0 && (c.cr0 & Cpu.CR0_PE) != 0;
     }
 
