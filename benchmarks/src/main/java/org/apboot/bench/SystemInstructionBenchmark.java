@@ -72,7 +72,8 @@ public class SystemInstructionBenchmark {
                     "6a08488d05030000005048cb49ffcf75eff4")),
             Map.entry("callRet", new Body("call 0x100007; jmp 0x100008; ret", 3, "e802000000eb01c349ffcf75f3f4")),
             Map.entry("lockBts", new Body("lock btsq $0x0,(%rbx)", 1, "f0480fba2b0049ffcf75f5f4")),
-            Map.entry("lockXadd", new Body("mov $0x1,%eax; lock xadd %eax,(%rbx)", 2, "b801000000f00fc10349ffcf75f2f4")),
+            Map.entry("lockXadd", new Body("mov $0x1,%eax; lock xadd %eax,(%rbx)", 2,
+                    "b801000000f00fc10349ffcf75f2f4")),
             Map.entry("load", new Body("mov (%rbx),%eax", 1, "8b0349ffcf75f9f4")),
             Map.entry("store", new Body("mov %eax,(%rbx)", 1, "890349ffcf75f9f4")),
             Map.entry("jump", new Body("jmp 0x100002", 1, "eb0049ffcf75f9f4")));

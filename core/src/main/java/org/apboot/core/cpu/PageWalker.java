@@ -67,12 +67,12 @@ final class PageWalker {
      * Walks for an access; on success fills the result fields, else throws #PF or #GP(0). A
      * current result in the machine's {@link WalkCache} stands for the walk; a walk that read
      * and changed nothing but RAM entries of marked lines is kept there for the other vCPUs.
+     * {@code control} is {@link WalkCache#control} of the vCPU now (the MMU keeps it).
      */
-    void walk(long linear, int access, boolean user) {
+    void walk(long linear, int access, boolean user, int control) {
         Cpu c = cpu;
         WalkCache wc = c.walks;
         long vpn = linear >>> 12;
-        int control = WalkCache.control(c);
         if (wc.find(c, vpn, control, access, user, this)) {
             return;
         }

@@ -196,8 +196,8 @@ public final class BootScenario {
                 config.pagingLevels(), trampolineName, params.serial() ? "serial" : "parallel",
                 config.work().name().toLowerCase(java.util.Locale.ROOT)
                         + (config.work() == BootParams.WorkMode.CALIBRATE ? ":" + config.iterations() : ""),
-                setupSeconds, wall, wall > 0 ? online / wall : 0, total, byMode, summary, ms, timedOut, failures, warnings,
-                apState(machine.vcpu(1)), machine.io().consoleText(), heap,
+                setupSeconds, wall, wall > 0 ? online / wall : 0, total, byMode, summary, ms, timedOut, failures,
+                warnings, apState(machine.vcpu(1)), machine.io().consoleText(), heap,
                 Math.max(0, heap - heapBefore - machine.ram().size()) / (aps + 1));
     }
 
