@@ -1,6 +1,7 @@
 package org.apboot.core.machine;
 
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.engine.Engine;
 import org.apboot.core.mem.MmioBus;
@@ -29,8 +30,21 @@ public final class Machine {
     private boolean bspQueued;
 
     public Machine(MachineConfig config) {
+        this(config, ram -> { }, v -> { });
+    }
+
+    /**
+     * Builds the machine in one pass: guest RAM first, then {@code load} fills it (images, tables),
+     * then each vCPU is built and handed to {@code setup} at once, in index order, before the next
+     * is built. A machine of 100,000 vCPUs holds more vCPU state than the host's caches: state set
+     * up while the vCPU is still in cache costs a fraction of a second pass over all of them.
+     * {@code setup} sets register state (and may call {@link Vcpu} methods that need no other
+     * vCPU); {@link #start} comes after the constructor.
+     */
+    public Machine(MachineConfig config, Consumer<PhysicalMemory> load, Consumer<Vcpu> setup) {
         this.config = config;
         this.ram = new PhysicalMemory(config.ramBytes);
+        load.accept(ram);
         this.apic = new LocalApic(this);
         this.vcpus = new Vcpu[config.cpus];
         for (int i = 0; i < config.cpus; i++) {
@@ -40,7 +54,9 @@ public final class Machine {
             c.mmio = apic;
             c.msrs = apic;
             c.interrupts = apic;
-            vcpus[i] = new Vcpu(c, i == 0);
+            Vcpu v = new Vcpu(c, i == 0);
+            vcpus[i] = v;
+            setup.accept(v);
         }
         this.scheduler = new Scheduler(this, config.hostThreads, config.quantum);
     }

@@ -65,7 +65,7 @@ public final class PhysicalMemory {
     private final long[] watched;
     private volatile WriteListener[] listeners = new WriteListener[0];
     /** What the CPU side keeps per memory (see {@link #sharedByCpus}); created once. */
-    private Object sharedByCpus;
+    private volatile Object sharedByCpus;
     /**
      * Pages written since the last {@link #snapshot} or restore, or null while no snapshot was
      * taken (the store path then pays one field load and a branch that is never taken). Plain
@@ -103,11 +103,18 @@ public final class PhysicalMemory {
      * never looks inside: this lets per-memory CPU state live beside the RAM without this package
      * depending on the CPU's. Called when a vCPU is built, not on any access path.
      */
-    public synchronized <T> T sharedByCpus(Class<T> type, java.util.function.Function<PhysicalMemory, T> create) {
-        if (sharedByCpus == null) {
-            sharedByCpus = create.apply(this);
+    public <T> T sharedByCpus(Class<T> type, java.util.function.Function<PhysicalMemory, T> create) {
+        Object o = sharedByCpus; // a machine's vCPUs are built one after another: no lock after the first
+        if (o == null) {
+            synchronized (this) {
+                o = sharedByCpus;
+                if (o == null) {
+                    o = create.apply(this);
+                    sharedByCpus = o;
+                }
+            }
         }
-        return type.cast(sharedByCpus);
+        return type.cast(o);
     }
 
     public long size() {

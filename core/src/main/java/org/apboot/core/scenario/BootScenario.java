@@ -62,6 +62,9 @@ public final class BootScenario {
                 .work(config.work(), config.iterations())
                 .fiveLevel(five)
                 .build();
+        InstalledTrampoline[] installed = new InstalledTrampoline[1];
+        InitialStates.Applied[] states = new InitialStates.Applied[2]; // the BSP's, the APs'
+        boolean mailbox = config.path() == WakePath.MAILBOX64;
         this.machine = new Machine(MachineConfig.builder()
                 .ramBytes(params.ramBytes())
                 .cpus(config.aps() + 1)
@@ -70,17 +73,25 @@ public final class BootScenario {
                 .hostThreads(config.hostThreads())
                 .deterministic(config.deterministic())
                 .quantum(config.quantum())
-                .build());
-        GuestImages.kernel().load(machine.ram());
-        GuestImages.firmware().load(machine.ram());
-        this.trampoline = blob.install(machine.ram(), KernelLayout.DEFAULT_TRAMPOLINE_BASE,
-                KernelLayout.trampolineSetup(five));
-        params.write(machine.ram(), trampoline);
-        InitialStates.apply(machine, machine.vcpu(0), KernelLayout.bspState(five));
-        if (config.path() == WakePath.MAILBOX64) {
+                .build(), ram -> {
+                    GuestImages.kernel().load(ram);
+                    GuestImages.firmware().load(ram);
+                    installed[0] = blob.install(ram, KernelLayout.DEFAULT_TRAMPOLINE_BASE,
+                            KernelLayout.trampolineSetup(five));
+                    params.write(ram, installed[0]);
+                    states[0] = InitialStates.of(ram, KernelLayout.bspState(five));
+                    states[1] = mailbox ? InitialStates.of(ram, FirmwareLayout.apState()) : null;
+                }, v -> {
+                    // each vCPU's state is set while it is in cache (see Machine's constructor)
+                    InitialStates.Applied s = v.cpu.index == 0 ? states[0] : states[1];
+                    if (s != null) {
+                        s.applyTo(v);
+                    }
+                });
+        this.trampoline = installed[0];
+        if (mailbox) {
             for (int i = 1; i <= config.aps(); i++) {
-                InitialStates.apply(machine, machine.vcpu(i), FirmwareLayout.apState());
-                machine.start(i);
+                machine.start(i); // parked in the firmware's wake-up loop
             }
         }
         this.engine = engines.create(machine.ram());

@@ -19,27 +19,60 @@ public final class InitialStates {
     }
 
     public static void apply(Machine machine, Vcpu v, InitialState s) {
-        Cpu c = v.cpu;
-        PhysicalMemory ram = machine.ram();
-        c.cr0 = s.cr0();
-        c.cr3 = s.cr3();
-        c.cr4 = s.cr4();
-        c.efer = s.efer();
-        c.gdtrBase = s.gdtBase();
-        c.gdtrLimit = s.gdtLimit();
-        c.idtrBase = s.idtBase();
-        c.idtrLimit = s.idtLimit();
+        of(machine.ram(), s).applyTo(v);
+    }
+
+    /**
+     * {@code s} with its segment registers read from the GDT in {@code ram} once, to be given to
+     * many vCPUs: {@link Applied#applyTo} reads no guest memory, so a machine can apply it to
+     * each vCPU right after building it (see {@link Machine#Machine(org.apboot.core.machine.MachineConfig,
+     * java.util.function.Consumer, java.util.function.Consumer)}).
+     *
+     * @throws IllegalArgumentException a selector outside the GDT
+     */
+    public static Applied of(PhysicalMemory ram, InitialState s) {
         int[] sels = {s.es(), s.cs(), s.ss(), s.ds(), s.fs(), s.gs()};
+        Segment[] segs = new Segment[6];
         for (int i = 0; i < 6; i++) {
-            loadFromGdt(ram, c.seg[i], sels[i], s.gdtBase(), s.gdtLimit());
+            segs[i] = new Segment();
+            loadFromGdt(ram, segs[i], sels[i], s.gdtBase(), s.gdtLimit());
         }
-        c.rip = s.rip();
-        c.r[Cpu.RSP] = s.rsp();
-        Flags.setRflags(c, s.rflags(), -1L);
-        v.restoreApicBase(s.apicBase());
-        c.halted = false;
-        c.updateMode();
-        c.mmu.flushAll();
+        return new Applied(s, segs);
+    }
+
+    /** An initial state whose segment registers are decoded: see {@link #of}. Immutable. */
+    public static final class Applied {
+        private final InitialState state;
+        private final Segment[] segs;
+
+        private Applied(InitialState state, Segment[] segs) {
+            this.state = state;
+            this.segs = segs;
+        }
+
+        /** Puts {@code v} into the state (its TLB flushed, its mode recomputed). */
+        public void applyTo(Vcpu v) {
+            InitialState s = state;
+            Cpu c = v.cpu;
+            c.cr0 = s.cr0();
+            c.cr3 = s.cr3();
+            c.cr4 = s.cr4();
+            c.efer = s.efer();
+            c.gdtrBase = s.gdtBase();
+            c.gdtrLimit = s.gdtLimit();
+            c.idtrBase = s.idtBase();
+            c.idtrLimit = s.idtLimit();
+            for (int i = 0; i < 6; i++) {
+                c.seg[i].copyFrom(segs[i]);
+            }
+            c.rip = s.rip();
+            c.r[Cpu.RSP] = s.rsp();
+            Flags.setRflags(c, s.rflags(), -1L);
+            v.restoreApicBase(s.apicBase());
+            c.halted = false;
+            c.updateMode();
+            c.mmu.flushAll();
+        }
     }
 
     /** Loads a segment register's selector and hidden descriptor cache straight from the GDT. */

@@ -218,8 +218,10 @@ public final class Shifts {
             long v = (x << 32) | (y << 16) | x; // 16-bit operands only
             long r = (v >>> (32 - c)) & m;
             boolean cf = ((v >>> (48 - c)) & 1) != 0;
-            boolean of = ((x ^ r) & Flags.signBit(size)) != 0;
-            Flags.setArith(cpu, Flags.szp(size, r) | Cpu.AF | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+            // OF as a shift by one would set it (bit 15 of dst against bit 14), AF clear: what an
+            // Intel host does (DoubleShiftBeyondWidthTest)
+            boolean of = (((x >>> 15) ^ (x >>> 14)) & 1) != 0;
+            Flags.setArith(cpu, Flags.szp(size, r) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
             return r;
         }
         long r = c == bits ? y : ((x << c) | (y >>> (bits - c))) & m;
@@ -240,8 +242,9 @@ public final class Shifts {
             long v = x | (y << 16) | (x << 32); // 16-bit operands only
             long r = (v >>> c) & m;
             boolean cf = ((v >>> (c - 1)) & 1) != 0;
-            boolean of = ((x ^ r) & Flags.signBit(size)) != 0;
-            Flags.setArith(cpu, Flags.szp(size, r) | Cpu.AF | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+            // OF as a shift by one would set it (bit 15 of dst against bit 0 of src), AF clear
+            boolean of = (((x >>> 15) ^ y) & 1) != 0;
+            Flags.setArith(cpu, Flags.szp(size, r) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
             return r;
         }
         long r = c == bits ? y : ((x >>> c) | (y << (bits - c))) & m;

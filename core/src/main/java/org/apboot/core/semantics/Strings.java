@@ -56,6 +56,9 @@ public final class Strings {
             return true;
         }
         long n = cpu.r[Cpu.RCX] & am;
+        if (n == 0) {
+            noIterations(cpu, addrSize, true, true);
+        }
         for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
             if (budget == 0) {
                 return false;
@@ -80,6 +83,9 @@ public final class Strings {
             return true;
         }
         long n = cpu.r[Cpu.RCX] & am;
+        if (n == 0) {
+            noIterations(cpu, addrSize, false, true);
+        }
         for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
             if (budget == 0) {
                 return false;
@@ -102,6 +108,9 @@ public final class Strings {
             return true;
         }
         long n = cpu.r[Cpu.RCX] & am;
+        if (n == 0) {
+            noIterations(cpu, addrSize, false, false);
+        }
         for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
             if (budget == 0) {
                 return false;
@@ -129,6 +138,9 @@ public final class Strings {
         }
         boolean whileEqual = rep == Insn.REP;
         long n = cpu.r[Cpu.RCX] & am;
+        if (n == 0) {
+            noIterations(cpu, addrSize, false, false);
+        }
         for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
             if (budget == 0) {
                 return false;
@@ -160,6 +172,9 @@ public final class Strings {
         }
         boolean whileEqual = rep == Insn.REP;
         long n = cpu.r[Cpu.RCX] & am;
+        if (n == 0) {
+            noIterations(cpu, addrSize, false, false);
+        }
         for (long budget = ITERATIONS_PER_STEP; n != 0; budget--) {
             if (budget == 0) {
                 return false;
@@ -174,5 +189,22 @@ public final class Strings {
             }
         }
         return true;
+    }
+
+    /**
+     * A repeated string instruction whose count is already zero runs no iteration, but the
+     * Intel processor the model follows still writes rCX at the address size, and MOVS and STOS
+     * their pointers (rSI and rDI, rDI): with a 32-bit address size in 64-bit mode their upper
+     * halves become zero. LODS, CMPS and SCAS leave their pointers alone. (Measured on an Intel
+     * host, family 6 model 0xA7; the SDM leaves it unsaid, and AMD processors write nothing.)
+     */
+    private static void noIterations(Cpu cpu, int addrSize, boolean rsi, boolean rdi) {
+        cpu.setReg(Cpu.RCX, addrSize, cpu.r[Cpu.RCX]);
+        if (rsi) {
+            cpu.setReg(Cpu.RSI, addrSize, cpu.r[Cpu.RSI]);
+        }
+        if (rdi) {
+            cpu.setReg(Cpu.RDI, addrSize, cpu.r[Cpu.RDI]);
+        }
     }
 }

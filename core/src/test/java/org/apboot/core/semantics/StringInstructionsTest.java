@@ -245,4 +245,49 @@ class StringInstructionsTest {
         Strings.restartUnlessDone(l, 2, false);
         assertEquals(-1L, l.rip);
     }
+
+    /**
+     * A zero count with a 32-bit address size: no element moves, but rCX, and the pointers of
+     * MOVS and STOS, are written at that size (upper halves cleared), as an Intel host does
+     * (family 6 model 0xA7, {@code 67 F3 A4} and the rest run natively with ECX = 0 and garbage
+     * in the upper halves). A 16-bit address size keeps the bits above.
+     */
+    @Test
+    void aZeroCountWritesTheCounterAndTheStoringPointersAtTheAddressSize() {
+        long rcx = 0xDEAD_BEEF_0000_0000L, rsi = 0x1234_5678_0000_1000L, rdi = 0x8765_4321_0000_2000L;
+        cpu.ram.write8(0x2000, 0x77);
+        String[] ops = {"movs", "stos", "lods", "cmps", "scas"};
+        long[][] want = { // rcx, rsi, rdi after the instruction
+            {0, 0x1000, 0x2000}, {0, rsi, 0x2000}, {0, rsi, rdi}, {0, rsi, rdi}, {0, rsi, rdi}};
+        for (int i = 0; i < ops.length; i++) {
+            for (int addrSize : new int[] {4, 2}) {
+                cpu.r[Cpu.RCX] = addrSize == 4 ? rcx : rcx | 0xFFFF_0000L;
+                cpu.r[Cpu.RSI] = rsi;
+                cpu.r[Cpu.RDI] = rdi;
+                cpu.r[Cpu.RAX] = 0x55;
+                int rep = i >= 3 ? Insn.REPNE : Insn.REP;
+                boolean done;
+                switch (ops[i]) {
+                    case "movs": done = Strings.movs(cpu, 1, addrSize, Insn.DS, rep); break;
+                    case "stos": done = Strings.stos(cpu, 1, addrSize, rep); break;
+                    case "lods": done = Strings.lods(cpu, 1, addrSize, Insn.DS, rep); break;
+                    case "cmps": done = Strings.cmps(cpu, 1, addrSize, Insn.DS, rep); break;
+                    default: done = Strings.scas(cpu, 1, addrSize, rep); break;
+                }
+                String what = "rep " + ops[i] + " a" + addrSize * 8;
+                assertTrue(done, what);
+                if (addrSize == 4) {
+                    assertEquals(want[i][0], cpu.r[Cpu.RCX], what + " rcx");
+                    assertEquals(want[i][1], cpu.r[Cpu.RSI], what + " rsi");
+                    assertEquals(want[i][2], cpu.r[Cpu.RDI], what + " rdi");
+                } else {
+                    assertEquals(rcx | 0xFFFF_0000L, cpu.r[Cpu.RCX], what + " rcx");
+                    assertEquals(rsi, cpu.r[Cpu.RSI], what + " rsi");
+                    assertEquals(rdi, cpu.r[Cpu.RDI], what + " rdi");
+                }
+                assertEquals(0x55, cpu.r[Cpu.RAX], what + " rax");
+                assertEquals(0x77, cpu.ram.read8(0x2000), what + " memory");
+            }
+        }
+    }
 }

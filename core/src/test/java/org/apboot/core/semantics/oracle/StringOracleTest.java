@@ -122,6 +122,9 @@ class StringOracleTest {
         return c;
     }
 
+    private static final boolean INTEL_HOST = HostCpuOracleTest.hostVendorIs("GenuineIntel");
+    private int zeroCountSkipped;
+
     private static final Object[][] OPS = {
         {"movs", 0xA4}, {"stos", 0xAA}, {"lods", 0xAC}, {"cmps", 0xA6}, {"scas", 0xAE},
     };
@@ -144,6 +147,10 @@ class StringOracleTest {
                     }
                 }
             }
+        }
+        if (zeroCountSkipped > 0) {
+            System.out.println("string oracle: " + zeroCountSkipped + " repeated cases with a 32-bit address size and"
+                    + " ECX = 0 not compared: the host is not an Intel processor (AMD leaves RCX, RSI, RDI as they were)");
         }
         assertNoFailures();
     }
@@ -214,6 +221,12 @@ class StringOracleTest {
             rcx |= rnd.nextLong() << 32;
             rsi |= rnd.nextLong() << 32;
             rdi |= rnd.nextLong() << 32;
+        }
+        if (repeated && a32 && count == 0 && !INTEL_HOST) {
+            // with nothing to repeat, an Intel processor (the model) still writes ECX, and
+            // MOVS/STOS their pointers, zero-extended; AMD processors write nothing
+            zeroCountSkipped++;
+            return;
         }
         long[] in = {rax, rcx, rsi, rdi, rnd.nextLong(), randomFlags(down)};
         String family = name + size * 8 + (rep == 0xF3 ? " rep" : rep == 0xF2 ? " repne" : "") + (a32 ? " a32" : "");
