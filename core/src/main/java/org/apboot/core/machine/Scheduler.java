@@ -293,41 +293,32 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             all[t] = new Worker(engine.newWorker(), t);
         }
         workers = all;
-        ArrayList<Throwable> errors = new ArrayList<>();
-        CountDownLatch helpersDone = new CountDownLatch(threads - 1);
-        for (int t = 1; t < threads; t++) {
-            Worker w = all[t];
-            HelperThreads.executor().execute(() -> {
-                try {
-                    workerLoop(w);
-                } catch (Throwable e) {
-                    synchronized (errors) {
-                        errors.add(e);
-                    }
-                    stopAll();
-                } finally {
-                    if (w.phase.get() != Worker.RETIRED) {
-                        helpersDone.countDown();
-                    }
-                }
-            });
-        }
+        helpersErrors = new ArrayList<>();
+        helpersDone = new CountDownLatch(threads - 1);
+        helpersStarted = false;
+        idle.set(threads - 1); // helpers not started yet count as idle (see startHelpers)
         try {
             workerLoop(all[0]);
         } finally {
             // the primary may also have left by an exception: the helpers must end too. Napping
             // ones are retired before the others are woken, so that they stay asleep.
             stop.set(true);
-            for (int t = 1; t < threads; t++) {
-                Worker h = all[t];
-                if (h.phase.compareAndSet(Worker.NAPPING, Worker.RETIRED)) {
-                    idle.decrementAndGet(); // for it: it leaves without touching the scheduler
-                    finishRun(h);
-                    helpersDone.countDown();
+            if (helpersStarted) {
+                for (int t = 1; t < threads; t++) {
+                    Worker h = all[t];
+                    if (h.phase.compareAndSet(Worker.NAPPING, Worker.RETIRED)) {
+                        idle.decrementAndGet(); // for it: it leaves without touching the scheduler
+                        finishRun(h);
+                        helpersDone.countDown();
+                    }
+                }
+                stopAll();
+                awaitHelpers(helpersDone);
+            } else {
+                for (int t = 1; t < threads; t++) {
+                    finishRun(all[t]);
                 }
             }
-            stopAll();
-            awaitHelpers(helpersDone);
             ram.soleWriter(null);
             for (int t = 1; t < threads; t++) {
                 Thread th = all[t].thread;
@@ -340,12 +331,57 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 queue.add(v);
             }
         }
+        ArrayList<Throwable> errors = helpersErrors;
         synchronized (errors) {
             if (!errors.isEmpty()) {
                 Throwable e = errors.get(0);
                 throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
             }
         }
+    }
+
+    /** Errors of the current run's helpers (the first is rethrown when the run ends). */
+    private ArrayList<Throwable> helpersErrors = new ArrayList<>();
+    /** Counted down by each helper of the current run as it ends. */
+    private CountDownLatch helpersDone;
+    /** Whether the current run started its helpers; read and written by the primary only. */
+    private boolean helpersStarted;
+
+    /**
+     * Starts the helpers of this run on {@link HelperThreads}, the first time the primary hands
+     * a vCPU to the compute queue. A run that never does (a bare bring-up: every vCPU wakes
+     * another or waits within the primary's slice) starts none and pays nothing for them: no
+     * task handed to a pool thread, no helper to stop and wait for at the end. Until then the
+     * helpers count as idle.
+     */
+    private void startHelpers() {
+        helpersStarted = true;
+        Worker[] all = workers;
+        ArrayList<Throwable> errors = helpersErrors;
+        CountDownLatch done = helpersDone;
+        idle.addAndGet(-(threads - 1)); // each counts itself again when it idles
+        for (int t = 1; t < threads; t++) {
+            Worker w = all[t];
+            HelperThreads.executor().execute(() -> {
+                try {
+                    workerLoop(w);
+                } catch (Throwable e) {
+                    synchronized (errors) {
+                        errors.add(e);
+                    }
+                    stopAll();
+                } finally {
+                    if (w.phase.get() != Worker.RETIRED) {
+                        done.countDown();
+                    }
+                }
+            });
+        }
+    }
+
+    /** Whether the last run started its helper threads (for tests). */
+    boolean helpersStarted() {
+        return helpersStarted;
     }
 
     /**
@@ -452,12 +488,15 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     }
                     continue;
                 }
-                if (slotSeq != null) {
+                // until the helpers start, no other thread stores or parks: nothing reads the
+                // primary's slot sequence (see armed and startSharing), so it is not counted
+                boolean counted = slotSeq != null && (w.index != 0 || helpersStarted);
+                if (counted) {
                     slotSeq.incrementAndGet(w.index);
                 }
                 w.wokeInSlot = false;
                 int reason = runSlot(w, v);
-                if (slotSeq != null) {
+                if (counted) {
                     // only this thread writes its entry; the slot's stores are ordered before
                     // it, which is all a reader of the end needs (see armed)
                     slotSeq.lazySet(w.index, slotSeq.get(w.index) + 1);
@@ -473,10 +512,13 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                             // the primary, next to the vCPUs it wakes
                             requeue(v, queue);
                         } else {
+                            requeue(v, computeQueue);
                             if (w.index == 0) {
                                 w.counts[COMPUTE_HANDOFFS]++;
+                                if (!helpersStarted) {
+                                    startHelpers();
+                                }
                             }
-                            requeue(v, computeQueue);
                         }
                         break;
                     case ExitReason.HALT:
@@ -688,12 +730,14 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 if (hasWork(self) || stop.get()) {
                     return stop.get();
                 }
+                if (idle.get() == threads) {
+                    // every worker idle (helpers not started count as idle): none can hand
+                    // work over, so waiting for one is pointless; see whether the run is over
+                    break;
+                }
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                     continue;
-                }
-                if (idle.get() == threads) {
-                    break; // every worker idle: see whether the run is over
                 }
                 if (threads > 1 && !nap(self)) {
                     retired = true;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Machines of two host threads run one after another (as benchmarks and {@code boot --repeat}
  * do) take their helper from the shared {@link HelperThreads}: once the first run has one, the
- * next runs start no thread.
+ * next runs start no thread. A run starts its helper only when it first hands a vCPU over.
  */
 class HelperThreadsReuseTest {
     private static final long TIMEOUT = 60_000_000_000L;
@@ -45,5 +45,34 @@ class HelperThreadsReuseTest {
             assertTrue(m.scheduler().total(Scheduler.COMPUTE_HANDOFFS) > 0, "the loop was never handed over");
         }
         assertEquals(afterFirst, HelperThreads.started(), "helper threads started after the first run");
+    }
+
+    @Test
+    void aRunThatHandsNothingOverStartsNoHelper() throws InterruptedException {
+        awaitIdleHelpers();
+        long before = HelperThreads.started();
+        Machine m = new Machine(MachineConfig.builder().ramBytes(1 << 16).cpus(1).hostThreads(2).build());
+        m.ram().load(0x1000, new byte[] {(byte) 0xb9, 0x10, 0x00, 0x00, 0x00, 0x49, 0x75, (byte) 0xfd, (byte) 0xf4});
+        ParkWakeStressTest.flat32(m.vcpu(0).cpu, 0x1000); // 16 passes, then hlt: within one slice
+        m.start(0);
+        assertFalse(m.run(new Interpreter(m.ram()), TIMEOUT), "timed out");
+        assertEquals(Vcpu.HALTED, m.vcpu(0).state());
+        assertEquals(0, m.scheduler().total(Scheduler.COMPUTE_HANDOFFS));
+        assertFalse(m.scheduler().helpersStarted(), "a helper was started for a run with nothing to hand over");
+        assertEquals(0, HelperThreads.busy(), "a helper thread is busy");
+        assertEquals(before, HelperThreads.started());
+    }
+
+    @Test
+    void theFirstHandOverStartsTheHelper() throws InterruptedException {
+        awaitIdleHelpers();
+        Machine m = new Machine(MachineConfig.builder().ramBytes(1 << 16).cpus(1).hostThreads(2)
+                .quantum(2_000).build());
+        m.ram().load(0x1000, COUNT_DOWN);
+        ParkWakeStressTest.flat32(m.vcpu(0).cpu, 0x1000);
+        m.start(0);
+        assertFalse(m.run(new Interpreter(m.ram()), TIMEOUT), "timed out");
+        assertEquals(0, m.vcpu(0).cpu.r[org.apboot.core.cpu.Cpu.RCX]);
+        assertTrue(m.scheduler().helpersStarted(), "the loop was handed over, but no helper started");
     }
 }
