@@ -62,9 +62,12 @@ import org.apboot.core.util.LongMap;
  * calibration loop) runs on the helpers while the primary brings up the next AP.
  *
  * <p>What a second thread costs the primary when the helpers have nothing to do, which is most
- * of a bare bring-up, is kept to what a one-thread machine pays: the helpers' threads come from
- * {@link HelperThreads} (no thread start per run), a napping helper is retired at the end of the
- * run rather than woken and awaited (see {@link Worker#phase}), and while every helper is idle
+ * of a bare bring-up, is kept to what a one-thread machine pays: the helpers start only when the
+ * primary first hands a vCPU over ({@link #startHelpers}; a bare bring-up starts none, and until
+ * then the primary neither counts its slots nor waits for work that no idle helper can hand
+ * back), their threads come from {@link HelperThreads} (no thread start per run), a napping
+ * helper is retired at the end of the run rather than woken and awaited (see
+ * {@link Worker#phase}), and while every helper is idle
  * the primary is the memory's sole writer, whose aligned stores need no locked exchange (see
  * {@link #startSharing}).
  *
