@@ -10,6 +10,7 @@ import org.apboot.core.image.BootParams.WorkMode;
 import org.apboot.core.machine.Machine;
 import org.apboot.core.machine.Vcpu;
 import org.apboot.core.scenario.BootConfig;
+import org.apboot.core.scenario.BootReport;
 import org.apboot.core.scenario.BootScenario;
 import org.apboot.jit.JitEngine;
 
@@ -113,6 +114,21 @@ final class BringUp {
                     + (timedOut ? ", timed out" : "") + firstProblem(s.machine()));
         }
         return online;
+    }
+
+    /**
+     * The whole checked bring-up as {@code apboot boot} runs it ({@link BootScenario#run}): the
+     * guest run, the heap measurement with its full GC, and the per-AP state check. Returns the
+     * APs brought online; fails when the report has a failure.
+     */
+    int runChecked() {
+        BootReport r = scenario.run(null);
+        if (!r.success()) {
+            throw new IllegalStateException("bring-up failed: " + r.online() + "/" + r.aps() + " online, "
+                    + r.failed() + " failed" + (r.timedOut() ? ", timed out" : "")
+                    + (r.failures().isEmpty() ? "" : "; first: " + r.failures().get(0)));
+        }
+        return r.online();
     }
 
     /** The first AP that did not end halted, as guest facts. */

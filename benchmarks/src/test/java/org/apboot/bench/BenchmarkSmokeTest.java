@@ -70,7 +70,7 @@ class BenchmarkSmokeTest {
                 "BootBenchmark", "BootTdxBenchmark", "BootBlobBenchmark", "ScalingBenchmark", "DispatchBenchmark",
                 "DecodeBenchmark", "MemoryBenchmark", "GuestLoopBenchmark", "InterpreterLoopBenchmark",
                 "DecoderBenchmark", "TranslateBenchmark", "TranslatePathBenchmark", "PhysicalMemoryBenchmark",
-                "SnapshotBenchmark", "RomLoopBenchmark", "SystemInstructionBenchmark")),
+                "SnapshotBenchmark", "RomLoopBenchmark", "SystemInstructionBenchmark", "BootCheckedBenchmark")),
                 classes.toString());
         List<DynamicTest> tests = new ArrayList<>();
         for (Class<?> c : classes) {
