@@ -1,7 +1,6 @@
 package org.apboot.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -46,13 +45,6 @@ public class BootCheckedBenchmark {
 
     private BringUp bringUp;
 
-    /** Counted per iteration; JMH reports OPERATIONS counters as a rate (APs per second). */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Online {
-        public long apsOnline;
-    }
-
     @Setup(Level.Trial)
     public void configure() {
         bringUp = new BringUp(BringUp.config(path, aps, "none", 1, "generic", null), engine, "warm");
@@ -64,7 +56,7 @@ public class BootCheckedBenchmark {
     }
 
     @Benchmark
-    public int bringUp(Online counter) {
+    public int bringUp(BootBenchmark.Online counter) {
         int online = bringUp.runChecked();
         counter.apsOnline += online;
         return online;

@@ -26,6 +26,23 @@ class HelperThreadsReuseTest {
         }
     }
 
+    /* .code32: mov $16, %ecx; 1: dec %ecx; jnz 1b; hlt (well within one primary slice) */
+    private static final byte[] SHORT_COUNT_DOWN = {(byte) 0xb9, 0x10, 0x00, 0x00, 0x00, 0x49, 0x75, (byte) 0xfd,
+        (byte) 0xf4};
+
+    /** A one-vCPU machine of two host threads that ran {@code code} at 0x1000 in flat 32-bit mode to its HLT. */
+    private static Machine ran(byte[] code) {
+        Machine m = new Machine(MachineConfig.builder().ramBytes(1 << 16).cpus(1).hostThreads(2)
+                .quantum(2_000).build());
+        m.ram().load(0x1000, code);
+        ParkWakeStressTest.flat32(m.vcpu(0).cpu, 0x1000);
+        m.start(0);
+        assertFalse(m.run(new Interpreter(m.ram()), TIMEOUT), "timed out");
+        assertEquals(Vcpu.HALTED, m.vcpu(0).state());
+        assertEquals(0, m.vcpu(0).cpu.r[org.apboot.core.cpu.Cpu.RCX]);
+        return m;
+    }
+
     @Test
     void laterMachinesStartNoHelperThread() throws InterruptedException {
         long afterFirst = 0;
@@ -34,15 +51,9 @@ class HelperThreadsReuseTest {
             if (run == 1) {
                 afterFirst = HelperThreads.started();
             }
-            Machine m = new Machine(MachineConfig.builder().ramBytes(1 << 16).cpus(1).hostThreads(2)
-                    .quantum(2_000).build());
-            m.ram().load(0x1000, COUNT_DOWN);
-            ParkWakeStressTest.flat32(m.vcpu(0).cpu, 0x1000);
-            m.start(0);
-            assertFalse(m.run(new Interpreter(m.ram()), TIMEOUT), "timed out");
-            assertEquals(Vcpu.HALTED, m.vcpu(0).state());
-            assertEquals(0, m.vcpu(0).cpu.r[org.apboot.core.cpu.Cpu.RCX]);
+            Machine m = ran(COUNT_DOWN);
             assertTrue(m.scheduler().total(Scheduler.COMPUTE_HANDOFFS) > 0, "the loop was never handed over");
+            assertTrue(m.scheduler().helpersStarted(), "the loop was handed over, but no helper started");
         }
         assertEquals(afterFirst, HelperThreads.started(), "helper threads started after the first run");
     }
@@ -51,28 +62,10 @@ class HelperThreadsReuseTest {
     void aRunThatHandsNothingOverStartsNoHelper() throws InterruptedException {
         awaitIdleHelpers();
         long before = HelperThreads.started();
-        Machine m = new Machine(MachineConfig.builder().ramBytes(1 << 16).cpus(1).hostThreads(2).build());
-        m.ram().load(0x1000, new byte[] {(byte) 0xb9, 0x10, 0x00, 0x00, 0x00, 0x49, 0x75, (byte) 0xfd, (byte) 0xf4});
-        ParkWakeStressTest.flat32(m.vcpu(0).cpu, 0x1000); // 16 passes, then hlt: within one slice
-        m.start(0);
-        assertFalse(m.run(new Interpreter(m.ram()), TIMEOUT), "timed out");
-        assertEquals(Vcpu.HALTED, m.vcpu(0).state());
+        Machine m = ran(SHORT_COUNT_DOWN);
         assertEquals(0, m.scheduler().total(Scheduler.COMPUTE_HANDOFFS));
         assertFalse(m.scheduler().helpersStarted(), "a helper was started for a run with nothing to hand over");
         assertEquals(0, HelperThreads.busy(), "a helper thread is busy");
         assertEquals(before, HelperThreads.started());
-    }
-
-    @Test
-    void theFirstHandOverStartsTheHelper() throws InterruptedException {
-        awaitIdleHelpers();
-        Machine m = new Machine(MachineConfig.builder().ramBytes(1 << 16).cpus(1).hostThreads(2)
-                .quantum(2_000).build());
-        m.ram().load(0x1000, COUNT_DOWN);
-        ParkWakeStressTest.flat32(m.vcpu(0).cpu, 0x1000);
-        m.start(0);
-        assertFalse(m.run(new Interpreter(m.ram()), TIMEOUT), "timed out");
-        assertEquals(0, m.vcpu(0).cpu.r[org.apboot.core.cpu.Cpu.RCX]);
-        assertTrue(m.scheduler().helpersStarted(), "the loop was handed over, but no helper started");
     }
 }
