@@ -498,6 +498,10 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                     slotSeq.incrementAndGet(w.index);
                 }
                 w.wokeInSlot = false;
+                if (v.keptTlb) { // it kept its TLB while parked (keepOrReleaseTlb); it runs again
+                    v.keptTlb = false;
+                    keptTlbs.decrementAndGet();
+                }
                 int reason = runSlot(w, v);
                 if (counted) {
                     // only this thread writes its entry; the slot's stores are ordered before
@@ -839,7 +843,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
                 return false;
             }
         }
-        c.mmu.release();
+        keepOrReleaseTlb(v);
         synchronized (lw) {
             v.setState(Vcpu.PARKED);
             lw.add(v);
@@ -858,6 +862,36 @@ final class Scheduler implements PhysicalMemory.WriteListener {
             // a writer or an event woke it meanwhile, and queued it
         }
         return true;
+    }
+
+    /** Parked vCPUs of this machine that may keep their TLB storage at once (see keepOrReleaseTlb). */
+    private static final int KEPT_TLB_LIMIT = 8;
+    /** Parked vCPUs holding their TLB storage now. */
+    private final AtomicInteger keptTlbs = new AtomicInteger();
+
+    /**
+     * A vCPU about to park gives its TLB storage back, as a halted one does, so that thousands of
+     * waiting vCPUs hold none, unless it has parked before in this run and fewer than
+     * {@value #KEPT_TLB_LIMIT} parked vCPUs keep theirs: a vCPU that waits again and again (a BSP
+     * waiting for each AP's acknowledgement in turn) is woken within microseconds and would walk
+     * or revive every entry it had. Keeping entries across a wait is what hardware does; they stay
+     * subject to every invalidation as while running.
+     */
+    private void keepOrReleaseTlb(Vcpu v) {
+        if (v.parkedBefore && keptTlbs.get() < KEPT_TLB_LIMIT) {
+            if (keptTlbs.incrementAndGet() <= KEPT_TLB_LIMIT) {
+                v.keptTlb = true;
+                return;
+            }
+            keptTlbs.decrementAndGet();
+        }
+        v.parkedBefore = true;
+        v.cpu.mmu.release();
+    }
+
+    /** Parked vCPUs holding their TLB storage now (for tests). */
+    int keptTlbCount() {
+        return keptTlbs.get();
     }
 
     /**
