@@ -242,16 +242,17 @@ public final class Mmu {
         if (t == EMPTY) {
             t = takeArray();
         }
-        // the entry may stand for a walk (its stamp is stale), or sit in a victim slot
+        // the entry may stand for a walk (its stamp is stale: after a flush, the common case,
+        // so it is looked at first), or sit in a victim slot
+        if (t[e] == vpn && current(t, e, access, user)) {
+            return t[e + 1] | (linear & 0xFFF);
+        }
         int v1 = e ^ VICTIM_1, v2 = e ^ VICTIM_2;
         if (t[v1] == vpn && current(t, v1, access, user)) {
             return swapIn(t, e, v1) | (linear & 0xFFF);
         }
         if (t[v2] == vpn && current(t, v2, access, user)) {
             return swapIn(t, e, v2) | (linear & 0xFFF);
-        }
-        if (t[e] == vpn && current(t, e, access, user)) {
-            return t[e + 1] | (linear & 0xFFF);
         }
         misses++;
         PageWalker w = walker();
