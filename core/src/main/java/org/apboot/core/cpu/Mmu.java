@@ -124,8 +124,9 @@ public final class Mmu {
     }
 
     /**
-     * Drops the TLB's storage (a parked or halted vCPU keeps only its architectural state: with
-     * 100,000 vCPUs, 8 KiB of TLB each would dominate the heap). The next miss takes an array
+     * Drops the TLB's storage (a halted vCPU, and a parked one unless the scheduler lets it keep
+     * its translations for a quick return, keeps only its architectural state: with 100,000
+     * vCPUs, 8 KiB of TLB each would dominate the heap). The next miss takes an array
      * from the pool again. Nothing is cleared: the array keeps the last generation stamped in it
      * ({@link #COUNTER}), and its next owner starts above that, so no old entry matches.
      */
