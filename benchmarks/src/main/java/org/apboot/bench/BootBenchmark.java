@@ -2,8 +2,6 @@ package org.apboot.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.apboot.jit.JitEngine;
-import org.openjdk.jmh.annotations.AuxCounters;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -63,7 +61,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xmn1g"})
-public class BootBenchmark {
+public class BootBenchmark extends BringUpBenchmark {
     @Param({"sipi", "mailbox64"})
     public String path;
 
@@ -85,29 +83,8 @@ public class BootBenchmark {
     @Param({"generic"})
     public String cpu;
 
-    private BringUp bringUp;
-
-    /** Counted per iteration; JMH reports OPERATIONS counters as a rate (APs per second). */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Online {
-        public long apsOnline;
-    }
-
     @Setup(Level.Trial)
     public void configure() {
         bringUp = new BringUp(BringUp.config(path, aps, work, threads, cpu, null), engine, cache);
-    }
-
-    @Setup(Level.Invocation)
-    public void build() {
-        bringUp.prepare();
-    }
-
-    @Benchmark
-    public int bringUp(Online counter) {
-        int online = bringUp.run();
-        counter.apsOnline += online;
-        return online;
     }
 }

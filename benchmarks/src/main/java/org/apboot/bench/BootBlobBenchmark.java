@@ -2,7 +2,6 @@ package org.apboot.bench;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -34,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xmn1g"})
-public class BootBlobBenchmark {
+public class BootBlobBenchmark extends BringUpBenchmark {
     @Param({"sipi", "mailbox64"})
     public String path;
 
@@ -47,8 +46,6 @@ public class BootBlobBenchmark {
     @Param({"warm"})
     public String cache;
 
-    private BringUp bringUp;
-
     @Setup(Level.Trial)
     public void configure() {
         Path blob = BringUp.blobFromProperty();
@@ -57,17 +54,5 @@ public class BootBlobBenchmark {
                     + "=DIR (a kernel build's arch/x86/realmode/rm directory)");
         }
         bringUp = new BringUp(BringUp.config(path, aps, "none", 1, "generic", blob), engine, cache);
-    }
-
-    @Setup(Level.Invocation)
-    public void build() {
-        bringUp.prepare();
-    }
-
-    @Benchmark
-    public int bringUp(BootBenchmark.Online counter) {
-        int online = bringUp.run();
-        counter.apsOnline += online;
-        return online;
     }
 }

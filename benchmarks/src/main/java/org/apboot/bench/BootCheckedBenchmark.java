@@ -1,7 +1,6 @@
 package org.apboot.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -33,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
-public class BootCheckedBenchmark {
+public class BootCheckedBenchmark extends BringUpBenchmark {
     @Param({"sipi", "mailbox64"})
     public String path;
 
@@ -43,22 +42,14 @@ public class BootCheckedBenchmark {
     @Param({"interp", "jit"})
     public String engine;
 
-    private BringUp bringUp;
-
     @Setup(Level.Trial)
     public void configure() {
         bringUp = new BringUp(BringUp.config(path, aps, "none", 1, "generic", null), engine, "warm");
     }
 
-    @Setup(Level.Invocation)
-    public void build() {
-        bringUp.prepare();
-    }
-
-    @Benchmark
-    public int bringUp(BootBenchmark.Online counter) {
-        int online = bringUp.runChecked();
-        counter.apsOnline += online;
-        return online;
+    /** The guest run, then the heap measurement and the check of every AP ({@link BringUp#runChecked}). */
+    @Override
+    int bringUpOnce() {
+        return bringUp.runChecked();
     }
 }

@@ -1,7 +1,6 @@
 package org.apboot.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -32,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xmn1g"})
-public class BootTdxBenchmark {
+public class BootTdxBenchmark extends BringUpBenchmark {
     @Param({"64", "4096"})
     public int aps;
 
@@ -48,22 +47,8 @@ public class BootTdxBenchmark {
     @Param({"1", "2"})
     public int threads;
 
-    private BringUp bringUp;
-
     @Setup(Level.Trial)
     public void configure() {
         bringUp = new BringUp(BringUp.config("mailbox64", aps, work, threads, "tdx", null), engine, cache);
-    }
-
-    @Setup(Level.Invocation)
-    public void build() {
-        bringUp.prepare();
-    }
-
-    @Benchmark
-    public int bringUp(BootBenchmark.Online counter) {
-        int online = bringUp.run();
-        counter.apsOnline += online;
-        return online;
     }
 }

@@ -1,7 +1,6 @@
 package org.apboot.bench;
 
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -37,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx3g"})
-public class ScalingBenchmark {
+public class ScalingBenchmark extends BringUpBenchmark {
     @Param({"1", "10", "100", "1000", "10000", "100000"})
     public int aps;
 
@@ -50,22 +49,8 @@ public class ScalingBenchmark {
     @Param({"sipi"})
     public String path;
 
-    private BringUp bringUp;
-
     @Setup(Level.Trial)
     public void configure() {
         bringUp = new BringUp(BringUp.config(path, aps, "none", threads, "generic", null), engine, "warm");
-    }
-
-    @Setup(Level.Invocation)
-    public void build() {
-        bringUp.prepare();
-    }
-
-    @Benchmark
-    public int bringUp(BootBenchmark.Online counter) {
-        int online = bringUp.run();
-        counter.apsOnline += online;
-        return online;
     }
 }

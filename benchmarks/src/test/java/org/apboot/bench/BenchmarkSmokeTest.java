@@ -81,7 +81,7 @@ class BenchmarkSmokeTest {
         return tests.stream();
     }
 
-    /** Every class of this package (from the compiled classes directory) with a @Benchmark method. */
+    /** Every concrete class of this package (from the compiled classes directory) with a @Benchmark method, inherited ones included. */
     static List<Class<?>> benchmarkClasses() throws IOException, URISyntaxException, ClassNotFoundException {
         Path dir = Path.of(BootBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .resolve("org/apboot/bench");
@@ -93,7 +93,8 @@ class BenchmarkSmokeTest {
                     continue;
                 }
                 Class<?> c = Class.forName("org.apboot.bench." + n.substring(0, n.length() - 6));
-                if (Arrays.stream(c.getMethods()).anyMatch(m -> m.isAnnotationPresent(Benchmark.class))) {
+                if (!java.lang.reflect.Modifier.isAbstract(c.getModifiers())
+                        && Arrays.stream(c.getMethods()).anyMatch(m -> m.isAnnotationPresent(Benchmark.class))) {
                     out.add(c);
                 }
             }
