@@ -81,7 +81,10 @@ class BenchmarkSmokeTest {
         return tests.stream();
     }
 
-    /** Every concrete class of this package (from the compiled classes directory) with a @Benchmark method, inherited ones included. */
+    /**
+     * Every concrete class of this package (from the compiled classes directory) with a @Benchmark
+     * method, inherited ones included.
+     */
     static List<Class<?>> benchmarkClasses() throws IOException, URISyntaxException, ClassNotFoundException {
         Path dir = Path.of(BootBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .resolve("org/apboot/bench");

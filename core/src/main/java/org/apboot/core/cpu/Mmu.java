@@ -17,11 +17,13 @@ import org.apboot.core.fault.CpuException;
  *
  * <h2>TLB</h2>
  * Direct-mapped, {@value #TLB_ENTRIES} entries of 4 KiB granularity (large pages are cached one
- * 4 KiB piece per entry); the hit path looks at one entry. A miss looks at the entry's two
- * victim slots, where a fill moves the entries it displaces, before it walks. Each entry is four
- * longs in one array: the linear page number (tag), the physical page address, and a meta word
- * holding the generation stamp (low 32 bits) and the allowed-access bits (one bit per access kind and privilege, already combining every level's
- * R/W, U/S and XD with CR0.WP, CR4.SMEP and EFER.NXE). Write bits are granted only when the leaf's
+ * 4 KiB piece per entry); the hit path looks at one entry. A miss looks at that entry again
+ * (it may stand for a walk, below) and at its two victim slots, where a fill moves the entries
+ * it displaces, before it walks. Each entry is four
+ * longs in one array: the linear page number (tag), the physical page address, a meta word
+ * holding the generation stamp (low 32 bits) and the allowed-access bits (one bit per access
+ * kind and privilege, already combining every level's R/W, U/S and XD with CR0.WP, CR4.SMEP and
+ * EFER.NXE), and the walk key (below). Write bits are granted only when the leaf's
  * dirty bit is already set, so the first write to a clean page walks once to set D.
  * Non-global entries carry the current generation, global ones (CR4.PGE and G) the global
  * generation: {@link #flush} renews the first, {@link #flushAll} both, in O(1).

@@ -70,7 +70,8 @@ public final class BootParams {
         for (int cpu = 0; cpu <= n; cpu++) {
             int id = apicIds[cpu];
             if (owner[id] != 0) {
-                throw new ImageException("APIC ID " + id + " is given to both cpu " + (owner[id] - 1) + " and cpu " + cpu);
+                throw new ImageException("APIC ID " + id + " is given to both cpu " + (owner[id] - 1)
+                        + " and cpu " + cpu);
             }
             owner[id] = cpu + 1;
         }

@@ -95,7 +95,8 @@ class DoubleShiftBeyondWidthTest {
         Cpu cpu = TestCpus.real();
         for (int left = 0; left < 2; left++) {
             for (long[] t : left == 1 ? shld : shrd) {
-                String what = String.format("%s dst=%04x src=%04x count=%d", left == 1 ? "SHLD" : "SHRD", t[0], t[1], t[2]);
+                String what = String.format("%s dst=%04x src=%04x count=%d", left == 1 ? "SHLD" : "SHRD",
+                        t[0], t[1], t[2]);
                 Flags.setArith(cpu, t[3] & Cpu.ARITH_FLAGS);
                 long r = left == 1 ? Shifts.shld(cpu, 2, t[0], t[1], t[2]) : Shifts.shrd(cpu, 2, t[0], t[1], t[2]);
                 assertEquals(t[4], r, what);

@@ -149,8 +149,9 @@ class StringOracleTest {
             }
         }
         if (zeroCountSkipped > 0) {
-            System.out.println("string oracle: " + zeroCountSkipped + " repeated cases with a 32-bit address size and"
-                    + " ECX = 0 not compared: the host is not an Intel processor (AMD leaves RCX, RSI, RDI as they were)");
+            System.out.println("string oracle: " + zeroCountSkipped + " repeated cases with a 32-bit address size"
+                    + " and ECX = 0 not compared: the host is not an Intel processor (AMD leaves RCX, RSI, RDI"
+                    + " as they were)");
         }
         assertNoFailures();
     }
