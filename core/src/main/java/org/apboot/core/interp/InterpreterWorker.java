@@ -252,13 +252,7 @@ final class InterpreterWorker implements EngineWorker {
                 Insn insn = insns[k];
                 cpu.rip = start + insn.length;
                 Step step = steps[k];
-                Executor x = step.generic;
-                if (x != null) {
-                    x.execute(cpu, insn);
-                    k++;
-                } else {
-                    k += step.run(cpu, insn);
-                }
+                k += step.run(cpu, insn);
                 if (step.touchesMemory && !b.valid && k < n) {
                     // the block wrote to its own bytes: continue from freshly decoded code
                     return k;

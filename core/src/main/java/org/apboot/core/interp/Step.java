@@ -22,12 +22,6 @@ abstract class Step {
      * looking it up again (see {@code DecodedBlock.registerOnly}).
      */
     final boolean touchesMemory;
-    /**
-     * The executor a {@link Generic} step calls, else null: the interpreter's loops call it
-     * directly, so a generic instruction costs one megamorphic call, not a virtual call into
-     * {@link Generic#run} and an interface call from there.
-     */
-    final Executor generic;
 
     Step() {
         this(true);
@@ -35,12 +29,6 @@ abstract class Step {
 
     Step(boolean touchesMemory) {
         this.touchesMemory = touchesMemory;
-        this.generic = null;
-    }
-
-    private Step(Executor generic) {
-        this.touchesMemory = true;
-        this.generic = generic;
     }
 
     /**
@@ -51,13 +39,15 @@ abstract class Step {
 
     /** The table's executor for the operation: every form the specialised steps do not cover. */
     static final class Generic extends Step {
+        private final Executor executor;
+
         Generic(Executor executor) {
-            super(executor);
+            this.executor = executor;
         }
 
         @Override
         int run(Cpu cpu, Insn insn) {
-            generic.execute(cpu, insn);
+            executor.execute(cpu, insn);
             return 1;
         }
     }
