@@ -93,6 +93,7 @@ final class BlockCompiler {
             new Lowering(counter, constants, m.block().insns, m.count(), m.codeSize()).emitMethod();
             sizes[k] = counter.size();
         }
+        constants.emitResolver(cw);
         cw.visitEnd();
         return new Result(cw.toByteArray(), constants.list(), sizes);
     }

@@ -9,10 +9,12 @@ public final class BlockExit {
     public static final int TAKEN = 0;
     /** Fell through to the next instruction after the block (chaining slot 1). */
     public static final int FALLTHROUGH = 1;
+    /** A Jcc inside the block taken: the block's side exit (chaining slot 2). */
+    public static final int SIDE = 2;
     /** Anything else: indirect branch, interpreter-run last instruction, early exit. */
     public static final int INDIRECT = -1;
 
-    /** How the last block left: {@link #TAKEN}, {@link #FALLTHROUGH} or {@link #INDIRECT}. */
+    /** How the last block left: {@link #TAKEN}, {@link #FALLTHROUGH}, {@link #SIDE} or {@link #INDIRECT}. */
     public int exit;
     /** Instructions a block retired before the instruction that faulted. */
     public int faultRetired;

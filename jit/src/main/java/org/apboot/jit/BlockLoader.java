@@ -45,6 +45,9 @@ final class BlockLoader {
             // reflection, not a method handle: each class is instantiated a few times, and a
             // constructor handle per class would spin lambda forms for nothing
             Class<?> c = LOOKUP.defineHiddenClassWithClassData(bytes, compiled.classData(), true).lookupClass();
+            java.lang.reflect.Method resolver = c.getDeclaredMethod(ClassConstants.RESOLVER);
+            resolver.setAccessible(true);
+            resolver.invoke(null);
             java.lang.reflect.Constructor<?> ctor = c.getDeclaredConstructor(DecodedBlock.class, int.class, int.class);
             CompiledBlock[] out = new CompiledBlock[members.size()];
             for (int k = 0; k < out.length; k++) {

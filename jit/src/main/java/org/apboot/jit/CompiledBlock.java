@@ -39,6 +39,8 @@ public abstract class CompiledBlock {
     volatile CompiledBlock taken;
     /** Successor reached through exit 1 (fall-through), linked after its first lookup. */
     volatile CompiledBlock fallthrough;
+    /** Successor reached through exit 2 (a Jcc inside the block taken), linked after its first lookup. */
+    volatile CompiledBlock side;
     /**
      * The block that followed the last indirect exit (a return, a far transfer, an instruction
      * the interpreter ran last: MOV to CR, WRMSR...) and the linear address it was found at.
@@ -98,6 +100,7 @@ public abstract class CompiledBlock {
         valid = false;
         taken = null;
         fallthrough = null;
+        side = null;
         indirect = null;
     }
 

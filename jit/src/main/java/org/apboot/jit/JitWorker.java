@@ -154,7 +154,8 @@ final class JitWorker implements EngineWorker {
         if (exit.exit < 0) {
             return indirectSuccessor(cpu, prev, linear);
         }
-        CompiledBlock next = exit.exit == BlockExit.TAKEN ? prev.taken : prev.fallthrough;
+        int slot = exit.exit;
+        CompiledBlock next = slot == BlockExit.TAKEN ? prev.taken : slot == BlockExit.SIDE ? prev.side : prev.fallthrough;
         if (next != null && cache.usable(next) && next.modeKey == cpu.modeKey
                 && ((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear
                 && withinCsLimit(cpu, next)) {
@@ -209,6 +210,8 @@ final class JitWorker implements EngineWorker {
         if (((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear && prev.valid) {
             if (slot == BlockExit.TAKEN) {
                 prev.taken = next;
+            } else if (slot == BlockExit.SIDE) {
+                prev.side = next;
             } else {
                 prev.fallthrough = next;
             }

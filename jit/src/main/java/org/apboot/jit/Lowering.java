@@ -321,6 +321,10 @@ final class Lowering {
             case NOP:
                 break;
             case JCC:
+                if (k < count - 1) {
+                    innerJcc(k, i);
+                    return false;
+                }
                 jcc(k, i);
                 return true;
             case JMP_REL:
@@ -362,6 +366,22 @@ final class Lowering {
         }
         mv.visitLabel(notTaken);
         exit(() -> nextRip(k), BlockExit.FALLTHROUGH, k + 1);
+    }
+
+    /**
+     * A Jcc inside the block (the decoder goes on past a Jcc along its fall-through path): taken,
+     * the block leaves through its side exit; not taken, the next instruction follows in line.
+     */
+    private void innerJcc(int k, Insn i) {
+        iconst(mv, i.cond);
+        flags.pushRecord(Flags.condReadsCarry(i.cond));
+        mv.visitMethodInsn(INVOKESTATIC, FLAGS, "condOf", "(IIIJJJJ)Z", false);
+        Label notTaken = new Label();
+        mv.visitJumpInsn(IFEQ, notTaken);
+        relativeTarget(k, i);
+        mv.visitVarInsn(LSTORE, T_V);
+        exit(() -> mv.visitVarInsn(LLOAD, T_V), BlockExit.SIDE, k + 1);
+        mv.visitLabel(notTaken);
     }
 
     /** Jumps to next RIP + imm, checked by {@code Branches.target} (it may raise #GP). */

@@ -40,8 +40,10 @@ class EmittedCodeTest {
         "alu-loop32, 32, 01c831c2d1e211d3c1c00329de4975f0",
         // mov (%rbx,%rdi,8),%rax; add $1,%rax; mov %rax,(%rbx,%rdi,8); inc %rdi; cmp %rsi,%rdi; jb
         "mem-loop64, 64, 488b04fb4883c001488904fb48ffc74839f772ec",
-        // cmpl $0,0x10(%rbx); jne +5
-        "cmp-mem-jcc64, 64, 837b10007505",
+        // cmpl $0,0x10(%rbx); jne -16 (a backward Jcc ends the block: taken and fall-through exits)
+        "cmp-mem-jcc64, 64, 837b100075f0",
+        // cmpl $0,0x10(%rbx); jne +2 (forward: the side exit); inc %ecx; hlt (interpreter-run)
+        "side-exit64, 64, 837b10007502ffc1f4",
         // lea 0x8(%rsp),%rax; cpuid (interpreter-run); mov %eax,%ecx; hlt
         "fallback64, 64, 488d4424080fa289c1f4",
         // push %rbx; pop %rcx; ret (rsp in a long local, Stack.pushOnto / top / release)

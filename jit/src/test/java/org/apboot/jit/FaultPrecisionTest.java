@@ -27,10 +27,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  *  3 mov %eax,(%esi)    8 push %eax          13 test %ecx,%ecx
  *  4 inc %ecx           9 adc 0(%ebp),%ebx   14 jnz 0x8023
  * </pre>
+ * (a {@code hlt} after the {@code jnz} ends the decoded block; the test translates the 15 above).
  * Each case points one operand beyond its segment limit (or the branch target beyond CS).
  */
 class FaultPrecisionTest {
-    private static final String BLOCK = "b80100000083c30539c38906418b1729c8c1e20350135d00837e040731c00fb60f85c90f85fa6f0000";
+    private static final String BLOCK = "b80100000083c30539c38906418b1729c8c1e20350135d00837e040731c00fb60f85c90f85fa6f0000f4";
     private static final long CODE = 0x1000;
     private static final long LIMIT = 0xFFFF;
 
@@ -48,9 +49,9 @@ class FaultPrecisionTest {
         Cpu jit = start(at);
         Cpu ref = start(at);
         DecodedBlock decoded = new Interpreter(jit.ram).cache().build(jit, CODE);
-        assertEquals(15, decoded.insns.length);
-        BlockCompiler.Result r = BlockCompiler.compile(decoded, decoded.insns.length, 32);
-        CompiledBlock block = BlockLoader.define(r, decoded, decoded.insns.length);
+        assertEquals(16, decoded.insns.length, "the forward jnz does not end the decoded block; the hlt does");
+        BlockCompiler.Result r = BlockCompiler.compile(decoded, 15, 32);
+        CompiledBlock block = BlockLoader.define(r, decoded, 15);
         BlockExit exit = new BlockExit();
         int retired;
         try {

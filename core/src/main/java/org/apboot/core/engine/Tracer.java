@@ -9,9 +9,11 @@ public interface Tracer {
     void beforeInstruction(Cpu cpu, Insn insn, long rip);
 
     /**
-     * Called before a basic block starts at {@code rip} ({@code size} bytes, as the decoder's
-     * block-ending rule cut it), ahead of its first instruction's {@link #beforeInstruction}.
-     * Not called for instructions single-stepped under RFLAGS.TF or breakpoints.
+     * Called before a basic block starts at {@code rip} ({@code size} bytes: up to and including
+     * its first branch, or where the decoder's block-ending rule cut it), ahead of its first
+     * instruction's {@link #beforeInstruction}. A decoded block that goes on past a Jcc is
+     * reported as its basic blocks: the one after a Jcc when the Jcc falls through. Not called
+     * for instructions single-stepped under RFLAGS.TF or breakpoints.
      */
     default void beforeBlock(Cpu cpu, long rip, int size) {
     }

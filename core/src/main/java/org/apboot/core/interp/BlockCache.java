@@ -130,6 +130,9 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
             }
             list.add(insn);
             p += len;
+            if (insn.op == Op.JCC && insn.imm >= 0) {
+                continue; // a forward Jcc: the block goes on along its fall-through path (see DecodedBlock)
+            }
             if (insn.endsBlock() || insn.op == Op.PAUSE || insn.op == Op.INVALID
                     || insn.op == Op.UNIMPLEMENTED || StringExecutors.repeated(insn)) {
                 break;

@@ -3,9 +3,14 @@ package org.apboot.core.interp;
 import org.apboot.core.decode.Insn;
 
 /**
- * A guest basic block decoded once for every vCPU: the instructions from {@link #phys} up to and
+ * A guest block decoded once for every vCPU: the instructions from {@link #phys} up to and
  * including the first one that ends a block (a branch, a mode change, PAUSE, HLT, an invalid or
- * unimplemented instruction) or the end of the page. Immutable after construction except for
+ * unimplemented instruction) or the end of the page. A forward Jcc does not end it: the block
+ * goes on along the Jcc's fall-through path, and when the Jcc is taken the engines leave the
+ * block right after it (a side exit), so one block can hold several basic blocks, as a trace
+ * of the path the code usually takes (the error checks of bring-up code branch forward and are
+ * not taken). A backward Jcc (a loop's) still ends its block, so a loop body stays one block
+ * that branches back to its own start. Immutable after construction except for
  * {@link #valid}, which a guest write to the block's bytes clears.
  */
 public final class DecodedBlock {
@@ -50,6 +55,11 @@ public final class DecodedBlock {
     final boolean overlong;
     /** The last instruction is PAUSE. */
     final boolean endsInPause;
+    /**
+     * Some instruction before the last is a Jcc: the block goes on along its fall-through path,
+     * and a taken Jcc leaves the block there (a side exit).
+     */
+    public final boolean innerBranches;
 
     /** A cacheable block whose bytes all lie on the page of {@code phys}. */
     public DecodedBlock(long phys, int modeKey, Insn[] insns, int byteLength) {
@@ -73,11 +83,14 @@ public final class DecodedBlock {
         this.cached = cached;
         boolean registers = true;
         boolean longer = false;
+        boolean inner = false;
         for (int k = 0; k < insns.length; k++) {
+            inner |= k + 1 < insns.length && insns[k].op == org.apboot.core.decode.Op.JCC;
             registers &= !steps[k].touchesMemory;
             longer |= insns[k].length > 15;
         }
         this.registerOnly = registers;
+        this.innerBranches = inner;
         this.overlong = longer;
         this.endsInPause = insns.length > 0 && insns[insns.length - 1].op == org.apboot.core.decode.Op.PAUSE;
     }

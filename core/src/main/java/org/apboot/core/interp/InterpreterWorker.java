@@ -160,8 +160,7 @@ final class InterpreterWorker implements EngineWorker {
                 done = again && lastRunFast ? executeFast(cpu, b, b.insns.length) : execute(cpu, b);
                 unchanged = b == last && b.registerOnly && done == b.insns.length;
             } else {
-                tracer.beforeBlock(cpu, cpu.rip, b.byteLength);
-                done = executeTraced(cpu, b, tracer, Integer.MAX_VALUE);
+                done = executeTraced(cpu, b, tracer, Integer.MAX_VALUE, true);
             }
             // a block that retired nothing (its first instruction faulted) still uses budget, so
             // a guest that faults for ever in a loop of deliveries returns to the scheduler
@@ -245,17 +244,23 @@ final class InterpreterWorker implements EngineWorker {
     private int executeFast(Cpu cpu, DecodedBlock b, int n) {
         Insn[] insns = b.insns;
         Step[] steps = b.pairedSteps;
+        boolean inner = b.innerBranches;
         int k = 0;
         long start = cpu.rip;
         try {
             while (k < n) {
                 Insn insn = insns[k];
-                cpu.rip = start + insn.length;
+                long next = start + insn.length;
+                cpu.rip = next;
                 Step step = steps[k];
-                k += step.run(cpu, insn);
+                int ran = step.run(cpu, insn);
+                k += ran;
                 if (step.touchesMemory && !b.valid && k < n) {
                     // the block wrote to its own bytes: continue from freshly decoded code
                     return k;
+                }
+                if (inner && k < n && cpu.rip != (ran == 1 ? next : next + insns[k - 1].length)) {
+                    return k; // a Jcc inside the block was taken: the block ends there
                 }
                 start = cpu.rip;
             }
@@ -298,12 +303,16 @@ final class InterpreterWorker implements EngineWorker {
                 if (len > 15) {
                     throw CpuException.gp(0, "instruction longer than 15 bytes");
                 }
-                cpu.rip = (start + len) & ripMask;
+                long next = (start + len) & ripMask;
+                cpu.rip = next;
                 Step step = steps[k];
                 step.run(cpu, insn);
                 if (step.touchesMemory && !b.valid && k + 1 < n) {
                     // the block wrote to its own bytes: continue from freshly decoded code
                     return k + 1;
+                }
+                if (cpu.rip != next && k + 1 < n) {
+                    return k + 1; // a Jcc inside the block was taken: the block ends there
                 }
                 start = cpu.rip;
             }
@@ -313,6 +322,22 @@ final class InterpreterWorker implements EngineWorker {
             return k;
         }
         return insns[n - 1].op == Op.PAUSE ? -n : n;
+    }
+
+    /**
+     * The bytes of the basic block that starts at instruction {@code from}: up to and including
+     * the first Jcc from there (where a block that goes on past its Jccs has a basic block end),
+     * or to the block's end.
+     */
+    private static int basicBlockLength(Insn[] insns, int from) {
+        int bytes = 0;
+        for (int k = from; k < insns.length; k++) {
+            bytes += insns[k].length;
+            if (insns[k].op == Op.JCC) {
+                break;
+            }
+        }
+        return bytes;
     }
 
     @Override
@@ -352,7 +377,7 @@ final class InterpreterWorker implements EngineWorker {
      * {@link #execute} one instruction at a time, for at most {@code limit} instructions, with an
      * optional tracer watching every instruction, mode change and fault.
      */
-    private int executeTraced(Cpu cpu, DecodedBlock b, Tracer t, int limit) {
+    private int executeTraced(Cpu cpu, DecodedBlock b, Tracer t, int limit, boolean reportBlocks) {
         Insn[] insns = b.insns;
         Step[] steps = b.steps;
         long ripMask = cpu.codeSize == 64 ? -1L : cpu.codeSize == 32 ? 0xFFFF_FFFFL : 0xFFFF;
@@ -371,11 +396,15 @@ final class InterpreterWorker implements EngineWorker {
                 if (insn.length > 15) {
                     throw CpuException.gp(0, "instruction longer than 15 bytes");
                 }
+                if (reportBlocks && (k == 0 || insns[k - 1].op == Op.JCC)) {
+                    t.beforeBlock(cpu, start, basicBlockLength(insns, k));
+                }
                 if (t != null) {
                     t.beforeInstruction(cpu, insn, start);
                 }
                 int modeBefore = cpu.modeKey;
-                cpu.rip = (start + insn.length) & ripMask;
+                long next = (start + insn.length) & ripMask;
+                cpu.rip = next;
                 steps[k].run(cpu, insn);
                 if (t != null && cpu.modeKey != modeBefore) {
                     t.modeChanged(cpu, modeBefore);
@@ -383,6 +412,9 @@ final class InterpreterWorker implements EngineWorker {
                 if (!b.valid && k + 1 < n) {
                     // the block wrote to its own bytes: continue from freshly decoded code
                     return k + 1;
+                }
+                if (cpu.rip != next && k + 1 < n) {
+                    return k + 1; // a Jcc inside the block was taken: the block ends there
                 }
             }
         } catch (CpuException e) {
@@ -439,7 +471,7 @@ final class InterpreterWorker implements EngineWorker {
         }
         Op op = b.insns[0].op;
         long pendingBefore = cpu.pendingDebug;
-        int done = executeTraced(cpu, b, tracer, 1);
+        int done = executeTraced(cpu, b, tracer, 1, false);
         if (done == 0) {
             cpu.pendingDebug = pendingBefore;
             Debug.refresh(cpu);

@@ -75,9 +75,12 @@ class WalkCacheSlotTest {
         });
         AtomicReference<String> torn = new AtomicReference<>();
         int[] hits = new int[1];
+        // the reader goes on until it has read n times and found results (once the writer is
+        // done every read finds the last one): two busy threads may otherwise overlap so that
+        // every read meets a write in progress, a miss by design
         Thread reader = new Thread(() -> {
             PageWalker out = new PageWalker(readerCpu);
-            for (int k = 0; k < n && torn.get() == null; k++) {
+            for (int k = 0; (k < n || hits[0] == 0) && torn.get() == null; k++) {
                 if (!readerCpu.walks.find(readerCpu, VPN, control, Mmu.READ, false, out)) {
                     continue;
                 }

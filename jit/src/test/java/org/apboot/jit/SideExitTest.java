@@ -1,0 +1,84 @@
+package org.apboot.jit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apboot.core.cpu.Cpu;
+import org.apboot.core.engine.EngineWorker;
+import org.apboot.core.fault.CpuException;
+import org.apboot.core.interp.DecodedBlock;
+import org.apboot.core.interp.Interpreter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A block goes on past a forward Jcc; when the Jcc is taken the translated block leaves right
+ * after it (the side exit) with the state, RIP and retired count the interpreter has after
+ * stepping the same instructions; when none is taken it runs to its end. A fault after a Jcc
+ * that fell through is as precise as anywhere else.
+ *
+ * <p>The block (flat 32-bit, code at 0x1000, data segments limited to 0xFFFF):
+ * <pre>
+ *  0 1000 mov (%esi),%eax    4 100a mov %ebx,(%edi)     8 1011 hlt (not translated here)
+ *  1 1002 cmp $5,%eax        5 100c test %eax,%eax
+ *  2 1005 je 0x1010          6 100e js 0x1011
+ *  3 1007 add $1,%ebx        7 1010 inc %ecx
+ * </pre>
+ */
+class SideExitTest {
+    private static final String BLOCK = "8b0683f805740983c301891f85c0780141f4";
+    private static final long CODE = 0x1000;
+    private static final long LIMIT = 0xFFFF;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "'je taken', 5, 0x3000, 3, 0x1010, 2, -1",
+        "'js taken', -1, 0x3000, 7, 0x1011, 2, -1",
+        "'neither taken', 7, 0x3000, 8, 0x1011, 1, -1",
+        "'store faults after je fell through', 7, 0x10000, 4, 0x100a, -1, 13",
+    })
+    void leavesWhereTheInterpreterLeaves(String what, int eax, long edi, int retiredExpected, long ripExpected,
+            int exitKind, int vector) {
+        Cpu jit = start(eax, edi);
+        Cpu ref = start(eax, edi);
+        DecodedBlock decoded = new Interpreter(jit.ram).cache().build(jit, CODE);
+        assertEquals(9, decoded.insns.length, "the forward Jccs do not end the block");
+        assertTrue(decoded.innerBranches);
+        BlockCompiler.Result r = BlockCompiler.compile(decoded, 8, 32);
+        CompiledBlock block = BlockLoader.define(r, decoded, 8);
+        BlockExit exit = new BlockExit();
+        int retired;
+        try {
+            retired = block.execute(jit, exit, 1 << 20);
+            assertEquals(-1, vector, what + ": no fault expected");
+            assertEquals(exitKind, exit.exit, what + ": exit");
+        } catch (CpuException e) {
+            assertEquals(vector, e.vector, what);
+            retired = exit.faultRetired;
+        }
+        assertEquals(retiredExpected, retired, what + ": retired");
+        assertEquals(ripExpected, jit.rip, what + ": RIP");
+        EngineWorker interp = new Interpreter(ref.ram).newWorker();
+        for (int k = 0; k < retired; k++) {
+            interp.step(ref);
+        }
+        assertEquals(TestCpus.state(ref), TestCpus.state(jit), what);
+        byte[] a = new byte[0x10000], b = new byte[0x10000];
+        ref.ram.copyOut(0, a, 0, a.length);
+        jit.ram.copyOut(0, b, 0, b.length);
+        assertArrayEquals(a, b, what + ": guest memory");
+    }
+
+    private static Cpu start(int eax, long edi) {
+        Cpu c = TestCpus.flat32(LIMIT);
+        c.ram.load(CODE, TestCpus.hex(BLOCK));
+        c.rip = CODE;
+        c.r[Cpu.RSI] = 0x2000;
+        c.r[Cpu.RDI] = edi;
+        c.r[Cpu.RBX] = 0x40;
+        c.r[Cpu.RCX] = 0x41;
+        c.ram.write(0x2000, 4, eax & 0xFFFF_FFFFL);
+        return c;
+    }
+}
