@@ -7,6 +7,7 @@ import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.engine.EngineFactory;
 import org.apboot.core.image.BootParams.WakePath;
 import org.apboot.core.image.BootParams.WorkMode;
+import org.apboot.core.interp.Interpreter;
 import org.apboot.core.machine.Machine;
 import org.apboot.core.machine.Vcpu;
 import org.apboot.core.scenario.BootConfig;
@@ -16,7 +17,8 @@ import org.apboot.jit.JitEngine;
 
 /**
  * One benchmarked bring-up, shared by the bring-up benchmarks: the configuration from the JMH
- * parameters, the engine (fresh per machine, or the translator kept across machines), a machine
+ * parameters, the engine (fresh per machine, or kept across machines: the translator with its
+ * code cache, the interpreter with its decoded blocks), a machine
  * built outside the timed part, and the timed guest run.
  *
  * <p>The timed part ({@link #run}) is {@link Machine#run}: the BSP's guest code waking every AP,
@@ -41,8 +43,8 @@ final class BringUp {
             throw new IllegalArgumentException("cache must be warm or cold, got '" + cache + "'");
         }
         EngineFactory f = Engines.byName(engine);
-        if (engine.equals("jit") && cache.equals("warm")) {
-            f = JitEngine.keptAcrossMachines();
+        if (cache.equals("warm")) {
+            f = engine.equals("jit") ? JitEngine.keptAcrossMachines() : Interpreter.keptAcrossMachines();
         }
         this.factory = f;
     }

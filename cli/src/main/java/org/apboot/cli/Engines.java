@@ -27,12 +27,12 @@ final class Engines {
 
     /**
      * An engine kept across the machines of repeated runs: the translator moves to each new
-     * machine with its code cache ({@link JitEngine#attach}); the interpreter keeps nothing, so
-     * it gets a fresh engine per machine.
+     * machine with its code cache ({@link JitEngine#attach}); the interpreter's cache of decoded
+     * blocks is carried over to each new machine ({@link Interpreter#keptAcrossMachines}).
      */
     static EngineFactory kept(String name, CommandLine cmd) {
         if (check(name, cmd).equals("interp")) {
-            return Interpreter::new;
+            return Interpreter.keptAcrossMachines();
         }
         return JitEngine.keptAcrossMachines();
     }

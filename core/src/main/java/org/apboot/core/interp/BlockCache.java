@@ -36,10 +36,43 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
     private final PhysicalMemory ram;
     private final EngineStats stats;
 
+    /**
+     * Blocks of an earlier machine's cache, by key, not yet checked against this machine's RAM
+     * (see {@link #carriedOver}); null when there were none.
+     */
+    private final ConcurrentHashMap<Long, DecodedBlock> carried;
+
     public BlockCache(PhysicalMemory ram, EngineStats stats) {
         this.ram = ram;
         this.stats = stats;
+        this.carried = null;
         ram.addWriteListener(this);
+    }
+
+    private BlockCache(PhysicalMemory ram, EngineStats stats, BlockCache earlier) {
+        this.ram = ram;
+        this.stats = stats;
+        this.carried = new ConcurrentHashMap<>();
+        if (earlier.carried != null) {
+            carried.putAll(earlier.carried); // never looked up there: still unchecked
+        }
+        for (DecodedBlock b : earlier.blocks.values()) {
+            if (b.valid && b.code != null && !b.crossesPage() && earlier.ram.contains(b.phys, b.byteLength)) {
+                carried.put(key(b.phys, b.modeKey), b);
+            }
+        }
+        ram.addWriteListener(this);
+    }
+
+    /**
+     * A cache for a new machine's {@code ram} that starts with the blocks {@code earlier} holds
+     * in low RAM: each is used once its bytes, compared when it is first looked up (after its
+     * lines are watched), are those it was decoded from, so repeated runs of the same guest on
+     * fresh machines decode nothing again. Blocks from regions or spanning two pages are not
+     * carried over.
+     */
+    public static BlockCache carriedOver(PhysicalMemory ram, EngineStats stats, BlockCache earlier) {
+        return new BlockCache(ram, stats, earlier);
     }
 
     /** Bits the mode key may use in the cache key: twelve are in use, the rest are room to grow. */
@@ -51,8 +84,44 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
 
     /** The cached block at {@code phys} for {@code modeKey}, or null. */
     public DecodedBlock get(long phys, int modeKey) {
-        DecodedBlock b = blocks.get(key(phys, modeKey));
+        long k = key(phys, modeKey);
+        DecodedBlock b = blocks.get(k);
+        if (b == null && carried != null) {
+            b = adopt(k);
+        }
         return b != null && b.valid ? b : null;
+    }
+
+    /**
+     * Takes the carried-over block under {@code k} into this cache when this RAM holds the bytes
+     * it was decoded from: indexed, then watched, then compared, as {@link #publish} does, so a
+     * write racing with the check either changes the bytes compared or finds the block indexed.
+     * One thread takes a given block; another that looks at the same time decodes its own. The
+     * caches of a kept engine serve one machine at a time.
+     */
+    private DecodedBlock adopt(long k) {
+        DecodedBlock b = carried.remove(k);
+        if (b == null || !b.valid || !ram.contains(b.phys, b.byteLength)) {
+            return null;
+        }
+        // its link names a block of the earlier machine, unchecked here: this machine's runs
+        // link it again to blocks of this cache
+        b.successor = null;
+        DecodedBlock present = blocks.putIfAbsent(k, b);
+        if (present != null) {
+            return present;
+        }
+        index(b.phys >>> 12, b);
+        ram.watchLine(b.phys, b.byteLength);
+        byte[] now = new byte[b.byteLength];
+        ram.copyOut(b.phys, now, 0, now.length);
+        if (!java.util.Arrays.equals(now, 0, now.length, b.code, 0, now.length)) {
+            blocks.remove(k, b);
+            unindex(b);
+            return null;
+        }
+        stats.sharedCacheHits.increment();
+        return b;
     }
 
     /**
@@ -227,6 +296,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
      * is invalidated. A block spanning two pages is indexed, watched and compared on both.
      */
     private void publish(Cpu cpu, DecodedBlock b, byte[] decoded) {
+        b.code = decoded;
         DecodedBlock replaced = blocks.put(key(b.phys, b.modeKey), b);
         if (replaced != null && replaced != b && replaced.crossesPage()) {
             // its second page translates elsewhere now: retire it rather than keep watching it

@@ -25,6 +25,12 @@ public final class DecodedBlock {
     final Step[] pairedSteps;
     /** Total bytes of all instructions. */
     public final int byteLength;
+    /**
+     * The bytes the block was decoded from (from its first byte; at least {@link #byteLength}),
+     * set before a cache publishes it, for a later machine's cache to compare (see
+     * {@code BlockCache.carriedOver}); null for a block no cache holds.
+     */
+    byte[] code;
     /** False once guest code wrote to these bytes; the block is then rebuilt on next lookup. */
     public volatile boolean valid = true;
     /**

@@ -26,6 +26,23 @@ public final class Interpreter implements Engine {
         this.cache = new BlockCache(ram, stats);
     }
 
+    /** An interpreter for {@code ram} whose block cache starts with {@code earlier}'s blocks (see {@link BlockCache#carriedOver}). */
+    private Interpreter(PhysicalMemory ram, Interpreter earlier) {
+        this.stats = new EngineStats();
+        this.cache = BlockCache.carriedOver(ram, stats, earlier.cache);
+    }
+
+    /**
+     * A factory whose every interpreter after the first starts with the decoded blocks of the
+     * one before (checked against its own RAM as they are first used): how repeated runs of the
+     * same guest on fresh machines keep their decoded code, as the translator's code cache does.
+     * Use it for one machine at a time.
+     */
+    public static org.apboot.core.engine.EngineFactory keptAcrossMachines() {
+        Interpreter[] last = new Interpreter[1];
+        return ram -> last[0] = last[0] == null ? new Interpreter(ram) : new Interpreter(ram, last[0]);
+    }
+
     @Override
     public String name() {
         return "interp";
