@@ -49,7 +49,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         ram.addWriteListener(this);
     }
 
-    private BlockCache(PhysicalMemory ram, EngineStats stats, BlockCache earlier) {
+    private BlockCache(PhysicalMemory ram, EngineStats stats, Carry earlier) {
         this.ram = ram;
         this.stats = stats;
         this.carried = new ConcurrentHashMap<>();
@@ -57,7 +57,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
             carried.putAll(earlier.carried); // never looked up there: still unchecked
         }
         for (DecodedBlock b : earlier.blocks.values()) {
-            if (b.valid && b.code != null && !b.crossesPage() && earlier.ram.contains(b.phys, b.byteLength)) {
+            if (b.valid && b.code != null && !b.crossesPage()) {
                 carried.put(key(b.phys, b.modeKey), b);
             }
         }
@@ -65,13 +65,32 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
     }
 
     /**
-     * A cache for a new machine's {@code ram} that starts with the blocks {@code earlier} holds
-     * in low RAM: each is used once its bytes, compared when it is first looked up (after its
-     * lines are watched), are those it was decoded from, so repeated runs of the same guest on
-     * fresh machines decode nothing again. Blocks from regions or spanning two pages are not
-     * carried over.
+     * What a later machine's cache takes over from this one ({@link #carriedOver}): its blocks,
+     * without its RAM, so that keeping it does not keep the earlier machine's memory alive.
      */
-    public static BlockCache carriedOver(PhysicalMemory ram, EngineStats stats, BlockCache earlier) {
+    public static final class Carry {
+        private final ConcurrentHashMap<Long, DecodedBlock> blocks;
+        private final ConcurrentHashMap<Long, DecodedBlock> carried;
+
+        private Carry(ConcurrentHashMap<Long, DecodedBlock> blocks, ConcurrentHashMap<Long, DecodedBlock> carried) {
+            this.blocks = blocks;
+            this.carried = carried;
+        }
+    }
+
+    /** This cache's blocks for a later machine's cache; read when that cache is made. */
+    public Carry carry() {
+        return new Carry(blocks, carried);
+    }
+
+    /**
+     * A cache for a new machine's {@code ram} that starts with the blocks of {@code earlier}
+     * (a cache's {@link #carry}): each is used once this RAM holds the bytes it was decoded
+     * from, compared when it is first looked up (after its lines are watched), so repeated runs
+     * of the same guest on fresh machines decode nothing again. Blocks spanning two pages are
+     * not carried over, nor any outside this machine's low RAM.
+     */
+    public static BlockCache carriedOver(PhysicalMemory ram, EngineStats stats, Carry earlier) {
         return new BlockCache(ram, stats, earlier);
     }
 

@@ -27,9 +27,9 @@ public final class Interpreter implements Engine {
     }
 
     /** An interpreter for {@code ram} whose block cache starts with {@code earlier}'s blocks (see {@link BlockCache#carriedOver}). */
-    private Interpreter(PhysicalMemory ram, Interpreter earlier) {
+    private Interpreter(PhysicalMemory ram, BlockCache.Carry earlier) {
         this.stats = new EngineStats();
-        this.cache = BlockCache.carriedOver(ram, stats, earlier.cache);
+        this.cache = BlockCache.carriedOver(ram, stats, earlier);
     }
 
     /**
@@ -39,8 +39,12 @@ public final class Interpreter implements Engine {
      * Use it for one machine at a time.
      */
     public static org.apboot.core.engine.EngineFactory keptAcrossMachines() {
-        Interpreter[] last = new Interpreter[1];
-        return ram -> last[0] = last[0] == null ? new Interpreter(ram) : new Interpreter(ram, last[0]);
+        BlockCache.Carry[] last = new BlockCache.Carry[1];
+        return ram -> {
+            Interpreter i = last[0] == null ? new Interpreter(ram) : new Interpreter(ram, last[0]);
+            last[0] = i.cache.carry(); // the blocks, not the machine's memory
+            return i;
+        };
     }
 
     @Override

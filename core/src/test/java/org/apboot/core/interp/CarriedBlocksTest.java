@@ -36,7 +36,7 @@ class CarriedBlocksTest {
 
         Cpu second = machine(CODE);
         EngineStats stats = new EngineStats();
-        BlockCache c = BlockCache.carriedOver(second.ram, stats, a);
+        BlockCache c = BlockCache.carriedOver(second.ram, stats, a.carry());
         assertSame(b, c.get(AT, second.modeKey));
         assertEquals(0, stats.blocksBuilt.sum(), "nothing decoded");
 
@@ -54,7 +54,7 @@ class CarriedBlocksTest {
         byte[] other = CODE.clone();
         other[1] = 7; // mov $7,%eax
         Cpu second = machine(other);
-        BlockCache c = BlockCache.carriedOver(second.ram, new EngineStats(), a);
+        BlockCache c = BlockCache.carriedOver(second.ram, new EngineStats(), a.carry());
         assertNull(c.get(AT, second.modeKey));
         DecodedBlock fresh = c.build(second, AT);
         assertNotSame(b, fresh);
@@ -81,7 +81,7 @@ class CarriedBlocksTest {
         DecodedBlock b = a.build(first, AT);
         b.successor = a.build(first, AT + 5);
         Cpu second = machine(CODE);
-        BlockCache c = BlockCache.carriedOver(second.ram, new EngineStats(), a);
+        BlockCache c = BlockCache.carriedOver(second.ram, new EngineStats(), a.carry());
         assertSame(b, c.get(AT, second.modeKey));
         assertNull(b.successor, "unchecked against this RAM: not followed");
     }
