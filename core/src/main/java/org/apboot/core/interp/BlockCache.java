@@ -315,7 +315,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
      * is invalidated. A block spanning two pages is indexed, watched and compared on both.
      */
     private void publish(Cpu cpu, DecodedBlock b, byte[] decoded) {
-        b.code = decoded;
+        b.code = decoded.length == b.byteLength ? decoded : java.util.Arrays.copyOf(decoded, b.byteLength);
         DecodedBlock replaced = blocks.put(key(b.phys, b.modeKey), b);
         if (replaced != null && replaced != b && replaced.crossesPage()) {
             // its second page translates elsewhere now: retire it rather than keep watching it

@@ -26,7 +26,7 @@ public final class DecodedBlock {
     /** Total bytes of all instructions. */
     public final int byteLength;
     /**
-     * The bytes the block was decoded from (from its first byte; at least {@link #byteLength}),
+     * The bytes the block was decoded from ({@link #byteLength} of them, from its first byte),
      * set before a cache publishes it, for a later machine's cache to compare (see
      * {@code BlockCache.carriedOver}); null for a block no cache holds.
      */
