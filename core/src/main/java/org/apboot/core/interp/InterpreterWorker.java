@@ -237,7 +237,8 @@ final class InterpreterWorker implements EngineWorker {
     /**
      * {@link #execute}'s path for a block known to need no checks per instruction: every
      * instruction at most 15 bytes, the whole block inside the CS limit and below the point where
-     * RIP wraps, no interrupt shadow to honour. Jcc pairs may run as one step. A register-only
+     * RIP wraps, no interrupt shadow to honour. Jcc pairs may run as one step; a Jcc inside the
+     * block that is taken ends the run right after it (see {@link DecodedBlock}). A register-only
      * block that branched back to its own start comes here directly when its previous run did
      * ({@link #lastRunFast}): nothing it ran can have changed CS, the mode or the shadow.
      */
