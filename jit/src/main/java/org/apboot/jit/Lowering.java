@@ -331,7 +331,7 @@ final class Lowering {
                 if (loops) {
                     backEdge();
                 } else {
-                    branchTo(k, i);
+                    branchTo(k, i, BlockExit.TAKEN);
                 }
                 return true;
             case FALLBACK:
@@ -352,17 +352,13 @@ final class Lowering {
         return false;
     }
 
-    /** Jcc: the condition straight from the record (one compare when the op is known), then a branch. */
+    /** Jcc ending the block: taken, a branch (or the loop's back edge); else the fall-through exit. */
     private void jcc(int k, Insn i) {
-        iconst(mv, i.cond);
-        flags.pushRecord(Flags.condReadsCarry(i.cond));
-        mv.visitMethodInsn(INVOKESTATIC, FLAGS, "condOf", "(IIIJJJJ)Z", false);
-        Label notTaken = new Label();
-        mv.visitJumpInsn(IFEQ, notTaken);
+        Label notTaken = unlessTaken(i);
         if (loops) {
             backEdge();
         } else {
-            branchTo(k, i);
+            branchTo(k, i, BlockExit.TAKEN);
         }
         mv.visitLabel(notTaken);
         exit(() -> nextRip(k), BlockExit.FALLTHROUGH, k + 1);
@@ -373,22 +369,32 @@ final class Lowering {
      * the block leaves through its side exit; not taken, the next instruction follows in line.
      */
     private void innerJcc(int k, Insn i) {
+        Label notTaken = unlessTaken(i);
+        branchTo(k, i, BlockExit.SIDE);
+        mv.visitLabel(notTaken);
+    }
+
+    /**
+     * Emits the Jcc's condition, straight from the record (one compare when the op is known), and
+     * a jump to the returned label, to be placed by the caller, when the branch is not taken.
+     */
+    private Label unlessTaken(Insn i) {
         iconst(mv, i.cond);
         flags.pushRecord(Flags.condReadsCarry(i.cond));
         mv.visitMethodInsn(INVOKESTATIC, FLAGS, "condOf", "(IIIJJJJ)Z", false);
         Label notTaken = new Label();
         mv.visitJumpInsn(IFEQ, notTaken);
-        relativeTarget(k, i);
-        mv.visitVarInsn(LSTORE, T_V);
-        exit(() -> mv.visitVarInsn(LLOAD, T_V), BlockExit.SIDE, k + 1);
-        mv.visitLabel(notTaken);
+        return notTaken;
     }
 
-    /** Jumps to next RIP + imm, checked by {@code Branches.target} (it may raise #GP). */
-    private void branchTo(int k, Insn i) {
+    /**
+     * Jumps to next RIP + imm, checked by {@code Branches.target} (it may raise #GP), leaving
+     * through exit {@code slot}.
+     */
+    private void branchTo(int k, Insn i, int slot) {
         relativeTarget(k, i);
         mv.visitVarInsn(LSTORE, T_V);
-        exit(() -> mv.visitVarInsn(LLOAD, T_V), BlockExit.TAKEN, k + 1);
+        exit(() -> mv.visitVarInsn(LLOAD, T_V), slot, k + 1);
     }
 
     /** Pushes next RIP + imm checked by {@code Branches.target} (it may raise #GP). */

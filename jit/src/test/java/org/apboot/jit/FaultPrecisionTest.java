@@ -1,12 +1,10 @@
 package org.apboot.jit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.decode.Insn;
-import org.apboot.core.engine.EngineWorker;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.interp.DecodedBlock;
 import org.apboot.core.interp.Interpreter;
@@ -64,15 +62,7 @@ class FaultPrecisionTest {
             retired = exit.faultRetired;
         }
         assertEquals(at, retired, "instructions retired before the fault");
-        EngineWorker interp = new Interpreter(ref.ram).newWorker();
-        for (int k = 0; k < at; k++) {
-            interp.step(ref);
-        }
-        assertEquals(TestCpus.state(ref), TestCpus.state(jit), what);
-        byte[] a = new byte[0x10000], b = new byte[0x10000];
-        ref.ram.copyOut(0, a, 0, a.length);
-        jit.ram.copyOut(0, b, 0, b.length);
-        assertArrayEquals(a, b, "guest memory");
+        TestCpus.assertSameAsStepped(ref, jit, at, what);
     }
 
     /** The CPU at the block's start, with the operand of instruction {@code at} out of bounds. */

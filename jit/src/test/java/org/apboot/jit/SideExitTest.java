@@ -1,11 +1,9 @@
 package org.apboot.jit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apboot.core.cpu.Cpu;
-import org.apboot.core.engine.EngineWorker;
 import org.apboot.core.fault.CpuException;
 import org.apboot.core.interp.DecodedBlock;
 import org.apboot.core.interp.Interpreter;
@@ -59,15 +57,7 @@ class SideExitTest {
         }
         assertEquals(retiredExpected, retired, what + ": retired");
         assertEquals(ripExpected, jit.rip, what + ": RIP");
-        EngineWorker interp = new Interpreter(ref.ram).newWorker();
-        for (int k = 0; k < retired; k++) {
-            interp.step(ref);
-        }
-        assertEquals(TestCpus.state(ref), TestCpus.state(jit), what);
-        byte[] a = new byte[0x10000], b = new byte[0x10000];
-        ref.ram.copyOut(0, a, 0, a.length);
-        jit.ram.copyOut(0, b, 0, b.length);
-        assertArrayEquals(a, b, what + ": guest memory");
+        TestCpus.assertSameAsStepped(ref, jit, retired, what);
     }
 
     private static Cpu start(int eax, long edi) {

@@ -1,11 +1,16 @@
 package org.apboot.jit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.HexFormat;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.CpuModel;
 import org.apboot.core.cpu.CpuProfile;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
+import org.apboot.core.engine.EngineWorker;
+import org.apboot.core.interp.Interpreter;
 import org.apboot.core.mem.PhysicalMemory;
 import org.apboot.core.semantics.Flags;
 
@@ -55,6 +60,23 @@ final class TestCpus {
 
     static byte[] hex(String h) {
         return HexFormat.of().parseHex(h);
+    }
+
+    /**
+     * Asserts that {@code translated}, after a translated block retired {@code retired}
+     * instructions, is in the state {@code reference} reaches by single-stepping that many
+     * instructions on the interpreter: registers, RIP, RFLAGS and the first 64 KiB of memory.
+     */
+    static void assertSameAsStepped(Cpu reference, Cpu translated, int retired, String what) {
+        EngineWorker interp = new Interpreter(reference.ram).newWorker();
+        for (int k = 0; k < retired; k++) {
+            interp.step(reference);
+        }
+        assertEquals(state(reference), state(translated), what);
+        byte[] a = new byte[0x10000], b = new byte[0x10000];
+        reference.ram.copyOut(0, a, 0, a.length);
+        translated.ram.copyOut(0, b, 0, b.length);
+        assertArrayEquals(a, b, what + ": guest memory");
     }
 
     /** Registers, RIP and RFLAGS as one comparable string. */
