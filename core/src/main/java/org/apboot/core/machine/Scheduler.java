@@ -871,7 +871,7 @@ final class Scheduler implements PhysicalMemory.WriteListener {
 
     /**
      * A vCPU about to park gives its TLB storage back, as a halted one does, so that thousands of
-     * waiting vCPUs hold none, unless it has parked before in this run and fewer than
+     * waiting vCPUs hold none, unless it has parked before on this machine and fewer than
      * {@value #KEPT_TLB_LIMIT} parked vCPUs keep theirs: a vCPU that waits again and again (a BSP
      * waiting for each AP's acknowledgement in turn) is woken within microseconds and would walk
      * or revive every entry it had. Keeping entries across a wait is what hardware does; they stay
