@@ -70,7 +70,10 @@ public final class Vcpu {
     boolean parkTakes;
     /** The vCPU's last PAUSE exit found a wait loop to park on (the park fields are set). */
     boolean parkReady;
-    /** It parked before on this machine, in any run (see Scheduler#keepOrReleaseTlb); only the worker running it writes it. */
+    /**
+     * It parked before on this machine, in any run (see Scheduler#keepOrReleaseTlb); only the
+     * worker running it writes it.
+     */
     boolean parkedBefore;
     /** It keeps its TLB storage while parked, counted in the scheduler's kept TLBs. */
     boolean keptTlb;
