@@ -26,7 +26,10 @@ public final class Interpreter implements Engine {
         this.cache = new BlockCache(ram, stats);
     }
 
-    /** An interpreter for {@code ram} whose block cache starts with {@code earlier}'s blocks (see {@link BlockCache#carriedOver}). */
+    /**
+     * An interpreter for {@code ram} whose block cache starts with {@code earlier}'s blocks (see
+     * {@link BlockCache#carriedOver}).
+     */
     private Interpreter(PhysicalMemory ram, BlockCache.Carry earlier) {
         this.stats = new EngineStats();
         this.cache = BlockCache.carriedOver(ram, stats, earlier);
