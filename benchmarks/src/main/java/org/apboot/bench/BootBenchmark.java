@@ -35,9 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *     is {@code ScalingBenchmark}'s job).
  * <li>{@code engine}: {@code interp} or {@code jit}. {@code cache}: {@code cold} creates the
  *     engine with each machine, so decoding (interp) and translation (jit) are timed;
- *     {@code warm} keeps the translator across machines ({@link JitEngine#attach}: each block is
- *     checked byte for byte, then reused). The interpreter keeps nothing across machines: for it
- *     {@code warm} and {@code cold} measure the same thing.
+ *     {@code warm} keeps the engine's code across machines: the translator's blocks
+ *     ({@link JitEngine#attach}) and the interpreter's decoded blocks
+ *     ({@code Interpreter.keptAcrossMachines}), each checked byte for byte against the new
+ *     machine's RAM before it is reused.
  * <li>{@code work}: {@code none}, or {@code calibrate} (each AP runs a 10,000-iteration delay
  *     loop and clears and checksums its per-CPU area: the compute-bound case;
  *     {@code calibrate:N} for N iterations).
