@@ -133,8 +133,9 @@ public final class Cpu extends FlagState {
     public static final int MODE_COUNT = 6;
     /**
      * Exceptions raised while delivering the current event, oldest first, each rendered as a
-     * guest fact ("#GP(0x0) in prot32 at 0x10034: ..."); null until the first fault. Exception
-     * delivery appends and clears it; a shut-down CPU keeps the chain that killed it.
+     * guest fact ("#GP(0x0) in prot32 at cs:rip 0x8:0x10034: ..."); null until the first fault.
+     * Exception delivery empties and refills one {@link org.apboot.core.fault.FaultChain} per
+     * CPU (copy it to keep it past the next event); a shut-down CPU keeps the chain that killed it.
      */
     public java.util.List<String> faultChain;
     /** Why the CPU shut down (triple fault and its cause), or null. */
@@ -328,7 +329,10 @@ public final class Cpu extends FlagState {
         return seg[2].db() && protectedMode() && !v86() ? 4 : 2;
     }
 
-    /** Human name of the current mode: real16, v86, prot16, prot32, compat16, compat32, long64. */
+    /**
+     * Human name of the current mode: real16, v86, prot16, prot32 (with "+paging" when paging is
+     * on), compat16, compat32, long64. A constant string: fault records keep it without copying.
+     */
     public String modeName() {
         if (!protectedMode()) {
             return "real16";
@@ -337,9 +341,31 @@ public final class Cpu extends FlagState {
             return "v86";
         }
         if (longModeActive()) {
-            return codeSize == 64 ? "long64" : "compat" + codeSize;
+            return codeSize == 64 ? "long64" : codeSize == 32 ? "compat32" : "compat16";
         }
-        return "prot" + codeSize + ((cr0 & CR0_PG) != 0 ? "+paging" : "");
+        boolean paging = (cr0 & CR0_PG) != 0;
+        if (codeSize == 32) {
+            return paging ? "prot32+paging" : "prot32";
+        }
+        return paging ? "prot16+paging" : "prot16";
+    }
+
+    /** Scratch for a stack frame being built; see {@link #frame}. Made on first use. */
+    private long[] frame;
+
+    /**
+     * A scratch array of at least {@code n} longs for the values of a stack frame (far call,
+     * event delivery) that is filled and pushed at once: this CPU's thread uses it for one frame
+     * at a time, so a far call or a delivered fault allocates nothing. Made on the first call,
+     * so the vCPUs that never build a frame (an AP's bring-up) do not carry it.
+     */
+    public long[] frame(int n) {
+        long[] f = frame;
+        if (f == null || f.length < n) {
+            f = new long[Math.max(n, 12)];
+            frame = f;
+        }
+        return f;
     }
 
     /** Reads general register {@code reg} (0-15, or Insn.AH..BH) at {@code size} bytes, zero-extended. */

@@ -7,9 +7,11 @@ import org.apboot.core.fault.CpuException;
  * Decimal adjust and ASCII adjust instructions (legacy modes only): DAA, DAS, AAA, AAS, AAM,
  * AAD, and the undocumented SALC.
  *
- * <p>Each takes AL or AX as a value and returns the new AL or AX. Undefined flags are chosen:
- * DAA/DAS clear OF; AAA/AAS set SF, ZF, PF from the final AL and clear OF; AAM/AAD clear CF,
- * AF, OF.
+ * <p>Each takes AL or AX as a value and returns the new AL or AX. The flags the manual leaves
+ * undefined are set as Intel processors set them (an Intel host agrees on every input, see
+ * {@code BcdHardwareTest}): DAA/DAS clear OF; AAA/AAS set SF, ZF, PF from the final AL and
+ * clear OF; AAM clears CF, AF, OF; AAD sets CF, AF, OF as the 8-bit addition
+ * AL + (AH * imm8 AND FFH) that computes it does.
  */
 public final class Bcd {
     private Bcd() {
@@ -110,12 +112,10 @@ public final class Bcd {
         return (a / b) << 8 | nal;
     }
 
-    /** AAD imm8: AL = (AL + AH * base) mod 256, AH = 0. Returns AX. */
+    /** AAD imm8: AL = (AL + AH * base) mod 256, AH = 0, flags of that 8-bit addition. Returns AX. */
     public static long aad(Cpu cpu, long ax, int base) {
         long al = ax & 0xFF, ah = (ax >>> 8) & 0xFF;
-        long nal = (al + ah * (base & 0xFF)) & 0xFF;
-        Flags.setArith(cpu, Flags.szp(1, nal));
-        return nal;
+        return Alu.add(cpu, 1, al, (ah * (base & 0xFF)) & 0xFF);
     }
 
     /** SALC: AL = CF ? 0xFF : 0; flags unchanged. */

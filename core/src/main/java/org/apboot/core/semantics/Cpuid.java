@@ -117,7 +117,7 @@ public final class Cpuid {
             case 2:
                 return set(out, 1, 0, 0, 0);
             case 7:
-                return sub == 0 ? new int[] {0, m.leaf7Ebx, m.leaf7Ecx, 0} : set(out, 0, 0, 0, 0);
+                return sub == 0 ? set(out, 0, m.leaf7Ebx, m.leaf7Ecx, 0) : set(out, 0, 0, 0, 0);
             case 0xB:
                 return topology(cpu, sub, out);
             default:

@@ -1,11 +1,11 @@
 package org.apboot.core.semantics;
 
-import java.util.ArrayList;
 import org.apboot.core.cpu.Cpu;
 import org.apboot.core.cpu.InterruptTakeover;
 import org.apboot.core.cpu.Segment;
 import org.apboot.core.decode.Insn;
 import org.apboot.core.fault.CpuException;
+import org.apboot.core.fault.FaultChain;
 import org.apboot.core.fault.Vectors;
 
 /**
@@ -54,7 +54,7 @@ public final class ExceptionDelivery {
      * an undeliverable exception ends in a triple fault ({@link Cpu#shutdown}).
      */
     public static void deliver(Cpu cpu, CpuException e) {
-        cpu.faultChain = new ArrayList<>();
+        cpu.faultChain = FaultChain.restart(cpu.faultChain);
         record(cpu, e);
         CpuException current = e;
         for (int depth = 0; ; depth++) {
@@ -156,30 +156,26 @@ public final class ExceptionDelivery {
     }
 
     private static void record(Cpu cpu, CpuException e) {
-        if (cpu.faultChain == null) {
-            cpu.faultChain = new ArrayList<>();
+        chain(cpu).addException(e, cpu.modeName(), cpu.seg[Insn.CS].selector, cpu.rip);
+    }
+
+    /** The CPU's fault chain, made a {@link FaultChain} if it is not one yet. */
+    private static FaultChain chain(Cpu cpu) {
+        if (!(cpu.faultChain instanceof FaultChain)) {
+            java.util.List<String> earlier = cpu.faultChain;
+            FaultChain c = FaultChain.restart(null);
+            if (earlier != null) {
+                for (String line : earlier) {
+                    c.addLine(line);
+                }
+            }
+            cpu.faultChain = c;
         }
-        StringBuilder sb = new StringBuilder();
-        sb.append(Vectors.name(e.vector));
-        if (e.hasErrorCode) {
-            sb.append(String.format("(0x%x)", e.errorCode));
-        }
-        sb.append(" in ").append(cpu.modeName());
-        sb.append(String.format(" at cs:rip 0x%x:0x%x", cpu.seg[Insn.CS].selector, cpu.rip));
-        if (e.vector == Vectors.PF) {
-            sb.append(String.format(" (address 0x%x)", e.faultAddress));
-        }
-        if (e.reason != null) {
-            sb.append(": ").append(e.reason);
-        }
-        cpu.faultChain.add(sb.toString());
+        return (FaultChain) cpu.faultChain;
     }
 
     private static void shutdown(Cpu cpu, String reason) {
-        if (cpu.faultChain == null) {
-            cpu.faultChain = new ArrayList<>();
-        }
-        cpu.faultChain.add("triple fault");
+        chain(cpu).addLine("triple fault");
         cpu.shutdown = true;
         cpu.halted = true;
         cpu.shutdownReason = reason;
@@ -214,7 +210,7 @@ public final class ExceptionDelivery {
         }
         long entry = Mem.readSystem(cpu, (cpu.idtrBase + vector * 4L) & 0xFFFF_FFFFL, 4);
         Segment cs = cpu.seg[Insn.CS];
-        long[] frame = {Flags.rflags(cpu) & 0xFFFF, cs.selector, returnRip & 0xFFFF};
+        long[] frame = StackFrames.values(cpu, Flags.rflags(cpu) & 0xFFFF, cs.selector, returnRip & 0xFFFF);
         long sp = StackFrames.pushCurrent(cpu, 2, frame, 3);
         StackFrames.setSp(cpu, sp);
         Flags.setRflags(cpu, 0, Cpu.IF | Cpu.TF | Cpu.AC | Cpu.RF);
@@ -312,7 +308,7 @@ public final class ExceptionDelivery {
             long[] ssp = TaskState.legacyStack(cpu, newCpl, ext);
             int newSs = (int) ssp[0];
             long ssD = SegmentLoads.checkStack(cpu, newSs, newCpl, true, ext);
-            long[] frame = new long[10];
+            long[] frame = cpu.frame(10);
             int n = 0;
             if (v86) {
                 frame[n++] = cpu.seg[Insn.GS].selector;
@@ -350,7 +346,7 @@ public final class ExceptionDelivery {
                 throw CpuException.gp(Descriptors.errorCode(sel) | ext, "v86 interrupt to a handler at CPL 3");
             }
             newCpl = cpl;
-            long[] frame = {flags & m, cs.selector, returnRip & m, err & m};
+            long[] frame = StackFrames.values(cpu, flags & m, cs.selector, returnRip & m, err & m);
             long sp = StackFrames.pushCurrent(cpu, width, frame, hasErr ? 4 : 3);
             clearFlags(cpu, type);
             StackFrames.setSp(cpu, sp);
@@ -388,7 +384,7 @@ public final class ExceptionDelivery {
         boolean iopl3 = (cpu.sysFlags & Cpu.IOPL) == Cpu.IOPL;
         long entry = Mem.readLinear(cpu, vector * 4L, 4, true);
         long flags = iopl3 ? Flags.rflags(cpu) & 0xFFFF : FlagOps.virtualFlags(cpu);
-        long[] frame = {flags, cpu.seg[Insn.CS].selector, returnRip & 0xFFFF};
+        long[] frame = StackFrames.values(cpu, flags, cpu.seg[Insn.CS].selector, returnRip & 0xFFFF);
         long sp = StackFrames.pushCurrent(cpu, 2, frame, 3);
         StackFrames.setSp(cpu, sp);
         Flags.setRflags(cpu, 0, Cpu.TF | Cpu.AC | Cpu.RF | (iopl3 ? Cpu.IF : Cpu.VIF));

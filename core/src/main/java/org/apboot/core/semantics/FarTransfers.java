@@ -66,7 +66,7 @@ public final class FarTransfers {
         if (!SegmentLoads.descriptorMode(cpu)) {
             offset &= opMask(opSize);
             checkRealLimit(cpu, offset);
-            long sp = StackFrames.pushCurrent(cpu, opSize, new long[] {oldCs, ret & opMask(opSize)}, 2);
+            long sp = StackFrames.pushCurrent(cpu, opSize, StackFrames.values(cpu, oldCs, ret & opMask(opSize)), 2);
             StackFrames.setSp(cpu, sp);
             SegmentLoads.loadCodeReal(cpu, selector);
             cpu.rip = offset;
@@ -80,7 +80,7 @@ public final class FarTransfers {
         if (Descriptors.codeOrData(d)) {
             checkDirectCode(cpu, selector, d);
             long rip = targetOffset(cpu, d, offset & opMask(opSize));
-            long sp = StackFrames.pushCurrent(cpu, opSize, new long[] {oldCs, ret & opMask(opSize)}, 2);
+            long sp = StackFrames.pushCurrent(cpu, opSize, StackFrames.values(cpu, oldCs, ret & opMask(opSize)), 2);
             StackFrames.setSp(cpu, sp);
             SegmentLoads.commitCode(cpu, selector, d, cpu.cpl);
             cpu.rip = rip;
@@ -100,7 +100,7 @@ public final class FarTransfers {
             callGateInner(cpu, g, dpl, width, ret, rip, lma);
             return;
         }
-        long sp = StackFrames.pushCurrent(cpu, width, new long[] {oldCs, ret & opMask(width)}, 2);
+        long sp = StackFrames.pushCurrent(cpu, width, StackFrames.values(cpu, oldCs, ret & opMask(width)), 2);
         StackFrames.setSp(cpu, sp);
         SegmentLoads.commitCode(cpu, g.selector, g.code, cpl);
         cpu.rip = rip;
@@ -113,7 +113,7 @@ public final class FarTransfers {
         int oldCs = cpu.seg[Insn.CS].selector;
         if (lma) {
             long rsp = TaskState.stack64(cpu, TaskState.RSP0 + newCpl * 8, 0);
-            long[] frame = {oldSs, oldSp, oldCs, ret};
+            long[] frame = StackFrames.values(cpu, oldSs, oldSp, oldCs, ret);
             long sp = StackFrames.push(cpu, 0, -1, 0, 8, rsp, 8, frame, 4, false, 0);
             SegmentLoads.loadNullStack(cpu, newCpl);
             SegmentLoads.commitCode(cpu, g.selector, g.code, newCpl);
@@ -125,7 +125,7 @@ public final class FarTransfers {
         int newSs = (int) ssp[0];
         long ssD = SegmentLoads.checkStack(cpu, newSs, newCpl, true, 0);
         long m = opMask(width);
-        long[] frame = new long[4 + g.params];
+        long[] frame = cpu.frame(4 + g.params);
         int n = 0;
         frame[n++] = oldSs;
         frame[n++] = oldSp & m;

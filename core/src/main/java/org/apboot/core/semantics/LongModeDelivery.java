@@ -43,8 +43,13 @@ final class LongModeDelivery {
         }
         rsp &= ~0xFL;
         Segment cs = cpu.seg[Insn.CS];
-        long[] frame = {cpu.seg[Insn.SS].selector, cpu.r[Cpu.RSP],
-            ExceptionDelivery.pushedFlags(cpu, rf), cs.selector, returnRip, err & 0xFFFF_FFFFL};
+        long[] frame = cpu.frame(6);
+        frame[0] = cpu.seg[Insn.SS].selector;
+        frame[1] = cpu.r[Cpu.RSP];
+        frame[2] = ExceptionDelivery.pushedFlags(cpu, rf);
+        frame[3] = cs.selector;
+        frame[4] = returnRip;
+        frame[5] = err & 0xFFFF_FFFFL;
         long sp = StackFrames.push(cpu, 0, -1, 0, 8, rsp, 8, frame, hasErr ? 6 : 5, newCpl == 3, ext);
         // commit
         ExceptionDelivery.clearFlags(cpu, type);

@@ -41,6 +41,43 @@ public final class StackFrames {
         return cur;
     }
 
+    /**
+     * The CPU's frame scratch ({@link Cpu#frame}) holding {@code a}: for {@link #push} right
+     * away, before anything else can build a frame.
+     */
+    public static long[] values(Cpu cpu, long a) {
+        long[] f = cpu.frame(1);
+        f[0] = a;
+        return f;
+    }
+
+    /** {@link #values(Cpu, long)} for two values, pushed in this order. */
+    public static long[] values(Cpu cpu, long a, long b) {
+        long[] f = cpu.frame(2);
+        f[0] = a;
+        f[1] = b;
+        return f;
+    }
+
+    /** {@link #values(Cpu, long)} for three values, pushed in this order. */
+    public static long[] values(Cpu cpu, long a, long b, long c) {
+        long[] f = cpu.frame(3);
+        f[0] = a;
+        f[1] = b;
+        f[2] = c;
+        return f;
+    }
+
+    /** {@link #values(Cpu, long)} for four values, pushed in this order. */
+    public static long[] values(Cpu cpu, long a, long b, long c, long d) {
+        long[] f = cpu.frame(4);
+        f[0] = a;
+        f[1] = b;
+        f[2] = c;
+        f[3] = d;
+        return f;
+    }
+
     /** Pushes onto the current SS:rSP without committing rSP; returns the new stack pointer. */
     public static long pushCurrent(Cpu cpu, int width, long[] values, int n) {
         Segment ss = cpu.seg[org.apboot.core.decode.Insn.SS];

@@ -447,7 +447,7 @@ public final class TaskSwitch {
         Segment ss = cpu.seg[Insn.SS];
         int as = cpu.stackAddrSize();
         long sp = StackFrames.push(cpu, ss.base, ss.limit, cpu.v86() ? SegmentLoads.V86_ATTRS : ss.attrs, as,
-                cpu.r[Cpu.RSP], width, new long[] {err & 0xFFFF_FFFFL}, 1, cpu.cpl == 3, ext);
+                cpu.r[Cpu.RSP], width, StackFrames.values(cpu, err & 0xFFFF_FFFFL), 1, cpu.cpl == 3, ext);
         StackFrames.setSp(cpu, sp);
     }
 }
