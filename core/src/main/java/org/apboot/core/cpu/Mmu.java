@@ -186,6 +186,21 @@ public final class Mmu {
         return cached(linear, access, user);
     }
 
+    /**
+     * {@link #hit}, and with paging off the physical address itself (the linear address's low
+     * 32 bits): the translation of an access within one page that needs no walk and can raise
+     * no fault, or -1. Also -1 when CR0, CR4 or EFER changed since they were last seen (only
+     * {@link #translate} takes such a change in).
+     */
+    public long quick(long linear, int size, int access, boolean user) {
+        Cpu c = cpu;
+        if (c.cr0 != seenCr0 || c.cr4 != seenCr4 || c.efer != seenEfer
+                || ((linear ^ (linear + size - 1)) & ~0xFFFL) != 0) {
+            return -1;
+        }
+        return paging ? cached(linear, access, user) : linear & 0xFFFF_FFFFL;
+    }
+
     /** The TLB's translation of {@code linear} for the access, or -1 (paging on, TLB current). */
     private long cached(long linear, int access, boolean user) {
         long vpn = linear >>> 12;

@@ -137,15 +137,30 @@ public final class Mem {
     }
 
     /**
-     * The RAM address of an access {@link #read} and {@link #write} may serve on their fast path
-     * (64-bit mode, a segment with no base, a page the TLB holds with the rights needed, nothing
-     * to report to hooks or breakpoints), else -1.
+     * The RAM address of an access {@link #read} and {@link #write} may serve on their fast path,
+     * else -1: an access inside its segment's limit through a segment that needs no further
+     * check (64-bit mode; real mode; in protected mode a present, writable, expand-up data
+     * segment, what flat code uses), to a page the TLB holds with the rights needed or with
+     * paging off, within one page of RAM, with nothing to report to hooks or breakpoints. Every
+     * other access, and every one that faults, takes the complete path.
      */
     private static long fastPhysical(Cpu cpu, int s, long offset, int size, int access) {
-        if (cpu.codeSize != 64 || s < 0 || s >= Insn.FS || cpu.memoryHooks != null || cpu.dataBreakpoints) {
+        if (s < 0 || cpu.memoryHooks != null || cpu.dataBreakpoints) {
             return -1;
         }
-        long phys = cpu.mmu.hit(offset, size, access, cpu.cpl == 3);
+        long phys;
+        if (cpu.codeSize == 64) {
+            // through the TLB only: a non-canonical address is never in it
+            long lin = s < Insn.FS ? offset : cpu.seg[s].base + offset;
+            phys = cpu.mmu.hit(lin, size, access, cpu.cpl == 3);
+        } else {
+            Segment sg = cpu.seg[s];
+            if (offset + size - 1 > sg.limit || ((cpu.cr0 & Cpu.CR0_PE) != 0 && (cpu.sysFlags & Cpu.VM) == 0
+                    && (sg.attrs & FAST_MASK) != FAST_VALUE)) {
+                return -1;
+            }
+            phys = cpu.mmu.quick((sg.base + offset) & 0xFFFF_FFFFL, size, access, cpu.cpl == 3);
+        }
         return phys >= 0 && cpu.ram.contains(phys, size) ? phys : -1;
     }
 

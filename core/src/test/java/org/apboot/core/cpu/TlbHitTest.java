@@ -73,4 +73,22 @@ class TlbHitTest {
         assertEquals(0x1234L, cpu.mmu.translate(0x1234, Mmu.READ, false));
         assertEquals(-1, cpu.mmu.hit(0x1234, 1, Mmu.READ, false));
     }
+
+    @Test
+    void quickAnswersWithPagingOffAndAsHitWithPagingOn() {
+        Cpu cpu = TestCpus.real();
+        cpu.mmu.translate(0, Mmu.READ, false); // control registers seen
+        assertEquals(0xF_1234L, cpu.mmu.quick(0xF_1234, 4, Mmu.WRITE, true), "paging off: the address itself");
+        assertEquals(0x1234L, cpu.mmu.quick(0x1_0000_1234L, 2, Mmu.READ, false), "32 bits of linear address");
+        assertEquals(-1, cpu.mmu.quick(0xFFE, 4, Mmu.READ, false), "spans two pages");
+        Cpu paged = cpu();
+        assertEquals(-1, paged.mmu.quick(0x400010, 4, Mmu.READ, false), "CR0 not seen yet: paging may have changed");
+        assertEquals(0x5010L, paged.mmu.translate(0x400010, Mmu.READ, false));
+        assertEquals(0x5ff8L, paged.mmu.quick(0x400ff8, 8, Mmu.WRITE, true));
+        assertEquals(-1, paged.mmu.quick(0x401000, 1, Mmu.READ, false), "not in the TLB");
+        paged.cr0 &= ~Cpu.CR0_PG;
+        assertEquals(-1, paged.mmu.quick(0x400010, 4, Mmu.READ, false), "paging turned off, not yet seen");
+        assertEquals(0x400010L, paged.mmu.translate(0x400010, Mmu.READ, false));
+        assertEquals(0x400010L, paged.mmu.quick(0x400010, 4, Mmu.READ, false));
+    }
 }
