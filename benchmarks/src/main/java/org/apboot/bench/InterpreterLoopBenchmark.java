@@ -35,6 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *     1 KiB array, inc/and index, dec/jnz.
  * <li>{@code alu32}: flat 32-bit protected mode, paging off; the same ALU loop as alu64.
  * </ul>
+ *
+ * <p>The loops users compare with other emulators ({@code dec %ecx; jnz} and the 8-instruction
+ * ALU loop with live flags, each in 64-bit and flat 32-bit mode) are in
+ * {@link GuestLoopBenchmark}, which runs them on both engines ({@code -p engine=interp} for this
+ * one alone) and is what the README's figures against Bochs and Unicorn come from.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
