@@ -41,6 +41,22 @@ public abstract class CompiledBlock {
     volatile CompiledBlock fallthrough;
     /** Successor reached through exit 2 (a Jcc inside the block taken), linked after its first lookup. */
     volatile CompiledBlock side;
+
+    /** The successor linked to exit {@code slot} ({@link BlockExit#TAKEN}, {@code FALLTHROUGH} or {@code SIDE}), or null. */
+    final CompiledBlock linked(int slot) {
+        return slot == BlockExit.TAKEN ? taken : slot == BlockExit.SIDE ? side : fallthrough;
+    }
+
+    /** Links {@code next} to exit {@code slot} ({@link BlockExit#TAKEN}, {@code FALLTHROUGH} or {@code SIDE}). */
+    final void link(int slot, CompiledBlock next) {
+        if (slot == BlockExit.TAKEN) {
+            taken = next;
+        } else if (slot == BlockExit.SIDE) {
+            side = next;
+        } else {
+            fallthrough = next;
+        }
+    }
     /**
      * The block that followed the last indirect exit (a return, a far transfer, an instruction
      * the interpreter ran last: MOV to CR, WRMSR...) and the linear address it was found at.

@@ -154,8 +154,7 @@ final class JitWorker implements EngineWorker {
         if (exit.exit < 0) {
             return indirectSuccessor(cpu, prev, linear);
         }
-        int slot = exit.exit;
-        CompiledBlock next = slot == BlockExit.TAKEN ? prev.taken : slot == BlockExit.SIDE ? prev.side : prev.fallthrough;
+        CompiledBlock next = prev.linked(exit.exit);
         if (next != null && cache.usable(next) && next.modeKey == cpu.modeKey
                 && ((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear
                 && withinCsLimit(cpu, next)) {
@@ -208,13 +207,7 @@ final class JitWorker implements EngineWorker {
             return;
         }
         if (((prevLinear ^ linear) >>> 12) == 0 && next.phys - prev.phys == linear - prevLinear && prev.valid) {
-            if (slot == BlockExit.TAKEN) {
-                prev.taken = next;
-            } else if (slot == BlockExit.SIDE) {
-                prev.side = next;
-            } else {
-                prev.fallthrough = next;
-            }
+            prev.link(slot, next);
         }
     }
 

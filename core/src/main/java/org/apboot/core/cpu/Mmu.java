@@ -178,12 +178,8 @@ public final class Mmu {
      * validated (only {@link #translate} notices that), or when the access spans two pages.
      */
     public long hit(long linear, int size, int access, boolean user) {
-        Cpu c = cpu;
-        if (c.cr0 != seenCr0 || c.cr4 != seenCr4 || c.efer != seenEfer || !paging
-                || ((linear ^ (linear + size - 1)) & ~0xFFFL) != 0) {
-            return -1;
-        }
-        return cached(linear, access, user);
+        // a stale paging bit is harmless: quick checks the control registers first
+        return paging ? quick(linear, size, access, user) : -1;
     }
 
     /**

@@ -45,6 +45,23 @@ public final class FaultChain extends AbstractList<String> {
     }
 
     /**
+     * The chain to append to: {@code current} when it is a chain, else a new one holding the
+     * lines of {@code current} (null, or the plain list of a CPU restored from a snapshot).
+     */
+    public static FaultChain continuing(List<String> current) {
+        if (current instanceof FaultChain) {
+            return (FaultChain) current;
+        }
+        FaultChain c = new FaultChain();
+        if (current != null) {
+            for (String line : current) {
+                c.addLine(line);
+            }
+        }
+        return c;
+    }
+
+    /**
      * Records an exception raised in {@code mode} at {@code cs}:{@code rip}; the fault address
      * is shown for #PF only.
      */

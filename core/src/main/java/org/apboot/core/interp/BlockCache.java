@@ -130,11 +130,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         if (present != null) {
             return present;
         }
-        index(b.phys >>> 12, b);
-        ram.watchLine(b.phys, b.byteLength);
-        byte[] now = new byte[b.byteLength];
-        ram.copyOut(b.phys, now, 0, now.length);
-        if (!java.util.Arrays.equals(now, 0, now.length, b.code, 0, now.length)) {
+        if (!indexWatchAndCompare(null, b, b.code)) {
             blocks.remove(k, b);
             unindex(b);
             return null;
@@ -322,6 +318,24 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
             replaced.valid = false;
             unindex(replaced);
         }
+        if (!indexWatchAndCompare(cpu, b, decoded)) {
+            b.valid = false;
+            stats.invalidations.increment();
+        }
+        if (!b.valid) {
+            // a write raced with decoding: never serve the stale block
+            blocks.remove(key(b.phys, b.modeKey), b);
+            unindex(b);
+        }
+    }
+
+    /**
+     * The steps {@link #publish} and {@link #adopt} share, in their race-free order: {@code b}
+     * enters the page index, its lines are watched, then its bytes are read again; true when they
+     * still equal {@code expected}. {@code cpu} (for code outside low RAM) may be null for a block
+     * wholly in low RAM.
+     */
+    private boolean indexWatchAndCompare(Cpu cpu, DecodedBlock b, byte[] expected) {
         index(b.phys >>> 12, b);
         int rest = b.byteLength - b.firstPart;
         if (rest > 0) {
@@ -336,15 +350,7 @@ public final class BlockCache implements PhysicalMemory.WriteListener {
         if (rest > 0) {
             copyCode(cpu, b.secondPage, now, b.firstPart, rest);
         }
-        if (!java.util.Arrays.equals(now, 0, now.length, decoded, 0, now.length)) {
-            b.valid = false;
-            stats.invalidations.increment();
-        }
-        if (!b.valid) {
-            // a write raced with decoding: never serve the stale block
-            blocks.remove(key(b.phys, b.modeKey), b);
-            unindex(b);
-        }
+        return java.util.Arrays.equals(now, 0, now.length, expected, 0, now.length);
     }
 
     private void index(long page, DecodedBlock b) {

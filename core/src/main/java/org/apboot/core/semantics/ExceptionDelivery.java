@@ -161,17 +161,9 @@ public final class ExceptionDelivery {
 
     /** The CPU's fault chain, made a {@link FaultChain} if it is not one yet. */
     private static FaultChain chain(Cpu cpu) {
-        if (!(cpu.faultChain instanceof FaultChain)) {
-            java.util.List<String> earlier = cpu.faultChain;
-            FaultChain c = FaultChain.restart(null);
-            if (earlier != null) {
-                for (String line : earlier) {
-                    c.addLine(line);
-                }
-            }
-            cpu.faultChain = c;
-        }
-        return (FaultChain) cpu.faultChain;
+        FaultChain c = FaultChain.continuing(cpu.faultChain);
+        cpu.faultChain = c;
+        return c;
     }
 
     private static void shutdown(Cpu cpu, String reason) {

@@ -33,8 +33,11 @@ class DeliveryAllocationTest {
         return counter;
     }
 
-    /** Bytes this thread allocated over {@link #MEASURED} runs of {@code r}, after a warm-up. */
-    private static long allocatedBy(Runnable r) {
+    /**
+     * Runs {@code r} {@link #MEASURED} times after a warm-up and asserts that this thread
+     * allocated less than a byte per run over them ({@code what} names a run in the message).
+     */
+    private static void assertAllocatesNothing(String what, Runnable r) {
         com.sun.management.ThreadMXBean counter = allocationCounter();
         for (int i = 0; i < WARM_UP; i++) {
             r.run();
@@ -43,7 +46,8 @@ class DeliveryAllocationTest {
         for (int i = 0; i < MEASURED; i++) {
             r.run();
         }
-        return counter.getCurrentThreadAllocatedBytes() - before;
+        long bytes = counter.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(bytes < MEASURED, bytes + " bytes allocated by " + MEASURED + " " + what);
     }
 
     @Test
@@ -53,7 +57,7 @@ class DeliveryAllocationTest {
         cpu.idtrLimit = 0x3FF;
         cpu.ram.write32(13 * 4, (0x1234 << 16) | 0x5678);
         CpuException gp = CpuException.gp(0, "general protection");
-        long bytes = allocatedBy(() -> {
+        assertAllocatesNothing("deliveries", () -> {
             cpu.r[Cpu.RSP] = 0x8000;
             ExceptionDelivery.deliver(cpu, gp);
         });
@@ -62,7 +66,6 @@ class DeliveryAllocationTest {
         assertEquals("#GP(0x0) in real16 at cs:rip 0x1234:0x5678: general protection", cpu.faultChain.get(0),
                 "the chain of the last delivery, rendered when read");
         assertEquals(1, cpu.faultChain.size());
-        assertTrue(bytes < MEASURED, bytes + " bytes allocated by " + MEASURED + " deliveries");
     }
 
     @Test
@@ -72,7 +75,7 @@ class DeliveryAllocationTest {
         cpu.idtrLimit = 0x7FF;
         cpu.ram.write64(IDT + 8L * 13, TestCpus.gate(0x4000, TestCpus.CODE32, 0x8E, 0));
         CpuException gp = CpuException.gp(0x18, "selector beyond the GDT limit");
-        long bytes = allocatedBy(() -> {
+        assertAllocatesNothing("deliveries", () -> {
             cpu.r[Cpu.RSP] = 0x8000;
             cpu.rip = 0x1234;
             ExceptionDelivery.deliver(cpu, gp);
@@ -81,7 +84,6 @@ class DeliveryAllocationTest {
         assertEquals(0x7FF0, cpu.r[Cpu.RSP]);
         assertEquals(0x18, cpu.ram.read32(0x7FF0), "error code");
         assertEquals("#GP(0x18) in prot32 at cs:rip 0x8:0x1234: selector beyond the GDT limit", cpu.faultChain.get(0));
-        assertTrue(bytes < MEASURED, bytes + " bytes allocated by " + MEASURED + " deliveries");
     }
 
     @Test
@@ -94,7 +96,7 @@ class DeliveryAllocationTest {
         cpu.ram.write64(IDT + 16L * 14, TestCpus.gate(0x4000, TestCpus.CODE64, 0x8E, 1));
         cpu.ram.write64(IDT + 16L * 14 + 8, 0);
         CpuException pf = CpuException.pf(2, 0xDEAD000);
-        long bytes = allocatedBy(() -> {
+        assertAllocatesNothing("deliveries", () -> {
             cpu.r[Cpu.RSP] = 0x7777;
             cpu.rip = 0x1234;
             ExceptionDelivery.deliver(cpu, pf);
@@ -103,13 +105,12 @@ class DeliveryAllocationTest {
         assertEquals(0x1234, cpu.ram.read64(0x8FD8), "return RIP");
         assertTrue(cpu.faultChain.get(0).startsWith("#PF(0x2) in long64 at cs:rip 0x18:0x1234 (address 0xdead000)"),
                 cpu.faultChain.get(0));
-        assertTrue(bytes < MEASURED, bytes + " bytes allocated by " + MEASURED + " deliveries");
     }
 
     @Test
     void farCallInProtectedMode() {
         Cpu cpu = TestCpus.prot32();
-        long bytes = allocatedBy(() -> {
+        assertAllocatesNothing("far calls", () -> {
             cpu.r[Cpu.RSP] = 0x8000;
             cpu.rip = 0x1234;
             FarTransfers.callFar(cpu, TestCpus.CODE32, 0x4000, 4);
@@ -119,6 +120,5 @@ class DeliveryAllocationTest {
         assertEquals(0x1234, cpu.ram.read32(0x7FF8), "return offset");
         assertEquals(TestCpus.CODE32, cpu.ram.read32(0x7FFC) & 0xFFFF, "return selector");
         assertEquals(TestCpus.CODE32, cpu.seg[Insn.CS].selector);
-        assertTrue(bytes < MEASURED, bytes + " bytes allocated by " + MEASURED + " far calls");
     }
 }
